@@ -1,0 +1,1 @@
+"""Subcommands of the ``refwasm`` CLI, one module each (see ``refwasm.cli``)."""

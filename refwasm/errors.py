@@ -1,0 +1,147 @@
+"""refwasm's error taxonomy: one class per outcome the spec test suite distinguishes.
+
+Every error a Wasm input can provoke is one of these, carrying the message text the official
+test suite expects (the suite's runner compares message prefixes).  A ``Crash`` is different: it
+means refwasm itself is wrong ("Assert: due to validation" failed) and is never an expected
+outcome of any assertion.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+
+class WasmError(Exception):
+    """Base of every outcome the spec distinguishes for bad input or a failing program."""
+
+    kind = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MalformedError(WasmError):
+    """The input is not a well-formed binary or text module (decode or parse failed)."""
+
+    kind = "malformed"
+
+
+class InvalidError(WasmError):
+    """The module is well formed but does not validate."""
+
+    kind = "invalid"
+
+
+class UnlinkableError(WasmError):
+    """Instantiation failed while matching imports (unknown import, incompatible type)."""
+
+    kind = "unlinkable"
+
+
+class TrapError(WasmError):
+    """Execution trapped (during a call or while instantiating: segments, start function)."""
+
+    kind = "trap"
+
+
+class ExhaustionError(WasmError):
+    """A resource ran out: call depth, fuel, or a memory budget."""
+
+    kind = "exhaustion"
+
+
+class Crash(Exception):
+    """An internal invariant failed ("Assert: due to validation"): a bug in refwasm.
+
+    Deliberately not a ``WasmError``: no spec assertion may ever count it as expected.
+    """
+
+
+def crash(message: str) -> NoReturn:
+    """Raise ``Crash``: the spec's "Assert" steps that only a refwasm bug can violate."""
+    raise Crash(message)
+
+
+def crash_unless(condition: bool, message: str) -> None:
+    """Check an "Assert: due to validation" step without Python's stripped ``assert``."""
+    if not condition:
+        raise Crash(message)
+
+
+# Messages of the official test suite, in one place.  Code raises with these constants so
+# the texts the suite compares against are not scattered as literals.
+
+# Binary and text format (assert_malformed).
+UNEXPECTED_END = "unexpected end"
+UNEXPECTED_END_OF_SECTION = "unexpected end of section or function"
+MAGIC_HEADER = "magic header not detected"
+UNKNOWN_BINARY_VERSION = "unknown binary version"
+SECTION_SIZE_MISMATCH = "section size mismatch"
+MALFORMED_SECTION_ID = "malformed section id"
+INTEGER_TOO_LONG = "integer representation too long"
+INTEGER_TOO_LARGE = "integer too large"
+LENGTH_OUT_OF_BOUNDS = "length out of bounds"
+MALFORMED_UTF8 = "malformed UTF-8 encoding"
+DATA_COUNT_MISMATCH = "data count and data section have inconsistent lengths"
+DATA_COUNT_REQUIRED = "data count section required"
+FUNC_CODE_MISMATCH = "function and code section have inconsistent lengths"
+TOO_MANY_LOCALS = "too many locals"
+ILLEGAL_OPCODE = "illegal opcode"
+MALFORMED_REFERENCE_TYPE = "malformed reference type"
+MALFORMED_IMPORT_KIND = "malformed import kind"
+MALFORMED_EXPORT_KIND = "malformed export kind"
+MALFORMED_MUTABILITY = "malformed mutability"
+MALFORMED_ELEMENTS_SEGMENT_KIND = "malformed elements segment kind"
+MALFORMED_DATA_SEGMENT_KIND = "malformed data segment kind"
+MALFORMED_LIMITS_FLAGS = "integer too large"  # the 2.0 suite's message for a bad limits flag
+ZERO_BYTE_EXPECTED = "zero byte expected"
+JUNK_AFTER_LAST_SECTION = "junk after last section"
+UNKNOWN_OPERATOR = "unknown operator"
+UNEXPECTED_TOKEN = "unexpected token"
+CONSTANT_OUT_OF_RANGE = "constant out of range"
+UNKNOWN_LABEL = "unknown label"
+INLINE_FUNCTION_TYPE = "inline function type"
+MISMATCHING_LABEL = "mismatching label"
+ALIGNMENT = "alignment"
+MALFORMED_LANE_INDEX = "malformed lane index"
+INVALID_LANE_LENGTH = "invalid lane length"
+
+# Validation (assert_invalid).
+TYPE_MISMATCH = "type mismatch"
+ALIGNMENT_TOO_LARGE = "alignment must not be larger than natural"
+GLOBAL_IS_IMMUTABLE = "global is immutable"
+CONSTANT_EXPRESSION_REQUIRED = "constant expression required"
+DUPLICATE_EXPORT_NAME = "duplicate export name"
+MEMORY_SIZE_LIMIT = "memory size must be at most 65536 pages (4GiB)"
+TABLE_SIZE_LIMIT = "table size must be at most 2^32-1"
+SIZE_MIN_GREATER_THAN_MAX = "size minimum must not be greater than maximum"
+UNDECLARED_FUNCTION_REFERENCE = "undeclared function reference"
+MULTIPLE_MEMORIES = "multiple memories"
+INVALID_RESULT_ARITY = "invalid result arity"
+INVALID_LANE_INDEX = "invalid lane index"
+START_FUNCTION = "start function"
+
+# Linking (assert_unlinkable).
+UNKNOWN_IMPORT = "unknown import"
+INCOMPATIBLE_IMPORT_TYPE = "incompatible import type"
+
+# Execution (assert_trap, assert_exhaustion).
+UNREACHABLE = "unreachable"
+INTEGER_DIVIDE_BY_ZERO = "integer divide by zero"
+INTEGER_OVERFLOW = "integer overflow"
+INVALID_CONVERSION_TO_INTEGER = "invalid conversion to integer"
+OUT_OF_BOUNDS_MEMORY_ACCESS = "out of bounds memory access"
+OUT_OF_BOUNDS_TABLE_ACCESS = "out of bounds table access"
+UNDEFINED_ELEMENT = "undefined element"
+UNINITIALIZED_ELEMENT = "uninitialized element"
+INDIRECT_CALL_TYPE_MISMATCH = "indirect call type mismatch"
+CALL_STACK_EXHAUSTED = "call stack exhausted"
+FUEL_EXHAUSTED = "fuel exhausted"
+MEMORY_BUDGET_EXHAUSTED = "memory budget exhausted"
+
+
+def unknown(category: str, index: int | None = None) -> InvalidError:
+    """The validation error for an index outside its context list (``unknown local 3``)."""
+    suffix = "" if index is None else f" {index}"
+    return InvalidError(f"unknown {category}{suffix}")
