@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from refwasm.syntax.instructions import Expr
 from refwasm.syntax.types import (
     ExternType,
+    FuncType,
     GlobalType,
     MemType,
     RecType,
     RefType,
+    SubType,
     TableType,
     TagType,
     ValType,
@@ -185,3 +187,21 @@ class Module:
     # ``None`` for modules that did not come from bytes.  The encoder emits one when this is
     # True, or when it is None and the code uses ``memory.init``/``data.drop``.
     datacount: bool | None = field(default=None, compare=False)
+
+
+def subtypes(module: Module) -> tuple[SubType, ...]:
+    """The type index space: every sub type of every rec group, in order (``$rolldt``).
+
+    A type index counts sub types, not rec groups (3.0); in a 2.0 module each group holds one.
+    Compute it once per module; it is linear in the type section.
+    """
+    return tuple(st for ty in module.types for st in ty.rectype.subtypes)
+
+
+def func_type_at(space: tuple[SubType, ...], typeidx: int) -> FuncType | None:
+    """The function type at ``typeidx`` of a type index space, or ``None`` when the index is out
+    of range or names a struct or array type (callers raise their own error: ``unknown type``)."""
+    if not 0 <= typeidx < len(space):
+        return None
+    comptype = space[typeidx].comptype
+    return comptype if isinstance(comptype, FuncType) else None
