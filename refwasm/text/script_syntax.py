@@ -13,7 +13,6 @@ from refwasm.syntax.instructions import Shape
 from refwasm.syntax.modules import Module
 from refwasm.syntax.types import HeapType, NumType
 
-
 # -- Module sources ----------------------------------------------------------------------------
 
 
