@@ -1,0 +1,361 @@
+"""The surrounding agent: its associated store and the JS object caches, and the conversions
+between WebAssembly values and JavaScript values (ToJSValue, ToWebAssemblyValue), Exported
+Functions and host functions.
+
+NaN and -0 (ToJSValue says "some NaN"; ToWebAssemblyValue picks an implementation-defined NaN):
+
+- -0 and every other non-NaN value cross both ways exactly (an f32 widens exactly to a Number;
+  a Number narrows to f32 rounding to nearest, ties to even).
+- ToJSValue of an f64 NaN is the Number with the same bits.  ToJSValue of an f32 NaN is the
+  Number with the same sign whose payload is the f32's payload shifted to the top of the f64
+  payload, with the quiet bit set (what the float-to-double conversion of x86 and ARM does).
+- ToWebAssemblyValue of a NaN Number keeps its sign and the top of its payload and sets the quiet
+  bit, so that n >= canon as the spec requires (again what double-to-float conversion does).
+  Drivers comparing engines therefore normalise every NaN to "NaN".
+
+externref values are ``RefHostAddr`` addresses into the agent's host value cache (the 2.0 JS API);
+a ``RefExtern`` coming from a 3.0 store is accepted by ToJSValue.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from refwasm import embedding
+from refwasm.errors import CALL_STACK_EXHAUSTED, ExhaustionError, TrapError
+from refwasm.execution.values import Ref, RefExtern, RefFuncAddr, RefHostAddr, RefNullVal, Val
+from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.jsapi.errors import (
+    EXHAUSTED,
+    RESULT_ARITY,
+    RESULT_NOT_ITERABLE,
+    TYPE_INCOMPATIBLE,
+    V128_AT_BOUNDARY,
+    JSError,
+    JSRangeError,
+    JSTypeError,
+    RuntimeError,
+)
+from refwasm.jsapi.values import (
+    UNDEFINED,
+    BigInt,
+    get,
+    same_value_key,
+    to_bigint64,
+    to_int32,
+    to_number,
+)
+from refwasm.syntax.types import (
+    AbsHeapType,
+    FuncType,
+    NumType,
+    RefType,
+    ValType,
+    VecType,
+)
+
+if TYPE_CHECKING:
+    from refwasm.jsapi.objects import Global, Memory, Table
+
+
+@dataclass(eq=False)
+class Agent:
+    """A surrounding agent: the associated store, and the per-agent maps of "WebAssembly JS Object
+    Caches" (at most one JS object per address)."""
+
+    features: Features = DEFAULT_FEATURES
+    store: embedding.Store = field(default_factory=embedding.store_init)
+    memory_objects: dict[int, Memory] = field(default_factory=dict)
+    table_objects: dict[int, Table] = field(default_factory=dict)
+    global_objects: dict[int, Global] = field(default_factory=dict)
+    exported_functions: dict[int, ExportedFunction] = field(default_factory=dict)
+    host_values: list[object] = field(default_factory=list)
+    host_value_addrs: dict[object, int] = field(default_factory=dict)
+    # "index of the host function": the index among the function imports it was created for.
+    host_function_index: dict[int, int] = field(default_factory=dict)
+
+
+class HostThrew(TrapError):
+    """A host function threw: to the core this is a trap that unwinds; the JS API boundary that
+    called into Wasm rethrows the original exception (the 2.0 semantics without exceptions)."""
+
+    def __init__(self, exception: BaseException) -> None:
+        super().__init__("host function threw")
+        self.exception = exception
+
+
+def js_exception_of(error: TrapError | ExhaustionError) -> BaseException:
+    """The JavaScript exception a Wasm error becomes ("Error Condition Mappings to JavaScript"):
+    a host's own exception passes through; a trap is a RuntimeError; exhaustion is a RangeError,
+    the class V8 uses for stack overflow."""
+    if isinstance(error, HostThrew):
+        return error.exception
+    if isinstance(error, ExhaustionError):
+        msg = EXHAUSTED if error.message == CALL_STACK_EXHAUSTED else error.message
+        return JSRangeError(msg)
+    return RuntimeError(error.message)
+
+
+# -- Numbers ----------------------------------------------------------------------------------
+
+_F64_QUIET = 1 << 51
+_F32_QUIET = 1 << 22
+_F32_HALFWAY_TO_INF = 2.0**128 - 2.0**103  # ties-to-even rounds this and beyond to infinity
+
+
+def f64_bits_to_number(bits: int) -> float:
+    """𝔽 of an f64, bit for bit (NaN payloads included)."""
+    return float(struct.unpack("<d", struct.pack("<Q", bits))[0])
+
+
+def number_to_f64_bits(x: float) -> int:
+    """The f64 of a Number; a NaN gets its quiet bit set (canon <= n)."""
+    bits: int = struct.unpack("<Q", struct.pack("<d", x))[0]
+    return bits | _F64_QUIET if math.isnan(x) else bits
+
+
+def f32_bits_to_number(bits: int) -> float:
+    """𝔽 of an f32: exact widening; a NaN keeps sign and payload and becomes quiet."""
+    if (bits >> 23) & 0xFF == 0xFF and bits & 0x7FFFFF:
+        sign = bits >> 31
+        payload = (bits & 0x7FFFFF) | _F32_QUIET
+        return f64_bits_to_number(sign << 63 | 0x7FF << 52 | payload << 29)
+    return float(struct.unpack("<f", struct.pack("<I", bits))[0])
+
+
+def number_to_f32_bits(x: float) -> int:
+    """The f32 of a Number: rounded to nearest, ties to even; a NaN keeps sign and top payload."""
+    if math.isnan(x):
+        b64 = number_to_f64_bits(x)
+        return (b64 >> 63) << 31 | 0x7F800000 | _F32_QUIET | ((b64 >> 29) & 0x7FFFFF)
+    if abs(x) >= _F32_HALFWAY_TO_INF:
+        x = math.copysign(math.inf, x)
+    bits: int = struct.unpack("<I", struct.pack("<f", x))[0]
+    return bits
+
+
+def signed(n: int, bits: int) -> int:
+    """signed_N"""
+    return n - (1 << bits) if n >> (bits - 1) else n
+
+
+# -- ToJSValue / ToWebAssemblyValue -----------------------------------------------------------
+
+
+def is_boundary_excluded(t: ValType) -> bool:
+    """Whether a type "matches v128 or exnref", which no JS value stands for."""
+    return t is VecType.V128 or (
+        isinstance(t, RefType) and t.heaptype in (AbsHeapType.EXN, AbsHeapType.NOEXN)
+    )
+
+
+def to_js_value(agent: Agent, w: Val, t: ValType) -> object:
+    """ToJSValue (the value's type comes from validation: numbers are bare bit patterns here)."""
+    if is_boundary_excluded(t):
+        raise JSTypeError(V128_AT_BOUNDARY)
+    match t:
+        case NumType.I64:
+            return BigInt(signed(int(w), 64))  # type: ignore[arg-type]
+        case NumType.I32:
+            return float(signed(int(w), 32))  # type: ignore[arg-type]
+        case NumType.F32:
+            return f32_bits_to_number(int(w))  # type: ignore[arg-type]
+        case NumType.F64:
+            return f64_bits_to_number(int(w))  # type: ignore[arg-type]
+    return ref_to_js_value(agent, w)  # type: ignore[arg-type]
+
+
+def ref_to_js_value(agent: Agent, w: Ref) -> object:
+    """ToJSValue of a reference."""
+    match w:
+        case RefNullVal():
+            return None
+        case RefFuncAddr(funcaddr):
+            return new_exported_function(agent, funcaddr)
+        case RefHostAddr(hostaddr):
+            return retrieve_host_value(agent, hostaddr)
+        case RefExtern(ref):
+            return ref_to_js_value(agent, ref)
+    raise JSTypeError(TYPE_INCOMPATIBLE)
+
+
+def retrieve_host_value(agent: Agent, hostaddr: int) -> object:
+    """retrieving a host value"""
+    if not 0 <= hostaddr < len(agent.host_values):
+        # An address no JS value was stored at (a host reference made by a store's other user).
+        raise JSTypeError(TYPE_INCOMPATIBLE)
+    return agent.host_values[hostaddr]
+
+
+def host_address_of(agent: Agent, v: object) -> int:
+    """ToWebAssemblyValue's host value cache step: the address of ``v``, allocated on first use."""
+    key = same_value_key(v)
+    addr = agent.host_value_addrs.get(key)
+    if addr is None:
+        addr = len(agent.host_values)
+        agent.host_values.append(v)
+        agent.host_value_addrs[key] = addr
+    return addr
+
+
+def to_webassembly_value(agent: Agent, v: object, t: ValType) -> Val:
+    """ToWebAssemblyValue"""
+    if is_boundary_excluded(t):
+        raise JSTypeError(V128_AT_BOUNDARY)
+    match t:
+        case NumType.I64:
+            return to_bigint64(v) % (1 << 64)
+        case NumType.I32:
+            return to_int32(v) % (1 << 32)
+        case NumType.F32:
+            return number_to_f32_bits(to_number(v))
+        case NumType.F64:
+            return number_to_f64_bits(to_number(v))
+        case RefType():
+            return to_webassembly_ref(agent, v, t)
+    raise JSTypeError(TYPE_INCOMPATIBLE)
+
+
+def to_webassembly_ref(agent: Agent, v: object, t: RefType) -> Ref:
+    """ToWebAssemblyValue for ``ref null? heaptype`` (the 2.0 heap types: func and extern)."""
+    if v is None:
+        if not t.null:
+            raise JSTypeError(TYPE_INCOMPATIBLE)
+        return RefNullVal(t.heaptype)
+    if t.heaptype is AbsHeapType.EXTERN:
+        return RefHostAddr(host_address_of(agent, v))
+    if isinstance(v, ExportedFunction) and v.agent is agent and t.heaptype is AbsHeapType.FUNC:
+        return RefFuncAddr(v.funcaddr)
+    # Any other value's type (a host reference, an i31 number) does not match: the final step.
+    raise JSTypeError(TYPE_INCOMPATIBLE)
+
+
+# -- Exported Functions -----------------------------------------------------------------------
+
+
+class ExportedFunction:
+    """An Exported Function: a built-in function object with a [[FunctionAddress]]."""
+
+    __slots__ = ("agent", "funcaddr", "name", "length")
+
+    def __init__(self, agent: Agent, funcaddr: int, name: str, length: int) -> None:
+        self.agent = agent
+        self.funcaddr = funcaddr
+        self.name = name
+        self.length = length
+
+    def __call__(self, *args: object) -> object:
+        """[[Call]]: call an Exported Function."""
+        return call_exported_function(self.agent, self.funcaddr, args)
+
+    def __repr__(self) -> str:
+        return f"<Exported Function {self.name} @{self.funcaddr}>"
+
+
+def name_of_webassembly_function(agent: Agent, funcaddr: int) -> str:
+    """name of the WebAssembly function: the index of the host function, or the index in its
+    module instance's funcaddrs."""
+    index = agent.host_function_index.get(funcaddr)
+    if index is None:
+        index = defining_index(agent, funcaddr)
+    return str(index)
+
+
+def defining_index(agent: Agent, funcaddr: int) -> int:
+    """The index of a Wasm function's address in its own module instance's function addresses."""
+    funcinst = agent.store.funcs[funcaddr]
+    module = getattr(funcinst, "module", None)
+    if module is None:
+        return 0  # a host function not created by this agent's "read the imports"
+    return int(module.funcaddrs.index(funcaddr))
+
+
+def new_exported_function(agent: Agent, funcaddr: int) -> ExportedFunction:
+    """a new Exported Function (at most one per address: the Exported Function cache)."""
+    cached = agent.exported_functions.get(funcaddr)
+    if cached is not None:
+        return cached
+    functype = embedding.func_type(agent.store, funcaddr)
+    name = name_of_webassembly_function(agent, funcaddr)
+    function = ExportedFunction(agent, funcaddr, name, len(functype.params))
+    agent.exported_functions[funcaddr] = function
+    return function
+
+
+def call_exported_function(agent: Agent, funcaddr: int, arg_values: Sequence[object]) -> object:
+    """call an Exported Function"""
+    functype = embedding.func_type(agent.store, funcaddr)
+    if any(is_boundary_excluded(t) for t in functype.params + functype.results):
+        raise JSTypeError(V128_AT_BOUNDARY)
+    args: list[Val] = []
+    for i, t in enumerate(functype.params):
+        arg = arg_values[i] if len(arg_values) > i else UNDEFINED
+        args.append(to_webassembly_value(agent, arg, t))
+    try:
+        ret = embedding.func_invoke(agent.store, funcaddr, args)
+    except (TrapError, ExhaustionError) as error:
+        raise js_exception_of(error) from None
+    if not ret:
+        return UNDEFINED
+    values = [to_js_value(agent, r, t) for r, t in zip(ret, functype.results, strict=True)]
+    return values[0] if len(values) == 1 else values
+
+
+# -- Host functions ---------------------------------------------------------------------------
+
+
+def run_host_function(
+    agent: Agent, func: Callable[..., object], functype: FuncType, arguments: list[Val]
+) -> list[Val]:
+    """run a host function"""
+    parameters, results = functype.params, functype.results
+    if any(is_boundary_excluded(t) for t in parameters + results):
+        raise JSTypeError(V128_AT_BOUNDARY)
+    js_arguments = [to_js_value(agent, a, t) for a, t in zip(arguments, parameters, strict=True)]
+    ret = func(*js_arguments)
+    if len(results) == 0:
+        return []
+    if len(results) == 1:
+        return [to_webassembly_value(agent, ret, results[0])]
+    values = iterate_to_list(ret)
+    if len(values) != len(results):
+        raise JSTypeError(RESULT_ARITY.format(expected=len(results), got=len(values)))
+    return [to_webassembly_value(agent, v, t) for v, t in zip(values, results, strict=True)]
+
+
+def iterate_to_list(ret: object) -> list[object]:
+    """GetMethod(ret, @@iterator) then IteratorToList; no iterator method is a TypeError.
+
+    Strings are iterable in JS too; mappings are plain objects (not iterable)."""
+    if isinstance(ret, (list, tuple, str)):
+        return list(ret)
+    iterator = get(ret, "__iter__") if not isinstance(ret, dict) else UNDEFINED
+    if not callable(iterator):
+        raise JSTypeError(RESULT_NOT_ITERABLE)
+    values: list[object] = list(ret)  # type: ignore[call-overload]
+    return values
+
+
+def create_host_function(agent: Agent, func: Callable[..., object], functype: FuncType) -> int:
+    """create a host function: a throw becomes a trap carrying the exception (``HostThrew``)."""
+
+    def hostfunc(arguments: list[Val]) -> list[Val]:
+        try:
+            return run_host_function(agent, func, functype, arguments)
+        except HostThrew:
+            raise  # an inner host function's exception, unwinding through this one
+        except (TrapError, ExhaustionError) as error:
+            # Wasm trapped in a nested call that reached here without the JS boundary's mapping.
+            raise HostThrew(js_exception_of(error)) from None
+        except JSError as error:
+            raise HostThrew(error) from None
+        except RecursionError:
+            raise ExhaustionError(CALL_STACK_EXHAUSTED) from None
+        except Exception as error:  # any other exception is thrown on, unchanged, like JS's
+            raise HostThrew(error) from None
+
+    return embedding.func_alloc(agent.store, functype, hostfunc)
