@@ -1,0 +1,28 @@
+"""Engines the runner and drivers can use, by name (see ``base.Engine``).
+
+Adapters are imported only when chosen, so a missing peer engine costs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from refwasm.engines.base import Engine, EngineError, Session, Value
+
+# Engine name -> "module:class" of its adapter.
+ENGINES = {
+    "reference": "refwasm.engines.reference:ReferenceEngine",
+}
+
+
+def engine_named(name: str) -> Engine[Any, Any, Any]:
+    """A fresh engine adapter by its registered name (``EngineError`` for an unknown name)."""
+    if name not in ENGINES:
+        raise EngineError(f"unknown engine {name!r} (known: {', '.join(sorted(ENGINES))})")
+    module_name, class_name = ENGINES[name].split(":")
+    engine: Engine[Any, Any, Any] = getattr(importlib.import_module(module_name), class_name)()
+    return engine
+
+
+__all__ = ["ENGINES", "Engine", "EngineError", "Session", "Value", "engine_named"]

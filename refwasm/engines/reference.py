@@ -1,0 +1,129 @@
+"""refwasm's reference semantics as an engine: a thin adapter over ``refwasm.embedding``.
+
+Modules are abstract syntax; instances are ``ModuleInst``; externs are ``ExternVal``.  The
+embedding is imported on first use, so a session over a refwasm that lacks a layer still runs the
+commands that do not need it (the runner skips the others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from refwasm.engines.base import EngineError, Value
+from refwasm.execution.values import ExternFuncAddr, ExternGlobalAddr, ExternVal
+from refwasm.features import Features
+from refwasm.syntax.modules import Module
+from refwasm.syntax.types import RefType, ValType
+
+if TYPE_CHECKING:
+    from refwasm.execution.runtime import ModuleInst, Store
+
+
+class ReferenceSession:
+    """One store of the reference semantics."""
+
+    def __init__(self, features: Features) -> None:
+        self.features = features
+        self._store: Store | None = None
+        self._spectest: dict[str, ExternVal] | None = None
+
+    @property
+    def store(self) -> Store:
+        """The session's store, created on first use."""
+        if self._store is None:
+            from refwasm.embedding import store_init
+
+            self._store = store_init()
+        return self._store
+
+    def load_binary(self, data: bytes) -> Module:
+        from refwasm.embedding import module_decode
+
+        return module_decode(data, self.features)
+
+    def load_text(self, text: str) -> Module:
+        from refwasm.embedding import module_parse
+
+        return module_parse(text, self.features)
+
+    def load_syntax(self, module: Module) -> Module:
+        return module
+
+    def validate(self, module: Module) -> None:
+        from refwasm.embedding import module_validate
+
+        module_validate(module, self.features)
+
+    def imports(self, module: Module) -> Sequence[tuple[str, str]]:
+        return [(im.module, im.name) for im in module.imports]
+
+    def instantiate(self, module: Module, externs: Sequence[ExternVal]) -> ModuleInst:
+        from refwasm.embedding import module_instantiate
+
+        return module_instantiate(self.store, module, externs, self.features)
+
+    def export(self, instance: ModuleInst, name: str) -> ExternVal | None:
+        from refwasm.embedding import EmbedderError, instance_export
+
+        try:
+            return instance_export(instance, name)
+        except EmbedderError:
+            return None
+
+    def spectest(self, name: str) -> ExternVal | None:
+        if self._spectest is None:
+            from refwasm.script.spectest import alloc_spectest
+
+            self._spectest = alloc_spectest(self.store)
+        return self._spectest.get(name)
+
+    def invoke(self, instance: ModuleInst, name: str, args: Sequence[Value]) -> list[Value]:
+        from refwasm.embedding import EmbedderError, func_invoke, func_type
+
+        extern = self.export(instance, name)
+        if not isinstance(extern, ExternFuncAddr):
+            raise EngineError(f"no function exported as {name!r}")
+        functype = func_type(self.store, extern.addr)
+        if len(args) != len(functype.params) or not all(
+            _fits(arg, t) for arg, t in zip(args, functype.params, strict=False)
+        ):
+            raise EngineError(f"arguments do not fit {name!r}: {functype}")
+        try:
+            results = func_invoke(self.store, extern.addr, [arg.val for arg in args])
+        except EmbedderError as error:
+            raise EngineError(str(error)) from None
+        return [Value(t, v) for t, v in zip(functype.results, results, strict=True)]
+
+    def get(self, instance: ModuleInst, name: str) -> Value:
+        from refwasm.embedding import global_read, global_type
+
+        extern = self.export(instance, name)
+        if not isinstance(extern, ExternGlobalAddr):
+            raise EngineError(f"no global exported as {name!r}")
+        globaltype = global_type(self.store, extern.addr)
+        return Value(globaltype.valtype, global_read(self.store, extern.addr))
+
+
+def _fits(arg: Value, t: ValType) -> bool:
+    """Whether an argument has the parameter's type (a reference only needs to be one)."""
+    if isinstance(t, RefType):
+        return not isinstance(arg.val, int)
+    return arg.type == t
+
+
+class ReferenceEngine:
+    """The reference semantics (``refwasm.embedding``) as an ``Engine``."""
+
+    name = "reference"
+
+    def session(self, features: Features) -> ReferenceSession:
+        """A fresh store."""
+        return ReferenceSession(features)
+
+
+if TYPE_CHECKING:
+    from refwasm.engines.base import Engine
+
+    # mypy checks here that the adapter implements the protocol.
+    _CONFORMS: Engine[Module, ModuleInst, ExternVal] = ReferenceEngine()

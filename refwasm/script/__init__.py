@@ -1,0 +1,1 @@
+"""Running ``.wast`` scripts: the runner, its reports, result patterns and ``spectest``."""
