@@ -1,0 +1,770 @@
+"""Decoding the binary format (2.0 ``binary-module`` and its sub-grammars; SpecTec ``5.*-binary``).
+
+``decode_module(data, features)`` turns bytes into a ``Module`` or raises ``MalformedError``
+with the official test suite's message.  Each method reads one production of the grammar and
+names it in its docstring.  Which opcodes and type codes exist under which feature is decided
+only by the tables of ``opcodes.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from refwasm.binary.opcodes import (
+    ELSE,
+    EMPTY_BLOCK_TYPE,
+    END,
+    FC_OPCODES,
+    FD_OPCODES,
+    FUNC_TYPE_CODE,
+    HEAPTYPES,
+    OPCODES,
+    REFTYPES,
+    VALTYPES,
+    Imm,
+    Op,
+)
+from refwasm.binary.reader import Reader, enter_section
+from refwasm.errors import (
+    DATA_COUNT_MISMATCH,
+    DATA_COUNT_REQUIRED,
+    END_OPCODE_EXPECTED,
+    FUNC_CODE_MISMATCH,
+    ILLEGAL_OPCODE,
+    INTEGER_TOO_LONG,
+    MAGIC_HEADER,
+    MALFORMED_BLOCK_TYPE,
+    MALFORMED_DATA_SEGMENT_KIND,
+    MALFORMED_ELEMENT_KIND,
+    MALFORMED_ELEMENTS_SEGMENT_KIND,
+    MALFORMED_EXPORT_KIND,
+    MALFORMED_FUNCTION_TYPE,
+    MALFORMED_IMPORT_KIND,
+    MALFORMED_MEMOP_FLAGS,
+    MALFORMED_MUTABILITY,
+    MALFORMED_REFERENCE_TYPE,
+    MALFORMED_SECTION_ID,
+    MALFORMED_VALUE_TYPE,
+    SECTION_SIZE_MISMATCH,
+    TOO_MANY_LOCALS,
+    UNEXPECTED_CONTENT_AFTER_LAST_SECTION,
+    UNEXPECTED_END,
+    UNKNOWN_BINARY_VERSION,
+    ZERO_BYTE_EXPECTED,
+    MalformedError,
+)
+from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.instructions import (
+    Block,
+    BlockType,
+    Br,
+    BrIf,
+    BrTable,
+    Call,
+    CallIndirect,
+    Const,
+    DataDrop,
+    ElemDrop,
+    Expr,
+    GlobalGet,
+    GlobalSet,
+    If,
+    Instr,
+    Load,
+    LocalGet,
+    LocalSet,
+    LocalTee,
+    Loop,
+    MemArg,
+    MemoryCopy,
+    MemoryFill,
+    MemoryGrow,
+    MemoryInit,
+    MemorySize,
+    RefFunc,
+    RefNull,
+    Select,
+    Store,
+    TableCopy,
+    TableFill,
+    TableGet,
+    TableGrow,
+    TableInit,
+    TableSet,
+    TableSize,
+    VConst,
+    VExtractLane,
+    VLoad,
+    VLoadLane,
+    VReplaceLane,
+    VShuffle,
+    VStore,
+    VStoreLane,
+)
+from refwasm.syntax.modules import (
+    DECLARE,
+    PASSIVE,
+    Active,
+    Custom,
+    Data,
+    DataMode,
+    Elem,
+    ElemMode,
+    Export,
+    ExternIdx,
+    ExternKind,
+    Func,
+    Global,
+    Import,
+    Mem,
+    Module,
+    Start,
+    Table,
+    Type,
+)
+from refwasm.syntax.types import (
+    FUNCREF,
+    AbsHeapType,
+    AddrType,
+    ExternFunc,
+    ExternGlobal,
+    ExternMem,
+    ExternTable,
+    ExternType,
+    FuncType,
+    GlobalType,
+    Limits,
+    MemType,
+    Mut,
+    NumType,
+    RefType,
+    TableType,
+    TypeIdx,
+    ValType,
+    plain_functype,
+)
+
+MAGIC = b"\x00asm"
+VERSION = b"\x01\x00\x00\x00"
+
+# An implementation limit (as in wasmtime): more locals in one function is ``too many
+# locals``.  It keeps a hostile local count from allocating a huge list; the spec's own bound
+# (fewer than 2^32) is far above it.
+MAX_LOCALS = 50_000
+
+# Section ids (``binary-section``) and the order non-custom sections must come in: the data
+# count section (12) sits between the element (9) and code (10) sections.
+SECTION_ORDER: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11)
+DATACOUNT_SECTION_ID = 12
+
+_EXTERN_KINDS = {0: ExternKind.FUNC, 1: ExternKind.TABLE, 2: ExternKind.MEM, 3: ExternKind.GLOBAL}
+
+
+def decode_module(data: bytes, features: Features = DEFAULT_FEATURES) -> Module:
+    """``binary-module``: decode a whole module, or raise ``MalformedError``."""
+    return _Decoder(bytes(data), features).module()
+
+
+@functools.lru_cache(maxsize=16)
+def _enabled(table_id: str, features: Features) -> dict[int, Any]:
+    """The entries of one table of ``opcodes.py`` that ``features`` enables (cached per set)."""
+    tables: dict[str, dict[int, Any]] = {
+        "ops": OPCODES, "fc": FC_OPCODES, "fd": FD_OPCODES,
+        "valtypes": VALTYPES, "reftypes": REFTYPES, "heaptypes": HEAPTYPES,
+    }  # fmt: skip
+    table = tables[table_id]
+
+    def on(feature: str | None) -> bool:
+        return feature is None or bool(getattr(features, feature))
+
+    if table_id in ("ops", "fc", "fd"):
+        return {code: op for code, op in table.items() if on(op.feature)}
+    return {code: entry[1] for code, entry in table.items() if on(entry[0])}
+
+
+# The kinds of opcode in ``_Decoder.dispatch`` (compared by identity).
+_PLAIN = "plain"
+_STRUCTURED = "structured"
+_IMMEDIATES = "immediates"
+
+
+class _Frame:
+    """An open structured instruction while decoding (explicit stack: no recursion limit)."""
+
+    __slots__ = ("imm", "blocktype", "outer", "then")
+
+    def __init__(self, imm: Imm, blocktype: BlockType, outer: list[Instr]) -> None:
+        self.imm = imm
+        self.blocktype = blocktype
+        self.outer = outer
+        self.then: list[Instr] | None = None
+
+
+class _Decoder:
+    """The state of one decoding: the reader, the feature set and what sections said so far."""
+
+    def __init__(self, data: bytes, features: Features) -> None:
+        self.r = Reader(data)
+        self.features = features
+        self.ops: dict[int, Op] = _enabled("ops", features)
+        self.valtypes: dict[int, ValType] = _enabled("valtypes", features)
+        self.reftypes: dict[int, RefType] = _enabled("reftypes", features)
+        self.heaptypes: dict[int, AbsHeapType] = _enabled("heaptypes", features)
+        self.uses_data_index = False
+        self.readers: dict[Imm, Callable[[Op], Instr]] = self._readers()
+        self.dispatch = self._dispatch(self.ops)
+        self.fc_dispatch = self._dispatch(_enabled("fc", features))
+        self.fd_dispatch = self._dispatch(_enabled("fd", features))
+        self.sections: dict[int, Callable[[], Any]] = self.section_readers()
+
+    # -- Module structure ---------------------------------------------------------------------
+
+    def module(self) -> Module:
+        """``binary-module``: magic, version, then sections in order, customs anywhere."""
+        r = self.r
+        if r.bytes_(4) != MAGIC:
+            raise MalformedError(MAGIC_HEADER)
+        if r.bytes_(4) != VERSION:
+            raise MalformedError(UNKNOWN_BINARY_VERSION)
+        fields: dict[int, Any] = {}
+        customs: list[Custom] = []
+        last_id = 0
+        while not r.eof():
+            section_id = r.byte()
+            if section_id == 0:
+                customs.append(self.section(0, last_id))
+                continue
+            if section_id not in self.sections:
+                raise MalformedError(MALFORMED_SECTION_ID)
+            if last_id and SECTION_ORDER.index(section_id) <= SECTION_ORDER.index(last_id):
+                raise MalformedError(UNEXPECTED_CONTENT_AFTER_LAST_SECTION)
+            fields[section_id] = self.section(section_id, last_id)
+            last_id = section_id
+        return self.assemble(fields, tuple(customs))
+
+    def section_readers(self) -> dict[int, Callable[[], Any]]:
+        """``binary-section``: the reader of each non-custom section id."""
+        readers: dict[int, Callable[[], Any]] = {
+            1: self.typesec, 2: self.importsec, 3: self.funcsec, 4: self.tablesec,
+            5: self.memsec, 6: self.globalsec, 7: self.exportsec, 8: self.startsec,
+            9: self.elemsec, 10: self.codesec, 11: self.datasec,
+        }  # fmt: skip
+        if self.features.bulk_memory:
+            readers[DATACOUNT_SECTION_ID] = self.datacountsec
+        # 3.0 adds the tag section (13, between the memory and global sections) under
+        # ``exceptions``: its reader goes here and its place in ``SECTION_ORDER``.
+        return readers
+
+    def section(self, section_id: int, last_id: int) -> Any:
+        """``binary-section``: ``size:u32`` then contents that must take exactly ``size`` bytes
+        (a custom section records ``last_id``, the section it follows)."""
+        r = self.r
+        size = r.length()
+        start = r.pos
+        enter_section(r)
+        if section_id == 0:
+            value: Any = self.custom(size, last_id)
+        else:
+            value = self.sections[section_id]()
+        if r.pos != start + size:
+            raise MalformedError(SECTION_SIZE_MISMATCH)
+        r.end_message = UNEXPECTED_END
+        return value
+
+    def assemble(self, fields: dict[int, Any], customs: tuple[Custom, ...]) -> Module:
+        """``binary-module``: put the sections together, checking the cross-section counts."""
+        typeidxs: list[int] = fields.get(3, [])
+        codes: list[tuple[tuple[ValType, ...], Expr]] = fields.get(10, [])
+        if len(typeidxs) != len(codes):
+            raise MalformedError(FUNC_CODE_MISMATCH)
+        datas: tuple[Data, ...] = tuple(fields.get(11, ()))
+        datacount: int | None = fields.get(DATACOUNT_SECTION_ID)
+        if datacount is not None and datacount != len(datas):
+            raise MalformedError(DATA_COUNT_MISMATCH)
+        if datacount is None and self.uses_data_index:
+            raise MalformedError(DATA_COUNT_REQUIRED)
+        start: int | None = fields.get(8)
+        return Module(
+            types=tuple(fields.get(1, ())),
+            imports=tuple(fields.get(2, ())),
+            globals=tuple(fields.get(6, ())),
+            mems=tuple(fields.get(5, ())),
+            tables=tuple(fields.get(4, ())),
+            funcs=tuple(Func(x, locs, body) for x, (locs, body) in zip(typeidxs, codes, strict=True)),
+            datas=datas,
+            elems=tuple(fields.get(9, ())),
+            start=None if start is None else Start(start),
+            exports=tuple(fields.get(7, ())),
+            customs=customs,
+            datacount=datacount is not None,
+        )
+
+    def vec(self, item: Callable[[], Any]) -> list[Any]:
+        """``binary-vec``: a ``u32`` count (bounded by the remaining input), then the items."""
+        return [item() for _ in range(self.r.length())]
+
+    def custom(self, size: int, last_id: int) -> Custom:
+        """``binary-customsec``: a name, then the rest of the section as the payload."""
+        r = self.r
+        start = r.pos
+        name = r.name()
+        payload = r.bytes_(size - (r.pos - start))
+        return Custom(name, payload, last_id)
+
+    def typesec(self) -> list[Type]:
+        """``binary-typesec``"""
+        return self.vec(self.type_)
+
+    def type_(self) -> Type:
+        """``binary-functype`` (a 2.0 type is a one-element rec group of a final function type;
+        3.0's ``rec``/``sub``/``struct``/``array`` codes go here under ``gc``)."""
+        code = self.r.byte()
+        if code != FUNC_TYPE_CODE:
+            raise MalformedError(INTEGER_TOO_LONG if code & 0x80 else MALFORMED_FUNCTION_TYPE)
+        params = tuple(self.vec(self.valtype))
+        results = tuple(self.vec(self.valtype))
+        return Type(plain_functype(FuncType(params, results)))
+
+    def importsec(self) -> list[Import]:
+        """``binary-importsec``"""
+        return self.vec(self.import_)
+
+    def import_(self) -> Import:
+        """``binary-import``"""
+        module = self.r.name()
+        name = self.r.name()
+        kind = self.r.byte()
+        desc: ExternType
+        if kind == 0:
+            desc = ExternFunc(TypeIdx(self.r.u32()))
+        elif kind == 1:
+            desc = ExternTable(self.tabletype())
+        elif kind == 2:
+            desc = ExternMem(self.memtype())
+        elif kind == 3:
+            desc = ExternGlobal(self.globaltype())
+        else:
+            raise MalformedError(MALFORMED_IMPORT_KIND)
+        return Import(module, name, desc)
+
+    def funcsec(self) -> list[int]:
+        """``binary-funcsec``"""
+        return self.vec(self.r.u32)
+
+    def tablesec(self) -> list[Table]:
+        """``binary-tablesec``"""
+        return self.vec(lambda: Table(self.tabletype()))
+
+    def memsec(self) -> list[Mem]:
+        """``binary-memsec``"""
+        return self.vec(lambda: Mem(self.memtype()))
+
+    def globalsec(self) -> list[Global]:
+        """``binary-globalsec``"""
+        return self.vec(lambda: Global(self.globaltype(), self.expr()))
+
+    def exportsec(self) -> list[Export]:
+        """``binary-exportsec``"""
+        return self.vec(self.export)
+
+    def export(self) -> Export:
+        """``binary-export``"""
+        name = self.r.name()
+        kind = _EXTERN_KINDS.get(self.r.byte())
+        if kind is None:
+            raise MalformedError(MALFORMED_EXPORT_KIND)
+        return Export(name, ExternIdx(kind, self.r.u32()))
+
+    def startsec(self) -> int:
+        """``binary-startsec``"""
+        return self.r.u32()
+
+    def datacountsec(self) -> int:
+        """``binary-datacountsec``"""
+        return self.r.u32()
+
+    def elemsec(self) -> list[Elem]:
+        """``binary-elemsec``"""
+        return self.vec(self.elem)
+
+    def elem(self) -> Elem:
+        """``binary-elem``: the eight encodings 0-7 (bit 0: passive or declarative, bit 1:
+        explicit table index or declarative, bit 2: expressions instead of function indices).
+        Without bulk memory the first field is a table index (the 1.0 encoding)."""
+        r = self.r
+        flags = r.u32()
+        if not self.features.bulk_memory:
+            table = flags
+            offset = self.expr()
+            return Elem(FUNCREF, self.funcidx_inits(), Active(table, offset))
+        if flags > 7:
+            raise MalformedError(MALFORMED_ELEMENTS_SEGMENT_KIND)
+        mode: ElemMode
+        if flags & 1:
+            mode = DECLARE if flags & 2 else PASSIVE
+        else:
+            table = r.u32() if flags & 2 else 0
+            mode = Active(table, self.expr())
+        if flags & 4:
+            reftype = self.reftype() if flags & 3 else FUNCREF
+            return Elem(reftype, tuple(self.vec(self.expr)), mode)
+        reftype = self.elemkind() if flags & 3 else self.func_index_reftype()
+        return Elem(reftype, self.funcidx_inits(), mode)
+
+    def func_index_reftype(self) -> RefType:
+        """The type of encoding 0's segment: ``funcref`` in 2.0, ``(ref func)`` in 3.0."""
+        return RefType(not self.features.function_references, AbsHeapType.FUNC)
+
+    def funcidx_inits(self) -> tuple[Expr, ...]:
+        """``vec(funcidx)`` of an element segment, as ``ref.func`` expressions."""
+        return tuple((RefFunc(x),) for x in self.vec(self.r.u32))
+
+    def elemkind(self) -> RefType:
+        """``binary-elemkind``: ``0x00`` is ``funcref``."""
+        if self.r.byte() != 0x00:
+            raise MalformedError(MALFORMED_ELEMENT_KIND)
+        return FUNCREF
+
+    def codesec(self) -> list[tuple[tuple[ValType, ...], Expr]]:
+        """``binary-codesec``"""
+        return self.vec(self.code)
+
+    def code(self) -> tuple[tuple[ValType, ...], Expr]:
+        """``binary-code``: ``size:u32`` then a ``func`` of exactly that size."""
+        r = self.r
+        size = r.length()
+        start = r.pos
+        locals_ = self.locals_()
+        body = self.expr()
+        if r.pos != start + size:
+            raise MalformedError(SECTION_SIZE_MISMATCH)
+        return locals_, body
+
+    def locals_(self) -> tuple[ValType, ...]:
+        """``binary-func``: ``vec(locals)`` where ``locals ::= n:u32 t:valtype``; the total must
+        stay below 2^32 (and below ``MAX_LOCALS`` here) or it is ``too many locals``."""
+        groups: list[tuple[int, ValType]] = []
+        total = 0
+        for _ in range(self.r.length()):
+            n = self.r.u32()
+            total += n
+            if total > MAX_LOCALS:
+                raise MalformedError(TOO_MANY_LOCALS)
+            groups.append((n, self.valtype()))
+        return tuple(t for n, t in groups for _ in range(n))
+
+    def datasec(self) -> list[Data]:
+        """``binary-datasec``"""
+        return self.vec(self.data)
+
+    def data(self) -> Data:
+        """``binary-data``: encodings 0 (active, memory 0), 1 (passive), 2 (active, explicit
+        memory).  Without bulk memory the first field is a memory index (the 1.0 encoding)."""
+        r = self.r
+        flags = r.u32()
+        mode: DataMode
+        if not self.features.bulk_memory:
+            mode = Active(flags, self.expr())
+        elif flags == 0:
+            mode = Active(0, self.expr())
+        elif flags == 1:
+            mode = PASSIVE
+        elif flags == 2:
+            memory = r.u32()
+            mode = Active(memory, self.expr())
+        else:
+            raise MalformedError(MALFORMED_DATA_SEGMENT_KIND)
+        return Data(r.bytes_(r.length()), mode)
+
+    # -- Types --------------------------------------------------------------------------------
+
+    def valtype(self) -> ValType:
+        """``binary-valtype``: one byte (a continuation bit makes it an over-long ``s7``)."""
+        b = self.r.byte()
+        t = self.valtypes.get(b)
+        if t is None:
+            raise MalformedError(INTEGER_TOO_LONG if b & 0x80 else MALFORMED_VALUE_TYPE)
+        return t
+
+    def reftype(self) -> RefType:
+        """``binary-reftype``"""
+        b = self.r.byte()
+        t = self.reftypes.get(b)
+        if t is None:
+            raise MalformedError(INTEGER_TOO_LONG if b & 0x80 else MALFORMED_REFERENCE_TYPE)
+        return t
+
+    def limits(self) -> Limits:
+        """``binary-limits``: flag 0 (min) or 1 (min, max); the flag is read as a ``u1``."""
+        r = self.r
+        if r.u(1):
+            return Limits(r.u32(), r.u32())
+        return Limits(r.u32())
+
+    def tabletype(self) -> TableType:
+        """``binary-tabletype``"""
+        reftype = self.reftype()
+        return TableType(AddrType.I32, self.limits(), reftype)
+
+    def memtype(self) -> MemType:
+        """``binary-memtype``"""
+        return MemType(AddrType.I32, self.limits())
+
+    def globaltype(self) -> GlobalType:
+        """``binary-globaltype``"""
+        valtype = self.valtype()
+        mut = self.r.byte()
+        if mut not in (0, 1):
+            raise MalformedError(MALFORMED_MUTABILITY)
+        return GlobalType(Mut.VAR if mut else Mut.CONST, valtype)
+
+    def blocktype(self) -> BlockType:
+        """``binary-blocktype``: ``0x40``, a value type, or a type index as a positive ``s33``."""
+        r = self.r
+        b = r.peek()
+        if b == EMPTY_BLOCK_TYPE:
+            r.pos += 1
+            return None
+        if b is not None and b & 0xC0 == 0x40:  # one-byte negative s33: a value type
+            return self.valtype()
+        if not self.features.multi_value:
+            raise MalformedError(MALFORMED_VALUE_TYPE)
+        x = r.s(33)
+        if x < 0:
+            raise MalformedError(MALFORMED_BLOCK_TYPE)
+        return TypeIdx(x)
+
+    # -- Instructions -------------------------------------------------------------------------
+
+    def expr(self) -> Expr:
+        """``binary-expr``: instructions up to the matching ``end``.
+
+        Structured instructions are decoded with an explicit stack of open blocks, so nesting
+        depth costs heap, not Python recursion.
+        """
+        r = self.r
+        data = r.data
+        size = len(data)
+        dispatch = self.dispatch
+        stack: list[_Frame] = []
+        current: list[Instr] = []
+        while True:
+            pos = r.pos  # r.byte(), inlined: this loop is the decoder's hot path
+            if pos >= size:
+                raise MalformedError(r.end_message)
+            code = data[pos]
+            r.pos = pos + 1
+            entry = dispatch.get(code)
+            if entry is None:
+                if code == END:
+                    if not stack:
+                        return tuple(current)
+                    current = self.close(stack.pop(), current)
+                elif code == ELSE:
+                    if not stack or stack[-1].imm is not Imm.IF or stack[-1].then is not None:
+                        raise MalformedError(END_OPCODE_EXPECTED)
+                    stack[-1].then = current
+                    current = []
+                else:
+                    raise MalformedError(ILLEGAL_OPCODE)
+                continue
+            kind, payload, op = entry
+            if kind is _PLAIN:
+                current.append(payload)
+            elif kind is _STRUCTURED:
+                stack.append(_Frame(op.imm, self.blocktype(), current))
+                current = []
+            else:
+                current.append(payload(op))
+
+    def _dispatch(self, table: dict[int, Op]) -> dict[int, tuple[str, Any, Op]]:
+        """Per opcode: its kind, and the instruction itself (no immediates) or the reader of
+        its immediates; precomputed so the hot loop does one lookup per opcode."""
+        dispatch: dict[int, tuple[str, Any, Op]] = {}
+        for code, op in table.items():
+            if op.imm is Imm.PLAIN:
+                dispatch[code] = (_PLAIN, op.static[0], op)
+            elif op.imm in (Imm.BLOCK, Imm.LOOP, Imm.IF):
+                dispatch[code] = (_STRUCTURED, None, op)
+            else:
+                dispatch[code] = (_IMMEDIATES, self.readers[op.imm], op)
+        return dispatch
+
+    def close(self, frame: _Frame, body: list[Instr]) -> list[Instr]:
+        """``binary-block``, ``binary-loop``, ``binary-if``: finish an open structured
+        instruction and return the enclosing sequence with it appended."""
+        instr: Instr
+        if frame.imm is Imm.BLOCK:
+            instr = Block(frame.blocktype, tuple(body))
+        elif frame.imm is Imm.LOOP:
+            instr = Loop(frame.blocktype, tuple(body))
+        elif frame.then is None:
+            instr = If(frame.blocktype, tuple(body), ())
+        else:
+            instr = If(frame.blocktype, tuple(frame.then), tuple(body))
+        frame.outer.append(instr)
+        return frame.outer
+
+    def prefixed(self, dispatch: dict[int, tuple[str, Any, Op]]) -> Instr:
+        """An ``0xFC``/``0xFD`` instruction: the sub-opcode is a ``u32``."""
+        entry = dispatch.get(self.r.u32())
+        if entry is None:
+            raise MalformedError(ILLEGAL_OPCODE)
+        kind, payload, op = entry
+        if kind is _PLAIN:
+            instr: Instr = payload
+            return instr
+        return payload(op)  # type: ignore[no-any-return]
+
+    def zero_byte(self) -> None:
+        """The reserved ``0x00`` of ``memory.size`` and its kin (a byte, not a LEB128)."""
+        if self.r.byte() != 0x00:
+            raise MalformedError(ZERO_BYTE_EXPECTED)
+
+    def memidx(self) -> int:
+        """A memory index immediate: a zero byte until multiple memories."""
+        if self.features.multi_memory:
+            return self.r.u32()
+        self.zero_byte()
+        return 0
+
+    def memarg(self) -> tuple[int, MemArg]:
+        """``binary-memarg``: alignment exponent and offset (and, with multiple memories, a
+        memory index flagged by bit 6 of the alignment field)."""
+        r = self.r
+        align = r.u32()
+        mem = 0
+        if self.features.multi_memory and 64 <= align < 128:
+            align -= 64
+            mem = r.u32()
+        if align >= (64 if self.features.multi_memory else 32):
+            raise MalformedError(MALFORMED_MEMOP_FLAGS)
+        return mem, MemArg(align, r.u32())
+
+    def laneidx(self) -> int:
+        """``binary-laneidx``: one byte."""
+        return self.r.byte()
+
+    def _readers(self) -> dict[Imm, Callable[[Op], Instr]]:
+        """One immediate reader per ``Imm`` kind (``binary-instr`` and its sub-rules)."""
+        r = self.r
+        u32 = r.u32
+
+        def br_table(op: Op) -> Instr:
+            labels = tuple(self.vec(u32))
+            return BrTable(labels, u32())
+
+        def call_indirect(op: Op) -> Instr:
+            y = u32()
+            if self.features.reference_types:
+                return CallIndirect(u32(), TypeIdx(y))
+            self.zero_byte()
+            return CallIndirect(0, TypeIdx(y))
+
+        def ref_null(op: Op) -> Instr:
+            b = r.byte()
+            ht = self.heaptypes.get(b)
+            if ht is None:
+                raise MalformedError(INTEGER_TOO_LONG if b & 0x80 else MALFORMED_REFERENCE_TYPE)
+            return RefNull(ht)
+
+        def const(op: Op) -> Instr:
+            nt: NumType = op.static[0]
+            if nt is NumType.I32:
+                return Const(nt, r.i(32))
+            if nt is NumType.I64:
+                return Const(nt, r.i(64))
+            return Const(nt, r.fixed(nt.bits // 8))
+
+        def load(op: Op) -> Instr:
+            mem, memarg = self.memarg()
+            return Load(op.static[0], op.static[1], mem, memarg)
+
+        def store(op: Op) -> Instr:
+            mem, memarg = self.memarg()
+            return Store(op.static[0], op.static[1], mem, memarg)
+
+        def memory_init(op: Op) -> Instr:
+            self.uses_data_index = True
+            x = u32()
+            return MemoryInit(self.memidx(), x)
+
+        def data_drop(op: Op) -> Instr:
+            self.uses_data_index = True
+            return DataDrop(u32())
+
+        def memory_copy(op: Op) -> Instr:
+            dst = self.memidx()
+            return MemoryCopy(dst, self.memidx())
+
+        def table_init(op: Op) -> Instr:
+            y = u32()
+            return TableInit(u32(), y)
+
+        def table_copy(op: Op) -> Instr:
+            dst = u32()
+            return TableCopy(dst, u32())
+
+        def vload(op: Op) -> Instr:
+            mem, memarg = self.memarg()
+            return VLoad(op.static[0], mem, memarg)
+
+        def vstore(op: Op) -> Instr:
+            mem, memarg = self.memarg()
+            return VStore(mem, memarg)
+
+        def vload_lane(op: Op) -> Instr:
+            mem, memarg = self.memarg()
+            return VLoadLane(op.static[0], mem, memarg, self.laneidx())
+
+        def vstore_lane(op: Op) -> Instr:
+            mem, memarg = self.memarg()
+            return VStoreLane(op.static[0], mem, memarg, self.laneidx())
+
+        def vshuffle(op: Op) -> Instr:
+            return VShuffle(tuple(self.laneidx() for _ in range(16)))
+
+        return {
+            Imm.BR: lambda op: Br(u32()),
+            Imm.BR_IF: lambda op: BrIf(u32()),
+            Imm.BR_TABLE: br_table,
+            Imm.CALL: lambda op: Call(u32()),
+            Imm.CALL_INDIRECT: call_indirect,
+            Imm.SELECT_T: lambda op: Select(tuple(self.vec(self.valtype))),
+            Imm.LOCAL_GET: lambda op: LocalGet(u32()),
+            Imm.LOCAL_SET: lambda op: LocalSet(u32()),
+            Imm.LOCAL_TEE: lambda op: LocalTee(u32()),
+            Imm.GLOBAL_GET: lambda op: GlobalGet(u32()),
+            Imm.GLOBAL_SET: lambda op: GlobalSet(u32()),
+            Imm.TABLE_GET: lambda op: TableGet(u32()),
+            Imm.TABLE_SET: lambda op: TableSet(u32()),
+            Imm.TABLE_SIZE: lambda op: TableSize(u32()),
+            Imm.TABLE_GROW: lambda op: TableGrow(u32()),
+            Imm.TABLE_FILL: lambda op: TableFill(u32()),
+            Imm.TABLE_COPY: table_copy,
+            Imm.TABLE_INIT: table_init,
+            Imm.ELEM_DROP: lambda op: ElemDrop(u32()),
+            Imm.LOAD: load,
+            Imm.STORE: store,
+            Imm.MEMORY_SIZE: lambda op: MemorySize(self.memidx()),
+            Imm.MEMORY_GROW: lambda op: MemoryGrow(self.memidx()),
+            Imm.MEMORY_INIT: memory_init,
+            Imm.DATA_DROP: data_drop,
+            Imm.MEMORY_COPY: memory_copy,
+            Imm.MEMORY_FILL: lambda op: MemoryFill(self.memidx()),
+            Imm.REF_NULL: ref_null,
+            Imm.REF_FUNC: lambda op: RefFunc(u32()),
+            Imm.CONST: const,
+            Imm.VLOAD: vload,
+            Imm.VSTORE: vstore,
+            Imm.VLOAD_LANE: vload_lane,
+            Imm.VSTORE_LANE: vstore_lane,
+            Imm.VCONST: lambda op: VConst(r.fixed(16)),
+            Imm.VSHUFFLE: vshuffle,
+            Imm.VEXTRACT_LANE: lambda op: VExtractLane(op.static[0], op.static[1], self.laneidx()),
+            Imm.VREPLACE_LANE: lambda op: VReplaceLane(op.static[0], self.laneidx()),
+            Imm.PREFIX_FC: lambda op: self.prefixed(self.fc_dispatch),
+            Imm.PREFIX_FD: lambda op: self.prefixed(self.fd_dispatch),
+        }
