@@ -1,0 +1,9 @@
+"""Validation (spec chapter "Validation"): typing rules for types, instructions and modules.
+
+``validate_module(module, features)`` returns ``None`` for a valid module and raises
+``InvalidError`` with the official test suite's message otherwise.
+"""
+
+from refwasm.validation.modules import validate_module
+
+__all__ = ["validate_module"]

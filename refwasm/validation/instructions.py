@@ -1,0 +1,1081 @@
+"""Validation of instructions and expressions (SpecTec ``2.3-validation.instructions``; 2.0
+``valid-instr``), in the shape of the spec appendix's validation algorithm (``algo-valid``).
+
+The validator keeps an operand stack and a control stack.  Nested blocks are not walked by
+Python recursion: each control frame remembers its instruction sequence and position, so the
+main loop in ``Validator.run`` handles any nesting depth with constant Python stack and linear
+work.  Every instruction's typing rule is one small function registered for its syntax class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from refwasm.errors import (
+    ALIGNMENT_TOO_LARGE,
+    CONSTANT_EXPRESSION_REQUIRED,
+    GLOBAL_IS_IMMUTABLE,
+    INVALID_LANE_INDEX,
+    INVALID_RESULT_ARITY,
+    TYPE_MISMATCH,
+    UNDECLARED_FUNCTION_REFERENCE,
+    UNSUPPORTED_INSTRUCTION,
+    InvalidError,
+    unknown,
+)
+from refwasm.syntax.instructions import (
+    BinOp,
+    Binop,
+    Block,
+    Br,
+    BrIf,
+    BrTable,
+    Call,
+    CallIndirect,
+    Const,
+    CvtOp,
+    Cvtop,
+    DataDrop,
+    Drop,
+    ElemDrop,
+    Expr,
+    GlobalGet,
+    GlobalSet,
+    If,
+    Instr,
+    Load,
+    LocalGet,
+    LocalSet,
+    LocalTee,
+    Loop,
+    MemArg,
+    MemoryCopy,
+    MemoryFill,
+    MemoryGrow,
+    MemoryInit,
+    MemorySize,
+    Nop,
+    RefFunc,
+    RefIsNull,
+    RefNull,
+    RelOp,
+    Relop,
+    Return,
+    ReturnCall,
+    ReturnCallIndirect,
+    Select,
+    Shape,
+    Store,
+    TableCopy,
+    TableFill,
+    TableGet,
+    TableGrow,
+    TableInit,
+    TableSet,
+    TableSize,
+    Testop,
+    UnOp,
+    Unop,
+    Unreachable,
+    VBinop,
+    VBitmask,
+    VConst,
+    VCvtop,
+    VExtbinop,
+    VExtractLane,
+    VExtternop,
+    VExtunop,
+    VLoad,
+    VLoadLane,
+    VLoadShape,
+    VLoadSplat,
+    VLoadZero,
+    VNarrow,
+    VRelop,
+    VReplaceLane,
+    VShiftop,
+    VShuffle,
+    VSplat,
+    VStore,
+    VStoreLane,
+    VSwizzlop,
+    VTernop,
+    VTestop,
+    VUnop,
+    VVBinop,
+    VVTernop,
+    VVTestop,
+    VVUnop,
+)
+from refwasm.syntax.types import (
+    FUNCREF,
+    AddrType,
+    FuncType,
+    Mut,
+    NumType,
+    PackType,
+    RefType,
+    ResultType,
+    TableType,
+    ValType,
+    VecType,
+)
+from refwasm.validation.context import (
+    Context,
+    data,
+    elem,
+    func,
+    functype,
+    global_,
+    local,
+    mem,
+    table,
+)
+from refwasm.validation.types import (
+    BOT,
+    Operand,
+    reftype_sub,
+    valid_blocktype,
+    valid_heaptype,
+    valid_valtype,
+    valtype_sub,
+)
+
+I32 = NumType.I32
+V128 = VecType.V128
+
+# The kinds of control frames (the algorithm's ``opcode`` field).
+FUNC, BLOCK, LOOP, IF, ELSE = "func", "block", "loop", "if", "else"
+
+
+@dataclass(slots=True)
+class CtrlFrame:
+    """``ctrl_frame``: a block being validated, with the rest of its instruction sequence."""
+
+    kind: str
+    start_types: ResultType
+    end_types: ResultType
+    height: int
+    unreachable: bool
+    instrs: tuple[Instr, ...]
+    pos: int = 0
+    else_: tuple[Instr, ...] | None = None  # an ``if``'s else branch, not yet entered
+
+
+class Validator:
+    """The algorithm's state: ``vals`` (operand stack) and ``ctrls`` (control stack)."""
+
+    __slots__ = ("ctx", "vals", "ctrls")
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.vals: list[Operand] = []
+        self.ctrls: list[CtrlFrame] = []
+
+    # -- The operand and control stacks (``algo-valid``) ---------------------------------------
+
+    def push_val(self, t: Operand) -> None:
+        """``push_val``"""
+        self.vals.append(t)
+
+    def pop_val(self) -> Operand:
+        """``pop_val``: below the current frame's height only an unreachable frame yields BOT."""
+        frame = self.ctrls[-1]
+        if len(self.vals) == frame.height:
+            if frame.unreachable:
+                return BOT
+            raise InvalidError(TYPE_MISMATCH)
+        return self.vals.pop()
+
+    def pop_expect(self, expect: ValType) -> Operand:
+        """``pop_val(expect)``: the popped operand must match ``expect``."""
+        actual = self.pop_val()
+        if actual != expect and not valtype_sub(self.ctx, actual, expect):
+            raise InvalidError(TYPE_MISMATCH)
+        return actual
+
+    def push_vals(self, types: ResultType) -> None:
+        """``push_vals``"""
+        self.vals.extend(types)
+
+    def pop_vals(self, types: ResultType) -> list[Operand]:
+        """``pop_vals``: pop ``types`` in reverse order, returning them in stack order."""
+        popped = [self.pop_expect(t) for t in reversed(types)]
+        popped.reverse()
+        return popped
+
+    def push_ctrl(
+        self,
+        kind: str,
+        ft: FuncType,
+        instrs: tuple[Instr, ...],
+        else_: tuple[Instr, ...] | None = None,
+    ) -> None:
+        """``push_ctrl``: open a frame whose label has ``ft``'s results (params for a loop)."""
+        frame = CtrlFrame(kind, ft.params, ft.results, len(self.vals), False, instrs, 0, else_)
+        self.ctrls.append(frame)
+        self.push_vals(ft.params)
+
+    def pop_ctrl(self) -> CtrlFrame:
+        """``pop_ctrl``: the frame's results must be exactly what remains above its height."""
+        frame = self.ctrls[-1]
+        self.pop_vals(frame.end_types)
+        if len(self.vals) != frame.height:
+            raise InvalidError(TYPE_MISMATCH)
+        self.ctrls.pop()
+        return frame
+
+    def label_types(self, label: int) -> ResultType:
+        """``label_types(ctrls[label])``: a loop's label takes its parameters."""
+        if not 0 <= label < len(self.ctrls):
+            raise unknown("label", label)
+        frame = self.ctrls[-1 - label]
+        return frame.start_types if frame.kind == LOOP else frame.end_types
+
+    def unreachable(self) -> None:
+        """``unreachable()``: drop the frame's operands; the stack becomes polymorphic."""
+        frame = self.ctrls[-1]
+        del self.vals[frame.height :]
+        frame.unreachable = True
+
+    # -- The main loop -------------------------------------------------------------------------
+
+    def run(self, expr: Expr, results: ResultType) -> None:
+        """``valid-expr``: validate ``expr`` as a block producing ``results``."""
+        self.push_ctrl(FUNC, FuncType((), results), expr)
+        ctrls, rules = self.ctrls, _RULES
+        while ctrls:
+            frame = ctrls[-1]
+            pos = frame.pos
+            if pos < len(frame.instrs):
+                instr = frame.instrs[pos]
+                frame.pos = pos + 1
+                handler = rules.get(type(instr))
+                if handler is None:
+                    raise InvalidError(UNSUPPORTED_INSTRUCTION)
+                handler(self, instr)
+            else:
+                self.end()
+
+    def end(self) -> None:
+        """The ``else`` and ``end`` steps of the algorithm: close the innermost frame."""
+        frame = self.pop_ctrl()
+        if frame.kind == IF and frame.else_ is not None:
+            # An ``if`` without else has an empty else branch: it must map params to results.
+            ft = FuncType(frame.start_types, frame.end_types)
+            self.push_ctrl(ELSE, ft, frame.else_)
+        else:
+            self.push_vals(frame.end_types)
+
+
+def validate_expr(ctx: Context, expr: Expr, results: ResultType) -> None:
+    """``valid-expr`` (``Expr_ok``): ``expr`` has type ``[] -> results`` under ``ctx``."""
+    Validator(ctx).run(expr, results)
+
+
+def validate_const_expr(ctx: Context, expr: Expr, t: ValType) -> None:
+    """``valid-constant`` (``Expr_const``, ``Instr_const``) then ``valid-expr``: constancy is
+    checked first, as the suite expects "constant expression required" for ``(nop)``."""
+    for instr in expr:
+        valid_const_instr(ctx, instr)
+    validate_expr(ctx, expr, (t,))
+
+
+_EXTENDED_CONST_OPS = frozenset({BinOp.ADD, BinOp.SUB, BinOp.MUL})
+
+
+def valid_const_instr(ctx: Context, instr: Instr) -> None:
+    """``Instr_const``: constants, ``ref.null``, ``ref.func``, ``global.get`` of an immutable
+    global, and (extended constants) integer ``add``/``sub``/``mul``."""
+    match instr:
+        case Const() | VConst() | RefNull() | RefFunc():
+            return
+        case GlobalGet(x):
+            if global_(ctx, x).mut is Mut.CONST:
+                return
+        case Binop(nt, op):
+            if ctx.features.extended_const and nt.is_int and op in _EXTENDED_CONST_OPS:
+                return
+    raise InvalidError(CONSTANT_EXPRESSION_REQUIRED)
+
+
+# -- The rule table ------------------------------------------------------------------------------
+
+I = TypeVar("I")  # noqa: E741
+_RULES: dict[type, Callable[[Validator, Any], None]] = {}
+
+
+def rule(cls: type[I]) -> Callable[[Callable[[Validator, I], None]], Callable[[Validator, I], None]]:
+    """Register the typing rule of one instruction class."""
+
+    def register(fn: Callable[[Validator, I], None]) -> Callable[[Validator, I], None]:
+        _RULES[cls] = fn
+        return fn
+
+    return register
+
+
+def _need(condition: bool) -> None:
+    """An instruction of a proposal the feature setting leaves out is not valid."""
+    if not condition:
+        raise InvalidError(UNSUPPORTED_INSTRUCTION)
+
+
+# -- Parametric instructions ---------------------------------------------------------------------
+
+
+@rule(Nop)
+def valid_nop(v: Validator, instr: Nop) -> None:
+    """``Instr_ok/nop``"""
+
+
+@rule(Unreachable)
+def valid_unreachable(v: Validator, instr: Unreachable) -> None:
+    """``Instr_ok/unreachable``"""
+    v.unreachable()
+
+
+@rule(Drop)
+def valid_drop(v: Validator, instr: Drop) -> None:
+    """``Instr_ok/drop``"""
+    v.pop_val()
+
+
+@rule(Select)
+def valid_select(v: Validator, instr: Select) -> None:
+    """``Instr_ok/select-expl``, ``Instr_ok/select-impl``"""
+    if instr.types is not None:
+        _need(v.ctx.features.reference_types)
+        if len(instr.types) != 1:
+            raise InvalidError(INVALID_RESULT_ARITY)
+        t = instr.types[0]
+        valid_valtype(v.ctx, t)
+        v.pop_expect(I32)
+        v.pop_expect(t)
+        v.pop_expect(t)
+        v.push_val(t)
+        return
+    v.pop_expect(I32)
+    t1 = v.pop_val()
+    t2 = v.pop_val()
+    # The implicit form only selects numbers and vectors (reference types need annotation).
+    if isinstance(t1, RefType) or isinstance(t2, RefType):
+        raise InvalidError(TYPE_MISMATCH)
+    if t1 != t2 and t1 is not BOT and t2 is not BOT:
+        raise InvalidError(TYPE_MISMATCH)
+    v.push_val(t2 if t1 is BOT else t1)
+
+
+# -- Control instructions ------------------------------------------------------------------------
+
+
+@rule(Block)
+def valid_block(v: Validator, instr: Block) -> None:
+    """``Instr_ok/block``"""
+    ft = valid_blocktype(v.ctx, instr.blocktype)
+    v.pop_vals(ft.params)
+    v.push_ctrl(BLOCK, ft, instr.body)
+
+
+@rule(Loop)
+def valid_loop(v: Validator, instr: Loop) -> None:
+    """``Instr_ok/loop``"""
+    ft = valid_blocktype(v.ctx, instr.blocktype)
+    v.pop_vals(ft.params)
+    v.push_ctrl(LOOP, ft, instr.body)
+
+
+@rule(If)
+def valid_if(v: Validator, instr: If) -> None:
+    """``Instr_ok/if``: the else branch is entered when the then branch ends (``Validator.end``)."""
+    ft = valid_blocktype(v.ctx, instr.blocktype)
+    v.pop_expect(I32)
+    v.pop_vals(ft.params)
+    v.push_ctrl(IF, ft, instr.then, instr.else_)
+
+
+@rule(Br)
+def valid_br(v: Validator, instr: Br) -> None:
+    """``Instr_ok/br``"""
+    v.pop_vals(v.label_types(instr.label))
+    v.unreachable()
+
+
+@rule(BrIf)
+def valid_br_if(v: Validator, instr: BrIf) -> None:
+    """``Instr_ok/br_if``"""
+    types = v.label_types(instr.label)
+    v.pop_expect(I32)
+    v.pop_vals(types)
+    v.push_vals(types)
+
+
+@rule(BrTable)
+def valid_br_table(v: Validator, instr: BrTable) -> None:
+    """``Instr_ok/br_table``: every label has the default's arity and accepts the operands
+    (1.0, ``valid-br_table``: every label has the default's types)."""
+    v.pop_expect(I32)
+    default = v.label_types(instr.default)
+    for label in instr.labels:
+        types = v.label_types(label)
+        if len(types) != len(default):
+            raise InvalidError(TYPE_MISMATCH)
+        # 1.0 demanded identical label types; reference types relaxed it to matching.
+        if types != default and not v.ctx.features.reference_types:
+            raise InvalidError(TYPE_MISMATCH)
+        # Re-push what was popped: under a polymorphic stack each label sees the same operands.
+        for t in v.pop_vals(types):
+            v.push_val(t)
+    v.pop_vals(default)
+    v.unreachable()
+
+
+@rule(Return)
+def valid_return(v: Validator, instr: Return) -> None:
+    """``Instr_ok/return``"""
+    if v.ctx.return_ is None:
+        raise InvalidError(TYPE_MISMATCH)
+    v.pop_vals(v.ctx.return_)
+    v.unreachable()
+
+
+def _call(v: Validator, ft: FuncType) -> None:
+    """The stack effect of calling a function of type ``ft``."""
+    v.pop_vals(ft.params)
+    v.push_vals(ft.results)
+
+
+def _call_table(v: Validator, x: int) -> TableType:
+    """The table of an indirect call: it must hold function references."""
+    tt = table(v.ctx, x)
+    if not reftype_sub(v.ctx, tt.reftype, FUNCREF):
+        raise InvalidError(TYPE_MISMATCH)
+    return tt
+
+
+@rule(Call)
+def valid_call(v: Validator, instr: Call) -> None:
+    """``Instr_ok/call``"""
+    _call(v, func(v.ctx, instr.func))
+
+
+@rule(CallIndirect)
+def valid_call_indirect(v: Validator, instr: CallIndirect) -> None:
+    """``Instr_ok/call_indirect``"""
+    tt = _call_table(v, instr.table)
+    ft = functype(v.ctx, instr.typeuse)
+    v.pop_expect(_addr(tt.addrtype))
+    _call(v, ft)
+
+
+def _return_call(v: Validator, ft: FuncType) -> None:
+    """A tail call: the callee's results must match the caller's (``Instr_ok/return_call``)."""
+    _need(v.ctx.features.tail_call)
+    results = v.ctx.return_
+    if results is None or len(results) != len(ft.results):
+        raise InvalidError(TYPE_MISMATCH)
+    if not all(valtype_sub(v.ctx, a, b) for a, b in zip(ft.results, results, strict=True)):
+        raise InvalidError(TYPE_MISMATCH)
+    v.pop_vals(ft.params)
+    v.unreachable()
+
+
+@rule(ReturnCall)
+def valid_return_call(v: Validator, instr: ReturnCall) -> None:
+    """``Instr_ok/return_call``"""
+    _return_call(v, func(v.ctx, instr.func))
+
+
+@rule(ReturnCallIndirect)
+def valid_return_call_indirect(v: Validator, instr: ReturnCallIndirect) -> None:
+    """``Instr_ok/return_call_indirect``"""
+    _need(v.ctx.features.tail_call)
+    tt = _call_table(v, instr.table)
+    ft = functype(v.ctx, instr.typeuse)
+    v.pop_expect(_addr(tt.addrtype))
+    _return_call(v, ft)
+
+
+# -- Variable instructions -----------------------------------------------------------------------
+
+
+@rule(LocalGet)
+def valid_local_get(v: Validator, instr: LocalGet) -> None:
+    """``Instr_ok/local.get``"""
+    v.push_val(local(v.ctx, instr.local))
+
+
+@rule(LocalSet)
+def valid_local_set(v: Validator, instr: LocalSet) -> None:
+    """``Instr_ok/local.set``"""
+    v.pop_expect(local(v.ctx, instr.local))
+
+
+@rule(LocalTee)
+def valid_local_tee(v: Validator, instr: LocalTee) -> None:
+    """``Instr_ok/local.tee``"""
+    t = local(v.ctx, instr.local)
+    v.pop_expect(t)
+    v.push_val(t)
+
+
+@rule(GlobalGet)
+def valid_global_get(v: Validator, instr: GlobalGet) -> None:
+    """``Instr_ok/global.get``"""
+    v.push_val(global_(v.ctx, instr.global_).valtype)
+
+
+@rule(GlobalSet)
+def valid_global_set(v: Validator, instr: GlobalSet) -> None:
+    """``Instr_ok/global.set``: only a mutable global."""
+    gt = global_(v.ctx, instr.global_)
+    if gt.mut is not Mut.VAR:
+        raise InvalidError(GLOBAL_IS_IMMUTABLE)
+    v.pop_expect(gt.valtype)
+
+
+# -- Table instructions --------------------------------------------------------------------------
+
+
+def _addr(at: AddrType) -> NumType:
+    """The value type of an address of type ``at``."""
+    return NumType.I32 if at is AddrType.I32 else NumType.I64
+
+
+def _min_addr(at1: AddrType, at2: AddrType) -> NumType:
+    """``$minat``: a length spanning two address spaces has the smaller address type."""
+    return _addr(AddrType.I32 if AddrType.I32 in (at1, at2) else AddrType.I64)
+
+
+def _table(v: Validator, x: int) -> TableType:
+    """A table instruction's table (table instructions came with reference types)."""
+    _need(v.ctx.features.reference_types)
+    return table(v.ctx, x)
+
+
+@rule(TableGet)
+def valid_table_get(v: Validator, instr: TableGet) -> None:
+    """``Instr_ok/table.get``"""
+    tt = _table(v, instr.table)
+    v.pop_expect(_addr(tt.addrtype))
+    v.push_val(tt.reftype)
+
+
+@rule(TableSet)
+def valid_table_set(v: Validator, instr: TableSet) -> None:
+    """``Instr_ok/table.set``"""
+    tt = _table(v, instr.table)
+    v.pop_expect(tt.reftype)
+    v.pop_expect(_addr(tt.addrtype))
+
+
+@rule(TableSize)
+def valid_table_size(v: Validator, instr: TableSize) -> None:
+    """``Instr_ok/table.size``"""
+    tt = _table(v, instr.table)
+    v.push_val(_addr(tt.addrtype))
+
+
+@rule(TableGrow)
+def valid_table_grow(v: Validator, instr: TableGrow) -> None:
+    """``Instr_ok/table.grow``"""
+    tt = _table(v, instr.table)
+    at = _addr(tt.addrtype)
+    v.pop_expect(at)
+    v.pop_expect(tt.reftype)
+    v.push_val(at)
+
+
+@rule(TableFill)
+def valid_table_fill(v: Validator, instr: TableFill) -> None:
+    """``Instr_ok/table.fill``"""
+    tt = _table(v, instr.table)
+    at = _addr(tt.addrtype)
+    v.pop_expect(at)
+    v.pop_expect(tt.reftype)
+    v.pop_expect(at)
+
+
+@rule(TableCopy)
+def valid_table_copy(v: Validator, instr: TableCopy) -> None:
+    """``Instr_ok/table.copy``: the source's elements must fit the destination."""
+    _need(v.ctx.features.bulk_memory)
+    dst = _table(v, instr.dst)
+    src = _table(v, instr.src)
+    if not reftype_sub(v.ctx, src.reftype, dst.reftype):
+        raise InvalidError(TYPE_MISMATCH)
+    v.pop_expect(_min_addr(dst.addrtype, src.addrtype))
+    v.pop_expect(_addr(src.addrtype))
+    v.pop_expect(_addr(dst.addrtype))
+
+
+@rule(TableInit)
+def valid_table_init(v: Validator, instr: TableInit) -> None:
+    """``Instr_ok/table.init``: the segment's elements must fit the table."""
+    _need(v.ctx.features.bulk_memory)
+    tt = _table(v, instr.table)
+    rt = elem(v.ctx, instr.elem)
+    if not reftype_sub(v.ctx, rt, tt.reftype):
+        raise InvalidError(TYPE_MISMATCH)
+    v.pop_expect(I32)
+    v.pop_expect(I32)
+    v.pop_expect(_addr(tt.addrtype))
+
+
+@rule(ElemDrop)
+def valid_elem_drop(v: Validator, instr: ElemDrop) -> None:
+    """``Instr_ok/elem.drop``"""
+    _need(v.ctx.features.bulk_memory)
+    elem(v.ctx, instr.elem)
+
+
+# -- Memory instructions -------------------------------------------------------------------------
+
+
+def valid_memarg(memarg: MemArg, width_bits: int) -> None:
+    """``valid-memarg`` (``Memarg_ok``): ``2^align <= width/8``, i.e. at most natural."""
+    natural = (width_bits // 8).bit_length() - 1  # log2 of the access width in bytes
+    if not 0 <= memarg.align <= natural:
+        raise InvalidError(ALIGNMENT_TOO_LARGE)
+
+
+def _mem(v: Validator, x: int, memarg: MemArg, width_bits: int) -> NumType:
+    """A memory access: the memory must exist and the alignment be natural at most.
+    Returns the address type."""
+    mt = mem(v.ctx, x)
+    valid_memarg(memarg, width_bits)
+    return _addr(mt.addrtype)
+
+
+@rule(Load)
+def valid_load(v: Validator, instr: Load) -> None:
+    """``Instr_ok/load-val``, ``Instr_ok/load-pack``"""
+    width = instr.nt.bits if instr.pack is None else instr.pack.sz
+    if instr.pack is not None and not (instr.nt.is_int and instr.pack.sz < instr.nt.bits):
+        raise InvalidError(TYPE_MISMATCH)
+    v.pop_expect(_mem(v, instr.mem, instr.memarg, width))
+    v.push_val(instr.nt)
+
+
+@rule(Store)
+def valid_store(v: Validator, instr: Store) -> None:
+    """``Instr_ok/store-val``, ``Instr_ok/store-pack``"""
+    width = instr.nt.bits if instr.sz is None else instr.sz
+    if instr.sz is not None and not (instr.nt.is_int and instr.sz < instr.nt.bits):
+        raise InvalidError(TYPE_MISMATCH)
+    at = _mem(v, instr.mem, instr.memarg, width)
+    v.pop_expect(instr.nt)
+    v.pop_expect(at)
+
+
+def _vload_width(op: VLoadShape | VLoadSplat | VLoadZero | None) -> int:
+    """The number of bits a vector load reads."""
+    match op:
+        case None:
+            return 128
+        case VLoadShape(sz, m, _):
+            return sz * m
+        case VLoadSplat(sz) | VLoadZero(sz):
+            return sz
+
+
+@rule(VLoad)
+def valid_vload(v: Validator, instr: VLoad) -> None:
+    """``Instr_ok/vload-val``, ``-pack``, ``-splat``, ``-zero``"""
+    _need(v.ctx.features.simd)
+    v.pop_expect(_mem(v, instr.mem, instr.memarg, _vload_width(instr.op)))
+    v.push_val(V128)
+
+
+def _lane(lane: int, count: int) -> None:
+    """A lane index must be below the number of lanes."""
+    if not 0 <= lane < count:
+        raise InvalidError(INVALID_LANE_INDEX)
+
+
+@rule(VLoadLane)
+def valid_vload_lane(v: Validator, instr: VLoadLane) -> None:
+    """``Instr_ok/vload_lane``"""
+    _need(v.ctx.features.simd)
+    at = _mem(v, instr.mem, instr.memarg, instr.sz)
+    _lane(instr.lane, 128 // instr.sz if instr.sz > 0 else 0)
+    v.pop_expect(V128)
+    v.pop_expect(at)
+    v.push_val(V128)
+
+
+@rule(VStore)
+def valid_vstore(v: Validator, instr: VStore) -> None:
+    """``Instr_ok/vstore``"""
+    _need(v.ctx.features.simd)
+    at = _mem(v, instr.mem, instr.memarg, 128)
+    v.pop_expect(V128)
+    v.pop_expect(at)
+
+
+@rule(VStoreLane)
+def valid_vstore_lane(v: Validator, instr: VStoreLane) -> None:
+    """``Instr_ok/vstore_lane``"""
+    _need(v.ctx.features.simd)
+    at = _mem(v, instr.mem, instr.memarg, instr.sz)
+    _lane(instr.lane, 128 // instr.sz if instr.sz > 0 else 0)
+    v.pop_expect(V128)
+    v.pop_expect(at)
+
+
+@rule(MemorySize)
+def valid_memory_size(v: Validator, instr: MemorySize) -> None:
+    """``Instr_ok/memory.size``"""
+    v.push_val(_addr(mem(v.ctx, instr.mem).addrtype))
+
+
+@rule(MemoryGrow)
+def valid_memory_grow(v: Validator, instr: MemoryGrow) -> None:
+    """``Instr_ok/memory.grow``"""
+    at = _addr(mem(v.ctx, instr.mem).addrtype)
+    v.pop_expect(at)
+    v.push_val(at)
+
+
+@rule(MemoryFill)
+def valid_memory_fill(v: Validator, instr: MemoryFill) -> None:
+    """``Instr_ok/memory.fill``"""
+    _need(v.ctx.features.bulk_memory)
+    at = _addr(mem(v.ctx, instr.mem).addrtype)
+    v.pop_expect(at)
+    v.pop_expect(I32)
+    v.pop_expect(at)
+
+
+@rule(MemoryCopy)
+def valid_memory_copy(v: Validator, instr: MemoryCopy) -> None:
+    """``Instr_ok/memory.copy``"""
+    _need(v.ctx.features.bulk_memory)
+    dst = mem(v.ctx, instr.dst).addrtype
+    src = mem(v.ctx, instr.src).addrtype
+    v.pop_expect(_min_addr(dst, src))
+    v.pop_expect(_addr(src))
+    v.pop_expect(_addr(dst))
+
+
+@rule(MemoryInit)
+def valid_memory_init(v: Validator, instr: MemoryInit) -> None:
+    """``Instr_ok/memory.init``.  The binary format's data count requirement is the decoder's
+    business (it rejects the code); a text module always has its data segments' count."""
+    _need(v.ctx.features.bulk_memory)
+    at = _addr(mem(v.ctx, instr.mem).addrtype)
+    data(v.ctx, instr.data)
+    v.pop_expect(I32)
+    v.pop_expect(I32)
+    v.pop_expect(at)
+
+
+@rule(DataDrop)
+def valid_data_drop(v: Validator, instr: DataDrop) -> None:
+    """``Instr_ok/data.drop``"""
+    _need(v.ctx.features.bulk_memory)
+    data(v.ctx, instr.data)
+
+
+# -- Reference instructions ----------------------------------------------------------------------
+
+
+@rule(RefNull)
+def valid_ref_null(v: Validator, instr: RefNull) -> None:
+    """``Instr_ok/ref.null``"""
+    _need(v.ctx.features.reference_types)
+    valid_heaptype(v.ctx, instr.heaptype)
+    v.push_val(RefType(True, instr.heaptype))
+
+
+@rule(RefIsNull)
+def valid_ref_is_null(v: Validator, instr: RefIsNull) -> None:
+    """``Instr_ok/ref.is_null``: any reference type."""
+    _need(v.ctx.features.reference_types)
+    t = v.pop_val()
+    if not (t is BOT or isinstance(t, RefType)):
+        raise InvalidError(TYPE_MISMATCH)
+    v.push_val(I32)
+
+
+@rule(RefFunc)
+def valid_ref_func(v: Validator, instr: RefFunc) -> None:
+    """``Instr_ok/ref.func``: the function must be declared (``C.refs``).  Not gated on
+    reference types: 1.0 element segments hold their function indices as ``ref.func``."""
+    func(v.ctx, instr.func)
+    if instr.func not in v.ctx.refs:
+        raise InvalidError(UNDECLARED_FUNCTION_REFERENCE)
+    typeuses = v.ctx.func_typeuses
+    if v.ctx.features.function_references and instr.func < len(typeuses):
+        v.push_val(RefType(False, typeuses[instr.func]))  # 3.0: the exact, non-null type
+    else:
+        v.push_val(FUNCREF)
+
+
+# -- Numeric instructions ------------------------------------------------------------------------
+
+_INT_UNOPS = frozenset({UnOp.CLZ, UnOp.CTZ, UnOp.POPCNT})
+_SIGN_EXTENSION_UNOPS = frozenset({UnOp.EXTEND8_S, UnOp.EXTEND16_S, UnOp.EXTEND32_S})
+_FLOAT_UNOPS = frozenset(UnOp) - _INT_UNOPS - _SIGN_EXTENSION_UNOPS
+_FLOAT_BINOPS = frozenset(
+    {BinOp.ADD, BinOp.SUB, BinOp.MUL, BinOp.DIV, BinOp.MIN, BinOp.MAX, BinOp.COPYSIGN}
+)
+_INT_BINOPS = frozenset(BinOp) - {BinOp.DIV, BinOp.MIN, BinOp.MAX, BinOp.COPYSIGN}
+_FLOAT_RELOPS = frozenset({RelOp.EQ, RelOp.NE, RelOp.LT, RelOp.GT, RelOp.LE, RelOp.GE})
+_INT_RELOPS = frozenset(RelOp) - {RelOp.LT, RelOp.GT, RelOp.LE, RelOp.GE}
+
+
+def _operator(defined: bool) -> None:
+    """An operator used at a number type it is not defined for (``unop_(numtype)``)."""
+    if not defined:
+        raise InvalidError(TYPE_MISMATCH)
+
+
+@rule(Const)
+def valid_const(v: Validator, instr: Const) -> None:
+    """``Instr_ok/const``"""
+    v.push_val(instr.nt)
+
+
+@rule(Unop)
+def valid_unop(v: Validator, instr: Unop) -> None:
+    """``Instr_ok/unop``"""
+    nt, op = instr.nt, instr.op
+    if op in _SIGN_EXTENSION_UNOPS:
+        _need(v.ctx.features.sign_extension)
+        _operator(nt.is_int and (op is not UnOp.EXTEND32_S or nt is NumType.I64))
+    else:
+        _operator(op in (_INT_UNOPS if nt.is_int else _FLOAT_UNOPS))
+    v.pop_expect(nt)
+    v.push_val(nt)
+
+
+@rule(Binop)
+def valid_binop(v: Validator, instr: Binop) -> None:
+    """``Instr_ok/binop``"""
+    nt = instr.nt
+    _operator(instr.op in (_INT_BINOPS if nt.is_int else _FLOAT_BINOPS))
+    v.pop_expect(nt)
+    v.pop_expect(nt)
+    v.push_val(nt)
+
+
+@rule(Testop)
+def valid_testop(v: Validator, instr: Testop) -> None:
+    """``Instr_ok/testop``: integers only."""
+    _operator(instr.nt.is_int)
+    v.pop_expect(instr.nt)
+    v.push_val(I32)
+
+
+@rule(Relop)
+def valid_relop(v: Validator, instr: Relop) -> None:
+    """``Instr_ok/relop``"""
+    nt = instr.nt
+    _operator(instr.op in (_INT_RELOPS if nt.is_int else _FLOAT_RELOPS))
+    v.pop_expect(nt)
+    v.pop_expect(nt)
+    v.push_val(I32)
+
+
+_SATURATING = frozenset({CvtOp.TRUNC_SAT_S, CvtOp.TRUNC_SAT_U})
+
+
+def _cvtop_defined(nt1: NumType, nt2: NumType, op: CvtOp) -> bool:
+    """Whether ``nt1.op_nt2`` exists (``cvtop__(numtype_2, numtype_1)``)."""
+    match op:
+        case CvtOp.WRAP:
+            return (nt1, nt2) == (NumType.I32, NumType.I64)
+        case CvtOp.EXTEND_S | CvtOp.EXTEND_U:
+            return (nt1, nt2) == (NumType.I64, NumType.I32)
+        case CvtOp.TRUNC_S | CvtOp.TRUNC_U | CvtOp.TRUNC_SAT_S | CvtOp.TRUNC_SAT_U:
+            return nt1.is_int and not nt2.is_int
+        case CvtOp.CONVERT_S | CvtOp.CONVERT_U:
+            return not nt1.is_int and nt2.is_int
+        case CvtOp.DEMOTE:
+            return (nt1, nt2) == (NumType.F32, NumType.F64)
+        case CvtOp.PROMOTE:
+            return (nt1, nt2) == (NumType.F64, NumType.F32)
+        case CvtOp.REINTERPRET:
+            return nt1.bits == nt2.bits and nt1.is_int != nt2.is_int
+
+
+@rule(Cvtop)
+def valid_cvtop(v: Validator, instr: Cvtop) -> None:
+    """``Instr_ok/cvtop``: ``[nt2] -> [nt1]``."""
+    if instr.op in _SATURATING:
+        _need(v.ctx.features.saturating_conversions)
+    _operator(_cvtop_defined(instr.nt1, instr.nt2, instr.op))
+    v.pop_expect(instr.nt2)
+    v.push_val(instr.nt1)
+
+
+# -- Vector instructions -------------------------------------------------------------------------
+# Each vector operator's shape is fixed by its opcode, so the typing is by arity alone.
+
+
+def _vec(v: Validator, operands: int, result: ValType | None = V128) -> None:
+    """A vector instruction popping ``operands`` v128 values and pushing ``result``."""
+    _need(v.ctx.features.simd)
+    for _ in range(operands):
+        v.pop_expect(V128)
+    if result is not None:
+        v.push_val(result)
+
+
+def _unpacked(shape: Shape) -> NumType:
+    """``$unpack(lanetype)``: packed lanes are handled as i32."""
+    lt = shape.lanetype
+    return NumType.I32 if isinstance(lt, PackType) else lt
+
+
+@rule(VConst)
+def valid_vconst(v: Validator, instr: VConst) -> None:
+    """``Instr_ok/vconst``"""
+    _vec(v, 0)
+
+
+@rule(VVUnop)
+def valid_vvunop(v: Validator, instr: VVUnop) -> None:
+    """``Instr_ok/vvunop``"""
+    _vec(v, 1)
+
+
+@rule(VVBinop)
+def valid_vvbinop(v: Validator, instr: VVBinop) -> None:
+    """``Instr_ok/vvbinop``"""
+    _vec(v, 2)
+
+
+@rule(VVTernop)
+def valid_vvternop(v: Validator, instr: VVTernop) -> None:
+    """``Instr_ok/vvternop``"""
+    _vec(v, 3)
+
+
+@rule(VVTestop)
+def valid_vvtestop(v: Validator, instr: VVTestop) -> None:
+    """``Instr_ok/vvtestop``"""
+    _vec(v, 1, I32)
+
+
+@rule(VUnop)
+def valid_vunop(v: Validator, instr: VUnop) -> None:
+    """``Instr_ok/vunop``"""
+    _vec(v, 1)
+
+
+@rule(VBinop)
+def valid_vbinop(v: Validator, instr: VBinop) -> None:
+    """``Instr_ok/vbinop``"""
+    _vec(v, 2)
+
+
+@rule(VTernop)
+def valid_vternop(v: Validator, instr: VTernop) -> None:
+    """``Instr_ok/vternop`` (relaxed SIMD)"""
+    _need(v.ctx.features.relaxed_simd)
+    _vec(v, 3)
+
+
+@rule(VTestop)
+def valid_vtestop(v: Validator, instr: VTestop) -> None:
+    """``Instr_ok/vtestop``"""
+    _vec(v, 1, I32)
+
+
+@rule(VRelop)
+def valid_vrelop(v: Validator, instr: VRelop) -> None:
+    """``Instr_ok/vrelop``"""
+    _vec(v, 2)
+
+
+@rule(VShiftop)
+def valid_vshiftop(v: Validator, instr: VShiftop) -> None:
+    """``Instr_ok/vshiftop``: ``[v128 i32] -> [v128]``."""
+    _need(v.ctx.features.simd)
+    v.pop_expect(I32)
+    _vec(v, 1)
+
+
+@rule(VBitmask)
+def valid_vbitmask(v: Validator, instr: VBitmask) -> None:
+    """``Instr_ok/vbitmask``"""
+    _vec(v, 1, I32)
+
+
+@rule(VSwizzlop)
+def valid_vswizzlop(v: Validator, instr: VSwizzlop) -> None:
+    """``Instr_ok/vswizzlop``"""
+    _vec(v, 2)
+
+
+@rule(VShuffle)
+def valid_vshuffle(v: Validator, instr: VShuffle) -> None:
+    """``Instr_ok/vshuffle``: 16 lane indices, each below 32."""
+    _need(v.ctx.features.simd)
+    if len(instr.lanes) != 16:
+        raise InvalidError(INVALID_LANE_INDEX)
+    for lane in instr.lanes:
+        _lane(lane, 32)
+    _vec(v, 2)
+
+
+@rule(VExtunop)
+def valid_vextunop(v: Validator, instr: VExtunop) -> None:
+    """``Instr_ok/vextunop``"""
+    _vec(v, 1)
+
+
+@rule(VExtbinop)
+def valid_vextbinop(v: Validator, instr: VExtbinop) -> None:
+    """``Instr_ok/vextbinop``"""
+    _vec(v, 2)
+
+
+@rule(VExtternop)
+def valid_vextternop(v: Validator, instr: VExtternop) -> None:
+    """``Instr_ok/vextternop`` (relaxed SIMD)"""
+    _need(v.ctx.features.relaxed_simd)
+    _vec(v, 3)
+
+
+@rule(VNarrow)
+def valid_vnarrow(v: Validator, instr: VNarrow) -> None:
+    """``Instr_ok/vnarrow``"""
+    _vec(v, 2)
+
+
+@rule(VCvtop)
+def valid_vcvtop(v: Validator, instr: VCvtop) -> None:
+    """``Instr_ok/vcvtop``"""
+    _vec(v, 1)
+
+
+@rule(VSplat)
+def valid_vsplat(v: Validator, instr: VSplat) -> None:
+    """``Instr_ok/vsplat``: ``[$unpack(shape)] -> [v128]``."""
+    _need(v.ctx.features.simd)
+    v.pop_expect(_unpacked(instr.shape))
+    v.push_val(V128)
+
+
+@rule(VExtractLane)
+def valid_vextract_lane(v: Validator, instr: VExtractLane) -> None:
+    """``Instr_ok/vextract_lane``: the lane index is below the shape's lane count."""
+    _need(v.ctx.features.simd)
+    _lane(instr.lane, instr.shape.dim)
+    v.pop_expect(V128)
+    v.push_val(_unpacked(instr.shape))
+
+
+@rule(VReplaceLane)
+def valid_vreplace_lane(v: Validator, instr: VReplaceLane) -> None:
+    """``Instr_ok/vreplace_lane``"""
+    _need(v.ctx.features.simd)
+    _lane(instr.lane, instr.shape.dim)
+    v.pop_expect(_unpacked(instr.shape))
+    v.pop_expect(V128)
+    v.push_val(V128)

@@ -1,0 +1,237 @@
+"""Validation of modules (SpecTec ``2.4-validation.modules``; 2.0 ``valid-module``).
+
+The module's context ``C`` holds every definition's type; constant expressions of globals,
+element and data segments are checked under ``C'``, which sees only imported globals (2.0),
+or the globals defined before (3.0, with extended constants and GC).
+"""
+
+from __future__ import annotations
+
+from refwasm.errors import (
+    DUPLICATE_EXPORT_NAME,
+    MULTIPLE_MEMORIES,
+    MULTIPLE_TABLES,
+    START_FUNCTION,
+    TYPE_MISMATCH,
+    UNSUPPORTED_INSTRUCTION,
+    InvalidError,
+)
+from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.instructions import RefFunc
+from refwasm.syntax.modules import (
+    Active,
+    Data,
+    Elem,
+    Export,
+    ExternKind,
+    Func,
+    Global,
+    Import,
+    Mem,
+    Module,
+    Start,
+    Table,
+    subtypes,
+)
+from refwasm.syntax.types import (
+    ExternFunc,
+    ExternGlobal,
+    ExternMem,
+    ExternTable,
+    FuncType,
+    GlobalType,
+    MemType,
+    SubType,
+    TableType,
+    TypeIdx,
+    TypeUse,
+)
+from refwasm.validation import context as C
+from refwasm.validation.context import Context
+from refwasm.validation.instructions import _addr, validate_const_expr, validate_expr
+from refwasm.validation.types import (
+    reftype_sub,
+    valid_externtype,
+    valid_functype,
+    valid_globaltype,
+    valid_memtype,
+    valid_reftype,
+    valid_tabletype,
+    valid_valtype,
+)
+
+
+def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> None:
+    """``valid-module`` (``Module_ok``): raise ``InvalidError`` unless ``module`` is valid."""
+    ctx0 = Context(types=subtypes(module), refs=declared_refs(module), features=features)
+    for subtype in ctx0.types:
+        valid_subtype(ctx0, subtype)
+    if module.tags:
+        # Tags are 3.0 (exception handling), which refwasm does not model yet.
+        raise InvalidError(UNSUPPORTED_INSTRUCTION)
+    imported = import_context(ctx0, module.imports)
+    # C: everything; C' (``ctx_const``): what constant expressions may see.
+    ctx = imported.with_(
+        funcs=imported.funcs + tuple(C.functype(ctx0, f.typeidx) for f in module.funcs),
+        func_typeuses=imported.func_typeuses + tuple(TypeIdx(f.typeidx) for f in module.funcs),
+        tables=imported.tables + tuple(t.tabletype for t in module.tables),
+        mems=imported.mems + tuple(m.memtype for m in module.mems),
+        globals=imported.globals + tuple(g.globaltype for g in module.globals),
+        elems=tuple(e.reftype for e in module.elems),
+        datas=len(module.datas),
+    )
+    sequential = _sequential_globals(features)
+    ctx_const = ctx if sequential else ctx.with_(globals=imported.globals)
+    for i, glob in enumerate(module.globals):
+        # 3.0: a global's initializer sees the globals before it; 2.0: the imported ones.
+        visible = ctx.globals[: len(imported.globals) + i] if sequential else imported.globals
+        valid_global(ctx_const.with_(globals=visible), glob)
+    for tab in module.tables:
+        valid_table(ctx_const, tab)
+    for memory in module.mems:
+        valid_mem(ctx_const, memory)
+    for segment in module.elems:
+        valid_elem(ctx_const, segment)
+    for data in module.datas:
+        valid_data(ctx_const, data)
+    for function in module.funcs:
+        valid_func(ctx, function)
+    if module.start is not None:
+        valid_start(ctx, module.start)
+    valid_exports(ctx, module.exports)
+    if len(ctx.tables) > 1 and not features.reference_types:
+        raise InvalidError(MULTIPLE_TABLES)
+    if len(ctx.mems) > 1 and not features.multi_memory:
+        raise InvalidError(MULTIPLE_MEMORIES)
+
+
+def _sequential_globals(features: Features) -> bool:
+    """3.0 lets constant expressions read globals defined in the module, not only imports."""
+    return features.gc or features.extended_const
+
+
+def declared_refs(module: Module) -> frozenset[int]:
+    """``C.refs`` (``$funcidx_module``): the functions referenced outside function bodies, in
+    globals, tables, element segments and exports; only those may ``ref.func`` name."""
+    exprs = [g.init for g in module.globals]
+    exprs += [t.init for t in module.tables if t.init is not None]
+    exprs += [e for segment in module.elems for e in segment.init]
+    refs = {i.func for expr in exprs for i in expr if isinstance(i, RefFunc)}
+    refs |= {e.desc.index for e in module.exports if e.desc.kind is ExternKind.FUNC}
+    return frozenset(refs)
+
+
+def valid_subtype(ctx: Context, subtype: SubType) -> None:
+    """``valid-functype`` for a 2.0 type definition (``Subtype_ok`` without GC)."""
+    comptype = subtype.comptype
+    if not isinstance(comptype, FuncType) or (subtype.supertypes and not ctx.features.gc):
+        raise InvalidError(TYPE_MISMATCH)  # struct, array and subtyping are 3.0 (not modelled)
+    valid_functype(ctx, comptype)
+
+
+def import_context(ctx: Context, imports: tuple[Import, ...]) -> Context:
+    """``valid-import`` for each import, and the context extended with their types."""
+    funcs: list[FuncType] = []
+    typeuses: list[TypeUse] = []
+    tables: list[TableType] = []
+    mems: list[MemType] = []
+    globals_: list[GlobalType] = []
+    for imp in imports:
+        valid_externtype(ctx, imp.desc)
+        match imp.desc:
+            case ExternFunc(typeuse):
+                funcs.append(C.functype(ctx, typeuse))
+                typeuses.append(typeuse)
+            case ExternTable(tt):
+                tables.append(tt)
+            case ExternMem(mt):
+                mems.append(mt)
+            case ExternGlobal(gt):
+                globals_.append(gt)
+    return ctx.with_(
+        funcs=tuple(funcs), func_typeuses=tuple(typeuses), tables=tuple(tables),
+        mems=tuple(mems), globals=tuple(globals_),
+    )
+
+
+def valid_global(ctx: Context, glob: Global) -> None:
+    """``valid-global``: its type is valid and its initializer a constant of that type."""
+    valid_globaltype(ctx, glob.globaltype)
+    validate_const_expr(ctx, glob.init, glob.globaltype.valtype)
+
+
+def valid_table(ctx: Context, tab: Table) -> None:
+    """``valid-table``: a valid table type; a 3.0 initializer is a constant of its type."""
+    valid_tabletype(ctx, tab.tabletype)
+    if tab.init is not None:
+        validate_const_expr(ctx, tab.init, tab.tabletype.reftype)
+
+
+def valid_mem(ctx: Context, memory: Mem) -> None:
+    """``valid-mem``"""
+    valid_memtype(ctx, memory.memtype)
+
+
+def valid_elem(ctx: Context, segment: Elem) -> None:
+    """``valid-elem`` and ``valid-elemmode``: constant elements of the segment's type; an active
+    segment's table must hold that type and its offset be a constant address."""
+    if ctx.features.reference_types:
+        valid_reftype(ctx, segment.reftype)
+    for expr in segment.init:
+        validate_const_expr(ctx, expr, segment.reftype)
+    if isinstance(segment.mode, Active):
+        tt = C.table(ctx, segment.mode.index)
+        if not reftype_sub(ctx, segment.reftype, tt.reftype):
+            raise InvalidError(TYPE_MISMATCH)
+        validate_const_expr(ctx, segment.mode.offset, _addr(tt.addrtype))
+
+
+def valid_data(ctx: Context, segment: Data) -> None:
+    """``valid-data`` and ``valid-datamode``: an active segment's memory must exist and its
+    offset be a constant address."""
+    if isinstance(segment.mode, Active):
+        mt = C.mem(ctx, segment.mode.index)
+        validate_const_expr(ctx, segment.mode.offset, _addr(mt.addrtype))
+
+
+def valid_func(ctx: Context, function: Func) -> None:
+    """``valid-func``: the body has the function's results under its params and locals."""
+    ft = C.functype(ctx, function.typeidx)
+    for t in function.locals:
+        valid_valtype(ctx, t)
+    body_ctx = ctx.with_(locals=ft.params + function.locals, return_=ft.results)
+    validate_expr(body_ctx, function.body, ft.results)
+
+
+def valid_start(ctx: Context, start: Start) -> None:
+    """``valid-start``: the start function has type ``[] -> []``."""
+    ft = C.func(ctx, start.func)
+    if ft.params or ft.results:
+        raise InvalidError(START_FUNCTION)
+
+
+def valid_exports(ctx: Context, exports: tuple[Export, ...]) -> None:
+    """``valid-export`` for each export, and ``valid-module``'s distinct export names."""
+    names: set[str] = set()
+    for export in exports:
+        valid_exportdesc(ctx, export)
+        if export.name in names:
+            raise InvalidError(DUPLICATE_EXPORT_NAME)
+        names.add(export.name)
+
+
+def valid_exportdesc(ctx: Context, export: Export) -> None:
+    """``valid-exportdesc``: the exported index must be defined."""
+    index = export.desc.index
+    match export.desc.kind:
+        case ExternKind.FUNC:
+            C.func(ctx, index)
+        case ExternKind.TABLE:
+            C.table(ctx, index)
+        case ExternKind.MEM:
+            C.mem(ctx, index)
+        case ExternKind.GLOBAL:
+            C.global_(ctx, index)
+        case ExternKind.TAG:
+            raise InvalidError(TYPE_MISMATCH)  # tags are 3.0 (exceptions), not modelled yet
+
