@@ -32,6 +32,7 @@ from refwasm.errors import (
     TrapError,
     UnlinkableError,
     WasmError,
+    worded,
 )
 from refwasm.features import LATEST_IMPLEMENTED, Features, Version
 from refwasm.script.report import FileReport, Outcome
@@ -95,9 +96,15 @@ class Unavailable:
 class ScriptRunner(Generic[ModuleT, InstanceT, ExternT]):
     """Runs the commands of one script in one session, tallying into a ``FileReport``."""
 
-    def __init__(self, session: Session[ModuleT, InstanceT, ExternT], report: FileReport) -> None:
+    def __init__(
+        self,
+        session: Session[ModuleT, InstanceT, ExternT],
+        report: FileReport,
+        version: Version = LATEST_IMPLEMENTED,
+    ) -> None:
         self.session = session
         self.report = report
+        self.version = version  # whose suite's words expected messages are in
         self.instances: dict[str, InstanceT | Unavailable] = {}
         self.last: InstanceT | Unavailable | None = None
         self.definitions: dict[str, ModuleT | Unavailable] = {}
@@ -161,16 +168,18 @@ class ScriptRunner(Generic[ModuleT, InstanceT, ExternT]):
             case AssertReturn(_, action, results):
                 return mismatch(results, self.perform(action))
             case AssertTrap(_, target, message):
-                return expect(TrapError, message, lambda: self.trap_target(target))
+                return expect(TrapError, message, lambda: self.trap_target(target), self.version)
             case AssertExhaustion(_, action, message):
-                return expect(ExhaustionError, message, lambda: self.perform(action))
+                return expect(ExhaustionError, message, lambda: self.perform(action), self.version)
             case AssertModule(_, "malformed", source, message):
-                return expect(MalformedError, message, lambda: self.load(source))
+                return expect(MalformedError, message, lambda: self.load(source), self.version)
             case AssertModule(_, "invalid", source, message):
-                return expect(InvalidError, message, lambda: self.check(source))
+                return expect(InvalidError, message, lambda: self.check(source), self.version)
             case AssertModule(_, kind, source, message) if kind in _INSTANTIATION_ASSERTIONS:
                 error = _INSTANTIATION_ASSERTIONS[kind]
-                return expect(error, message, lambda: self.check_and_instantiate(source))
+                return expect(
+                    error, message, lambda: self.check_and_instantiate(source), self.version
+                )
             case AssertModule(_, kind, _, _):
                 raise Skip(f"unknown module assertion assert_{kind}")
             case AssertException():
@@ -288,13 +297,16 @@ class ScriptRunner(Generic[ModuleT, InstanceT, ExternT]):
         self._unbind(command, skipped=True, reason=reason)
 
 
-def expect(error: type[WasmError], message: str, thunk: Callable[[], object]) -> str | None:
+def expect(
+    error: type[WasmError], message: str, thunk: Callable[[], object], version: Version
+) -> str | None:
     """``None`` when ``thunk`` raises ``error`` with a message starting with ``message`` (the
-    reference interpreter's ``assert_message``), else why not."""
+    reference interpreter's ``assert_message``) in the words of ``version``'s suite, else why
+    not."""
     try:
         thunk()
     except error as raised:
-        if raised.message.startswith(message):
+        if worded(raised.message, version.value).startswith(message):
             return None
         return f"wrong {error.kind} message: {raised.message!r}, expected {message!r}"
     except WasmError as raised:
@@ -358,9 +370,15 @@ def version_of(path: str | os.PathLike[str]) -> Version | None:
     return None
 
 
-def run_script(script: Script, session: Session[Any, Any, Any], report: FileReport) -> FileReport:
-    """Run a parsed script in ``session``, adding its outcomes to ``report``."""
-    ScriptRunner(session, report).run(script)
+def run_script(
+    script: Script,
+    session: Session[Any, Any, Any],
+    report: FileReport,
+    version: Version = LATEST_IMPLEMENTED,
+) -> FileReport:
+    """Run a parsed script in ``session`` under spec edition ``version``, adding its outcomes
+    to ``report``."""
+    ScriptRunner(session, report, version).run(script)
     return report
 
 
@@ -379,7 +397,8 @@ def run_file(path: str, *, engine: str = "reference", version: Version | None = 
 def _run_file(path: str, engine_name: str, version: Version | None, report: FileReport) -> None:
     from refwasm.engines import engine_named
 
-    features = Features.for_version(version or version_of(path) or LATEST_IMPLEMENTED)
+    version = version or version_of(path) or LATEST_IMPLEMENTED
+    features = Features.for_version(version)
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -394,7 +413,7 @@ def _run_file(path: str, engine_name: str, version: Version | None, report: File
     except WasmError as error:
         report.failures.append(Outcome(0, "script", f"{error.kind} script: {error.message}"))
         return
-    run_script(script, engine_named(engine_name).session(features), report)
+    run_script(script, engine_named(engine_name).session(features), report, version)
 
 
 def collect(paths: Sequence[str]) -> list[str]:
