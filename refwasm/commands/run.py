@@ -1,0 +1,230 @@
+"""``refwasm run FILE.wasm|FILE.wat --invoke NAME [ARGS...] [--fuel N] [--json]``.
+
+Decodes (or parses), validates and instantiates the module in a fresh store, resolving imports
+from the ``spectest`` host module only, invokes the export NAME and prints its results as the
+test suite writes values: ``i32:5``, ``f64:-0.5``, ``f32:nan:0x400000``, ``v128:0x...``,
+``ref.null func``.  Arguments follow the parameter types (``5``, ``-1``, ``0x10``, ``1.5``,
+``nan``, ``inf``); a ``TYPE:`` prefix is accepted (``f32:-inf``: write it for a negative
+value that is not a plain number, which the option parser would otherwise take for an option).  A trap or other failure prints
+its kind and message and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from refwasm.errors import WasmError
+from refwasm.execution.values import (
+    ExternFuncAddr,
+    ExternVal,
+    RefExtern,
+    RefFuncAddr,
+    RefHostAddr,
+    RefNullVal,
+    Val,
+)
+from refwasm.syntax.types import (
+    AbsHeapType,
+    NumType,
+    RefType,
+    ValType,
+    VecType,
+)
+
+HELP = "instantiate a module and invoke one of its exported functions"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments."""
+    parser.add_argument("file", help="a module: binary (.wasm) or text (.wat)")
+    parser.add_argument(
+        "--invoke",
+        required=True,
+        nargs="+",
+        metavar=("NAME", "ARGS"),
+        help="the export to call, then its arguments, one per parameter",
+    )
+    parser.add_argument("--fuel", type=int, default=None, help="stop after N instructions")
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument(
+        "--version", default="2.0", choices=["1.0", "2.0", "3.0"], help="the spec edition"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Instantiate, invoke, print; exit status 1 on any failure."""
+    from refwasm import embedding
+    from refwasm.features import Features
+
+    features = Features.for_version(args.version)
+    name, texts = args.invoke[0], args.invoke[1:]
+    try:
+        module = load_module(Path(args.file), features)
+        store = embedding.store_init()
+        inst = embedding.module_instantiate(
+            store, module, resolve_imports(store, module), features, fuel=args.fuel
+        )
+        export = embedding.instance_export(inst, name)
+        if not isinstance(export, ExternFuncAddr):
+            return fail(args, "error", f"export {name!r} is not a function")
+        functype = embedding.func_type(store, export.addr)
+        if len(texts) != len(functype.params):
+            return fail(args, "error", f"expected {len(functype.params)} arguments")
+        values = [parse_value(text, t) for text, t in zip(texts, functype.params, strict=True)]
+        results = embedding.func_invoke(store, export.addr, values, fuel=args.fuel)
+    except WasmError as e:
+        return fail(args, e.kind, e.message)
+    except (embedding.EmbedderError, ValueError, OSError) as e:
+        return fail(args, "error", str(e))
+    typed = list(zip(functype.results, results, strict=True))
+    if args.json:
+        print(json.dumps([{"type": type_name(t), "value": json_value(v)} for t, v in typed]))
+    else:
+        for t, v in typed:
+            print(show_value(t, v))
+    return 0
+
+
+def fail(args: argparse.Namespace, kind: str, message: str) -> int:
+    """Report a failure (to stdout as JSON with ``--json``, else to stderr) and return 1."""
+    if args.json:
+        print(json.dumps({"error": kind, "message": message}))
+    else:
+        print(f"{kind}: {message}", file=sys.stderr)
+    return 1
+
+
+def load_module(path: Path, features: Any) -> Any:
+    """Decode a binary module, or parse a text one (a file not starting with ``\\0asm``)."""
+    from refwasm import embedding
+
+    data = path.read_bytes()
+    if data.startswith(b"\0asm"):
+        module = embedding.module_decode(data, features)
+    else:
+        module = embedding.module_parse(data.decode("utf-8"), features)
+    return module
+
+
+def resolve_imports(store: Any, module: Any) -> list[ExternVal]:
+    """The external values of the module's imports, all from the ``spectest`` host module."""
+    from refwasm.errors import UNKNOWN_IMPORT, UnlinkableError
+
+    if not module.imports:
+        return []
+    try:
+        from refwasm.script.spectest import SPECTEST, alloc_spectest
+    except ImportError:
+        raise UnlinkableError(UNKNOWN_IMPORT) from None
+    host = alloc_spectest(store)
+    externvals = []
+    for imp in module.imports:
+        if imp.module != SPECTEST or imp.name not in host:
+            raise UnlinkableError(UNKNOWN_IMPORT)
+        externvals.append(host[imp.name])
+    return externvals
+
+
+# -- Values as the test suite writes them -----------------------------------------------------
+
+
+def type_name(t: ValType) -> str:
+    """``i32``, ``v128``, ``funcref``, ``externref``."""
+    if isinstance(t, NumType | VecType):
+        return str(t.value)
+    if t.heaptype is AbsHeapType.FUNC:
+        return "funcref"
+    return "externref"
+
+
+def parse_value(text: str, t: ValType) -> Val:
+    """An argument of type ``t`` from the command line (ValueError when it is not one)."""
+    from refwasm.errors import MalformedError
+    from refwasm.text.numbers import parse_float, parse_int
+
+    prefix, sep, rest = text.partition(":")
+    if sep and prefix == type_name(t) and not text.startswith(("nan:", "-nan:", "+nan:")):
+        text = rest
+    try:
+        bits: int | None
+        if isinstance(t, RefType):
+            return parse_ref(text, t)
+        if isinstance(t, VecType):
+            bits = parse_int(text, 128)
+        elif t.is_int:
+            bits = parse_int(text, t.bits)
+        else:
+            bits = parse_float(text, t.bits)
+    except MalformedError as e:
+        raise ValueError(f"{text!r}: {e.message}") from None
+    if bits is None:
+        raise ValueError(f"{text!r} is not a {type_name(t)} value")
+    return bits
+
+
+def parse_ref(text: str, t: RefType) -> Val:
+    """``null`` or, for externref, a host reference number."""
+    if text in ("null", "ref.null"):
+        return RefNullVal(t.heaptype)
+    if t.heaptype is AbsHeapType.EXTERN and text.isdigit():
+        return RefHostAddr(int(text))
+    raise ValueError(f"{text!r} is not a {type_name(t)} value")
+
+
+def show_value(t: ValType, v: Val) -> str:
+    """``i32:5``: integers unsigned (as the suite's JSON writes them), floats as the shortest
+    decimal that reads back exactly, NaNs with their payload, vectors as 128-bit hex."""
+    if isinstance(v, int):
+        if isinstance(t, VecType):
+            return f"v128:{v:#034x}"
+        if isinstance(t, NumType) and not t.is_int:
+            return f"{t.value}:{show_float(v, t.bits)}"
+        return f"{type_name(t)}:{v}"
+    return show_ref(v)
+
+
+def show_ref(v: Val) -> str:
+    """``ref.null func``, ``ref.func 3``, ``ref.extern 1``."""
+    match v:
+        case RefNullVal(ht):
+            return f"ref.null {ht.value if isinstance(ht, AbsHeapType) else ht}"
+        case RefFuncAddr(a):
+            return f"ref.func {a}"
+        case RefHostAddr(n):
+            return f"ref.extern {n}"
+        case RefExtern(r):
+            return show_ref(r)
+    return repr(v)
+
+
+def show_float(bits: int, width: int) -> str:
+    """The shortest decimal literal that reads back as exactly these bits (inf and NaNs as
+    the text format writes them: ``-inf``, ``nan:0x400000``)."""
+    import struct
+
+    from refwasm.text.numbers import float_format, format_float, parse_float
+
+    fmt = float_format(width)
+    if (bits >> fmt.mant) & ((1 << fmt.exp_bits) - 1) == (1 << fmt.exp_bits) - 1:
+        return str(format_float(bits, width))
+    # An f32 widens to a double exactly, so ``value`` is the number itself in both widths.
+    if width == 32:
+        value = struct.unpack("<f", struct.pack("<I", bits))[0]
+    else:
+        value = struct.unpack("<d", struct.pack("<Q", bits))[0]
+    for precision in range(1, 18):
+        text = f"{value:.{precision}g}"
+        if parse_float(text, width) == bits:
+            return text
+    return str(format_float(bits, width))
+
+
+def json_value(v: Val) -> Any:
+    """The suite's JSON form: numbers as the decimal string of their bits, refs as text."""
+    if isinstance(v, int):
+        return str(v)
+    return show_ref(v)

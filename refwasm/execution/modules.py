@@ -1,0 +1,323 @@
+"""Modules at run time: import matching, allocation, instantiation and invocation
+(2.0 ``exec-module``: ``exec-instantiation``, ``alloc-module``, ``exec-invocation``).
+
+Expressions (global initialisers, segment offsets, the segment initialisation sequences of
+instantiation) run on the same machine as function bodies: ``execute`` lays the instructions
+out as flat code and runs them in a frame of the module instance, as the spec does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from refwasm.errors import (
+    DATA_SEGMENT_DOES_NOT_FIT,
+    ELEMENTS_SEGMENT_DOES_NOT_FIT,
+    INCOMPATIBLE_IMPORT_TYPE,
+    UnlinkableError,
+    crash,
+    crash_unless,
+)
+from refwasm.execution.instructions import Machine, exec_return, invoke, run
+from refwasm.execution.prepare import Context, flatten
+from refwasm.execution.runtime import (
+    EmbedderError,
+    Frame,
+    ModuleInst,
+    Store,
+    alloc_data,
+    alloc_elem,
+    alloc_func,
+    alloc_global,
+    alloc_mem,
+    alloc_table,
+    null_of,
+    value_has_type,
+)
+from refwasm.execution.values import (
+    ExternFuncAddr,
+    ExternGlobalAddr,
+    ExternMemAddr,
+    ExternTableAddr,
+    ExternVal,
+    Ref,
+    Val,
+)
+from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.instructions import (
+    Const,
+    DataDrop,
+    ElemDrop,
+    Expr,
+    MemoryInit,
+    TableInit,
+)
+from refwasm.syntax.modules import (
+    Active,
+    Declare,
+    ExternKind,
+    Module,
+    func_type_at,
+    subtypes,
+)
+from refwasm.syntax.types import (
+    ExternFunc,
+    ExternGlobal,
+    ExternMem,
+    ExternTable,
+    ExternType,
+    FuncType,
+    Limits,
+    NumType,
+    TypeIdx,
+)
+
+# -- External types and matching (valid-externval, match-externtype) --------------------------
+
+
+def externval_type(store: Store, ev: ExternVal) -> ExternType | FuncType:
+    """valid-externval: the external type of an external value (a function's ``FuncType``).
+
+    An address the store does not hold is the embedder's error.
+    """
+    try:
+        match ev:
+            case ExternFuncAddr(a):
+                return store.funcs[a].type
+            case ExternTableAddr(a):
+                return ExternTable(store.tables[a].type)
+            case ExternMemAddr(a):
+                return ExternMem(store.mems[a].type)
+            case ExternGlobalAddr(a):
+                return ExternGlobal(store.globals[a].type)
+    except IndexError:
+        raise EmbedderError(f"no such address in the store: {ev}") from None
+    raise UnlinkableError(INCOMPATIBLE_IMPORT_TYPE)
+
+
+def match_limits(actual: Limits, expected: Limits) -> bool:
+    """match-limits: at least the minimum; a maximum, and at most the expected one, if any."""
+    if actual.min < expected.min:
+        return False
+    if expected.max is None:
+        return True
+    return actual.max is not None and actual.max <= expected.max
+
+
+def match_externtype(actual: ExternType | FuncType, expected: ExternType, module: Module) -> bool:
+    """match-externtype (functions: match-functype, equal types; tables and memories:
+    match-limits and equal element types; globals: equal types)."""
+    match expected:
+        case ExternFunc(TypeIdx(x)):
+            return actual == func_type_at(subtypes(module), x)
+        case ExternTable(tt):
+            return (
+                isinstance(actual, ExternTable)
+                and actual.tabletype.reftype == tt.reftype
+                and actual.tabletype.addrtype == tt.addrtype
+                and match_limits(actual.tabletype.limits, tt.limits)
+            )
+        case ExternMem(mt):
+            return (
+                isinstance(actual, ExternMem)
+                and actual.memtype.addrtype == mt.addrtype
+                and match_limits(actual.memtype.limits, mt.limits)
+            )
+        case ExternGlobal(gt):
+            return isinstance(actual, ExternGlobal) and actual.globaltype == gt
+    return False
+
+
+# -- Running code -----------------------------------------------------------------------------
+
+
+def execute(m: Machine, moduleinst: ModuleInst, instrs: Expr, arity: int) -> list[Val]:
+    """exec-expr: run instructions in a frame of ``moduleinst``; return its ``arity`` results."""
+    code = flatten(instrs, Context(m.store, moduleinst))
+    code.append((exec_return, None))
+    height = len(m.stack)
+    frame = Frame([], moduleinst, arity, code, 0, height)
+    m.frames.append(frame)
+    m.frame = frame
+    run(m)
+    results = m.stack[height:]
+    del m.stack[height:]
+    return results
+
+
+def execute_offset(m: Machine, moduleinst: ModuleInst, offset: Expr) -> int:
+    """The i32 an active segment's offset expression evaluates to."""
+    (o,) = execute(m, moduleinst, offset, 1)
+    crash_unless(isinstance(o, int), "segment offset is not a number")
+    return o  # type: ignore[return-value]
+
+
+def new_machine(store: Store, fuel: int | None) -> Machine:
+    """A machine with nothing on its stacks, allowed the store's call depth."""
+    return Machine(store, depth_limit=store.max_call_depth, fuel=fuel)
+
+
+def invoke_func(
+    store: Store, funcaddr: int, args: Sequence[Val], *, fuel: int | None = None
+) -> list[Val]:
+    """exec-invocation: check the arguments, invoke, return the results."""
+    if not 0 <= funcaddr < len(store.funcs):
+        raise EmbedderError(f"no function at address {funcaddr}")
+    ft = store.funcs[funcaddr].type
+    if len(args) != len(ft.params):
+        raise EmbedderError(f"expected {len(ft.params)} arguments, got {len(args)}")
+    for v, t in zip(args, ft.params, strict=True):
+        if not value_has_type(v, t):
+            raise EmbedderError(f"argument {v!r} is not a value of type {t}")
+    m = new_machine(store, fuel)
+    m.stack.extend(args)
+    invoke(m, funcaddr)
+    run(m)
+    return m.stack
+
+
+# -- Instantiation ----------------------------------------------------------------------------
+
+
+def instantiate(
+    store: Store,
+    module: Module,
+    externvals: Sequence[ExternVal],
+    features: Features = DEFAULT_FEATURES,
+    *,
+    fuel: int | None = None,
+) -> ModuleInst:
+    """exec-instantiation: validate, match imports, allocate, initialise, run the start function."""
+    from refwasm.validation import validate_module
+
+    validate_module(module, features)
+    return instantiate_valid(store, module, externvals, features, fuel=fuel)
+
+
+def instantiate_valid(
+    store: Store,
+    module: Module,
+    externvals: Sequence[ExternVal],
+    features: Features = DEFAULT_FEATURES,
+    *,
+    fuel: int | None = None,
+) -> ModuleInst:
+    """exec-instantiation from its step 3, for a module already known to be valid."""
+    if len(externvals) != len(module.imports):
+        raise EmbedderError(f"expected {len(module.imports)} imports, got {len(externvals)}")
+    for ev, imp in zip(externvals, module.imports, strict=True):
+        if not match_externtype(externval_type(store, ev), imp.desc, module):
+            raise UnlinkableError(INCOMPATIBLE_IMPORT_TYPE)
+    m = new_machine(store, fuel)
+    moduleinst = alloc_module(m, module, externvals)
+    if features.bulk_memory:
+        initialise_segments(m, module, moduleinst)
+    else:
+        initialise_segments_1_0(m, module, moduleinst)
+    if module.start is not None:
+        invoke(m, moduleinst.funcaddrs[module.start.func])
+        run(m)
+    return moduleinst
+
+
+def alloc_module(m: Machine, module: Module, externvals: Sequence[ExternVal]) -> ModuleInst:
+    """alloc-module, with exec-initvals folded in: functions first, so that initialisers can
+    refer to them; each global's initialiser runs with the globals before it (2.0 allows only
+    imported ones, 3.0 earlier ones too); element segments' initialisers last."""
+    store = m.store
+    inst = ModuleInst(types=subtypes(module))
+    for ev in externvals:
+        match ev:
+            case ExternFuncAddr(a):
+                inst.funcaddrs.append(a)
+            case ExternTableAddr(a):
+                inst.tableaddrs.append(a)
+            case ExternMemAddr(a):
+                inst.memaddrs.append(a)
+            case ExternGlobalAddr(a):
+                inst.globaladdrs.append(a)
+    for func in module.funcs:
+        ft = func_type_at(inst.types, func.typeidx)
+        if ft is None:
+            crash(f"function type {func.typeidx}")
+        inst.funcaddrs.append(alloc_func(store, ft, func, inst))
+    for glob in module.globals:
+        (val,) = execute(m, inst, glob.init, 1)
+        inst.globaladdrs.append(alloc_global(store, glob.globaltype, val))
+    for table in module.tables:
+        init: Ref = null_of(table.tabletype.reftype)
+        if table.init is not None:
+            (init,) = execute(m, inst, table.init, 1)  # type: ignore[assignment]
+        inst.tableaddrs.append(alloc_table(store, table.tabletype, init))
+    for mem in module.mems:
+        inst.memaddrs.append(alloc_mem(store, mem.memtype))
+    for elem in module.elems:
+        refs: list[Ref] = [execute(m, inst, e, 1)[0] for e in elem.init]  # type: ignore[misc]
+        inst.elemaddrs.append(alloc_elem(store, elem.reftype, refs))
+    for data in module.datas:
+        inst.dataaddrs.append(alloc_data(store, data.init))
+    inst.exports = {ex.name: export_value(inst, ex.desc.kind, ex.desc.index) for ex in module.exports}
+    return inst
+
+
+def export_value(inst: ModuleInst, kind: ExternKind, index: int) -> ExternVal:
+    """alloc-export: the external value an export denotes."""
+    match kind:
+        case ExternKind.FUNC:
+            return ExternFuncAddr(inst.funcaddrs[index])
+        case ExternKind.TABLE:
+            return ExternTableAddr(inst.tableaddrs[index])
+        case ExternKind.MEM:
+            return ExternMemAddr(inst.memaddrs[index])
+        case ExternKind.GLOBAL:
+            return ExternGlobalAddr(inst.globaladdrs[index])
+    crash(f"export of kind {kind} is not supported by the 2.0 interpreter")
+
+
+def initialise_segments(m: Machine, module: Module, inst: ModuleInst) -> None:
+    """exec-instantiation's segment steps: each active element segment runs as
+    ``offset; i32.const 0; i32.const n; table.init; elem.drop``, a declarative one is dropped;
+    then each active data segment as ``offset; ...; memory.init; data.drop``.  A trap stops
+    the sequence and leaves earlier writes in place."""
+    for i, elem in enumerate(module.elems):
+        if isinstance(elem.mode, Active):
+            n = len(elem.init)
+            seq = (Const(NumType.I32, 0), Const(NumType.I32, n), TableInit(elem.mode.index, i))
+            execute(m, inst, elem.mode.offset + seq + (ElemDrop(i),), 0)
+        elif isinstance(elem.mode, Declare):
+            execute(m, inst, (ElemDrop(i),), 0)
+    for i, data in enumerate(module.datas):
+        if isinstance(data.mode, Active):
+            n = len(data.init)
+            seq2 = (Const(NumType.I32, 0), Const(NumType.I32, n), MemoryInit(data.mode.index, i))
+            execute(m, inst, data.mode.offset + seq2 + (DataDrop(i),), 0)
+
+
+
+def initialise_segments_1_0(m: Machine, module: Module, inst: ModuleInst) -> None:
+    """exec-instantiation of Wasm 1.0 (before bulk memory): every active segment's offset is
+    computed and checked first, failing with a link error before anything is written; then
+    the element segments, then the data segments, are copied in."""
+    store = m.store
+    # (table, offset, references) and (memory, offset, bytes) of each active segment, in order
+    elem_writes = [
+        (store.tables[inst.tableaddrs[e.mode.index]], execute_offset(m, inst, e.mode.offset),
+         store.elems[inst.elemaddrs[i]].elem)
+        for i, e in enumerate(module.elems)
+        if isinstance(e.mode, Active)
+    ]
+    data_writes = [
+        (store.mems[inst.memaddrs[d.mode.index]], execute_offset(m, inst, d.mode.offset), d.init)
+        for d in module.datas
+        if isinstance(d.mode, Active)
+    ]
+    for table, eo, refs in elem_writes:
+        if eo + len(refs) > len(table.elem):
+            raise UnlinkableError(ELEMENTS_SEGMENT_DOES_NOT_FIT)
+    for mem, do, data in data_writes:
+        if do + len(data) > len(mem.data):
+            raise UnlinkableError(DATA_SEGMENT_DOES_NOT_FIT)
+    for table, eo, refs in elem_writes:
+        table.elem[eo : eo + len(refs)] = refs
+    for mem, do, data in data_writes:
+        mem.data[do : do + len(data)] = data
