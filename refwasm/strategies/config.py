@@ -1,0 +1,106 @@
+"""Swarm configurations: which instruction classes a generated module may use, and how big.
+
+Swarm testing (Groce et al., 2012) draws a configuration first and then a module under it, so
+that each run leaves some features out entirely: a module without calls exercises the numeric
+paths of an engine much harder than one where every tenth instruction is a call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from hypothesis import strategies as st
+
+from refwasm.features import Features
+
+
+@dataclass(frozen=True, slots=True)
+class SwarmConfig:
+    """One drawn configuration: instruction classes and proposals on/off, plus size bounds.
+
+    The proposal flags (``sign_extension`` .. ``simd``) also select the ``Features`` a generated
+    module needs (``features``), so a module drawn without SIMD validates under 2.0 minus SIMD.
+    """
+
+    # Instruction classes of Wasm 1.0.
+    int_numeric: bool = True
+    float_numeric: bool = True
+    control: bool = True
+    memory: bool = True
+    tables: bool = True
+    globals: bool = True
+    calls: bool = True
+    call_indirect: bool = True
+    # Proposals merged in 2.0.
+    sign_extension: bool = True
+    saturating_conversions: bool = True
+    multi_value: bool = True
+    reference_types: bool = True
+    bulk_memory: bool = True
+    simd: bool = True
+    # Size bounds.
+    max_types: int = 6
+    max_funcs: int = 5
+    max_globals: int = 4
+    max_tables: int = 2
+    max_memories: int = 1
+    max_datas: int = 3
+    max_elems: int = 3
+    max_instrs: int = 60
+
+    @property
+    def features(self) -> Features:
+        """The smallest 2.0 feature set every module drawn under this configuration needs."""
+        return Features.for_version("2.0").with_(
+            sign_extension=self.sign_extension,
+            saturating_conversions=self.saturating_conversions,
+            multi_value=self.multi_value,
+            reference_types=self.reference_types,
+            bulk_memory=self.bulk_memory,
+            simd=self.simd,
+        )
+
+
+_FLAGS = tuple(f.name for f in fields(SwarmConfig) if f.type in ("bool", bool))
+
+
+def swarm_configs(
+    *,
+    max_types: int = 6,
+    max_funcs: int = 5,
+    max_globals: int = 4,
+    max_tables: int = 2,
+    max_memories: int = 1,
+    max_datas: int = 3,
+    max_elems: int = 3,
+    max_instrs: int = 60,
+    features: Features | None = None,
+) -> st.SearchStrategy[SwarmConfig]:
+    """Configurations with each instruction class and 2.0 proposal independently on or off
+    (each shrinks to "on"), and size bounds drawn up to the given maxima.
+
+    ``features`` caps the proposals (``Features.for_version("1.0")`` gives 1.0 modules only).
+    ``max_memories`` is capped at 1 and ``max_tables`` at 1 without reference types (2.0 rules).
+    """
+    allowed = features or Features.for_version("2.0")
+
+    @st.composite
+    def build(draw: st.DrawFn) -> SwarmConfig:
+        flags = {name: not draw(st.booleans()) for name in _FLAGS}
+        for proposal in ("sign_extension", "saturating_conversions", "multi_value",
+                         "reference_types", "bulk_memory", "simd"):  # fmt: skip
+            flags[proposal] = flags[proposal] and getattr(allowed, proposal)
+        tables = draw(st.integers(0, max_tables))
+        return SwarmConfig(
+            **flags,
+            max_types=draw(st.integers(1, max(1, max_types))),
+            max_funcs=draw(st.integers(1, max(1, max_funcs))),
+            max_globals=draw(st.integers(0, max_globals)),
+            max_tables=tables if flags["reference_types"] else min(tables, 1),
+            max_memories=min(1, max_memories),
+            max_datas=draw(st.integers(0, max_datas)),
+            max_elems=draw(st.integers(0, max_elems)),
+            max_instrs=draw(st.integers(1, max(1, max_instrs))),
+        )
+
+    return build()

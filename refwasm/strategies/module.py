@@ -1,0 +1,337 @@
+"""Whole valid Wasm 2.0 modules: index spaces first, then type-directed bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hypothesis import strategies as st
+
+from refwasm.strategies.body import (
+    ALL_KINDS,
+    PAGE,
+    BodyGen,
+    Kind,
+    ModuleContext,
+    Options,
+    SegmentInfo,
+)
+from refwasm.strategies.config import SwarmConfig
+from refwasm.strategies.values import num_bits
+from refwasm.syntax.instructions import (
+    Block,
+    Const,
+    ElemDrop,
+    Expr,
+    If,
+    Instr,
+    Loop,
+    RefFunc,
+    RefNull,
+    TableInit,
+)
+from refwasm.syntax.modules import (
+    DECLARE,
+    PASSIVE,
+    Active,
+    Data,
+    Elem,
+    Export,
+    ExternIdx,
+    ExternKind,
+    Func,
+    Global,
+    Mem,
+    Module,
+    Start,
+    Table,
+    Type,
+)
+from refwasm.syntax.types import (
+    EXTERNREF,
+    FUNCREF,
+    AbsHeapType,
+    AddrType,
+    FuncType,
+    GlobalType,
+    Limits,
+    MemType,
+    Mut,
+    NumType,
+    RefType,
+    TableType,
+    ValType,
+    VecType,
+    plain_functype,
+)
+
+Draw = st.DrawFn
+I32 = NumType.I32
+
+
+def _valtypes(config: SwarmConfig) -> list[ValType]:
+    types: list[ValType] = [I32, NumType.I64, NumType.F32, NumType.F64]
+    if config.simd:
+        types.append(VecType.V128)
+    if config.reference_types:
+        types += [FUNCREF, EXTERNREF]
+    return types
+
+
+def _count(draw: Draw, maximum: int, minimum: int = 0) -> int:
+    """A count that shrinks toward ``minimum``."""
+    return draw(st.integers(minimum, max(minimum, maximum)))
+
+
+def _functype(draw: Draw, config: SwarmConfig) -> FuncType:
+    types = st.sampled_from(_valtypes(config))
+    params = draw(st.lists(types, max_size=3))
+    results = draw(st.lists(types, max_size=3 if config.multi_value else 1))
+    return FuncType(tuple(params), tuple(results))
+
+
+def _limits(draw: Draw, maximum: int, require_max: bool) -> Limits:
+    low = draw(st.integers(0, maximum))
+    if require_max or draw(st.booleans()):
+        return Limits(low, draw(st.integers(low, maximum)))
+    return Limits(low)
+
+
+def _const_expr(draw: Draw, t: ValType, funcs: int) -> Expr:
+    """``valid-constant``: a constant of type ``t`` (``ref.func`` declares its function)."""
+    if isinstance(t, RefType):
+        if t == FUNCREF and funcs and draw(st.booleans()):
+            return (RefFunc(draw(st.integers(0, funcs - 1))),)
+        return (RefNull(t.heaptype),)
+    if isinstance(t, VecType):
+        from refwasm.syntax.instructions import VConst
+
+        return (VConst(draw(num_bits(t))),)
+    return (Const(t, draw(num_bits(t))),)
+
+
+def _offset(draw: Draw, limit: int, length: int, disallow_traps: bool) -> int:
+    """A segment offset: mostly in bounds, a few just past the end (instantiation traps)."""
+    if disallow_traps or draw(st.integers(0, 9)) > 0:
+        return draw(st.integers(0, max(limit - length, 0))) if limit >= length else 0
+    return max(limit - length + draw(st.integers(1, 4)), 0)
+
+
+def modules(
+    config: SwarmConfig | None = None,
+    *,
+    ensure_termination: int | None = None,
+    canonicalize_nans: bool = False,
+    disallow_traps: bool = False,
+    export_everything: bool = False,
+    max_table_size: int = 16,
+    max_memory_pages: int = 4,
+    require_maximums: bool = False,
+) -> st.SearchStrategy[Module]:
+    """Valid Wasm 2.0 modules (see ``docs/strategies.md``).
+
+    ``config``: a fixed ``SwarmConfig``; ``None`` draws one per module (``swarm_configs()``).
+    ``ensure_termination=fuel``: global 0 is a mutable i32 fuel counter initialised to ``fuel``,
+    decremented at every function entry and loop header and by the length of every bulk
+    operation, executing ``unreachable`` when it would go below zero (exported as ``fuel``).
+    ``canonicalize_nans``: every instruction that may produce a nondeterministic NaN is followed
+    by code replacing any NaN result with the canonical positive NaN (lane-wise for vectors).
+    ``disallow_traps``: see the documentation for what is avoided and what remains.
+    ``export_everything``: export every function, table, memory and global.
+    ``max_table_size`` / ``max_memory_pages``: bounds of limits and of each grow's delta.
+    ``require_maximums``: every table and memory has a maximum.
+    """
+    from refwasm.strategies.config import swarm_configs
+
+    options = Options(ensure_termination, canonicalize_nans, disallow_traps,
+                      max_table_size, max_memory_pages)  # fmt: skip
+    configs = st.just(config) if config is not None else swarm_configs()
+
+    @st.composite
+    def build(draw: Draw) -> Module:
+        cfg = draw(configs)
+        return _module(draw, cfg, options, export_everything, require_maximums)
+
+    return build()
+
+
+def _module(
+    draw: Draw, cfg: SwarmConfig, opts: Options, export_all: bool, require_max: bool
+) -> Module:
+    """Draw the index spaces, then the segments and exports, then the bodies."""
+    types = [_functype(draw, cfg) for _ in range(_count(draw, cfg.max_types, 1))]
+    nfuncs = _count(draw, cfg.max_funcs, 1)
+    func_typeidx = [draw(st.integers(0, len(types) - 1)) for _ in range(nfuncs)]
+    mem = None
+    if cfg.memory and cfg.max_memories and draw(st.integers(0, 4)) > 0:
+        mem = MemType(AddrType.I32, _limits(draw, opts.max_memory_pages, require_max))
+    tables = _tables(draw, cfg, opts, require_max)
+    globals_ = _globals(draw, cfg, opts, nfuncs)
+    datas = _datas(draw, cfg, opts, mem)
+    elems = _elems(draw, cfg, opts, tables, nfuncs)
+    if cfg.reference_types and cfg.bulk_memory:
+        # Declare every function so that bodies may take ``ref.func`` of any of them.
+        elems.append(Elem(FUNCREF, tuple((RefFunc(f),) for f in range(nfuncs)), DECLARE))
+    exports = _exports(draw, nfuncs, tables, mem, globals_, opts, export_all)
+    declared = sorted(_declared(globals_, elems, exports))
+    ctx = ModuleContext(
+        cfg, opts, types, [types[x] for x in func_typeidx],
+        [g.globaltype for g in globals_], [t.tabletype for t in tables], mem,
+        [SegmentInfo(len(d.init), d.mode is PASSIVE) for d in datas],
+        [SegmentInfo(len(e.init), e.mode is PASSIVE, e.reftype) for e in elems],
+        declared, 0 if opts.fuel is not None else None,
+    )  # fmt: skip
+    kinds = [k for k in ALL_KINDS if not k.flag or getattr(cfg, k.flag)]
+    funcs = [_func(draw, ctx, kinds, x) for x in func_typeidx]
+    if cfg.reference_types and cfg.bulk_memory and not _uses_last_elem(funcs, len(elems) - 1):
+        elems.pop()  # the declaring segment is not needed: leave it out of shrunk examples
+    start = None
+    nullary = [f for f, x in enumerate(func_typeidx) if types[x] == FuncType((), ())]
+    if nullary and draw(st.integers(0, 7)) == 7:
+        start = Start(draw(st.sampled_from(nullary)))
+    return Module(
+        types=tuple(Type(plain_functype(ft)) for ft in types),
+        globals=tuple(globals_), mems=(Mem(mem),) if mem else (), tables=tuple(tables),
+        funcs=tuple(funcs), datas=tuple(datas), elems=tuple(elems), start=start,
+        exports=tuple(exports),
+    )  # fmt: skip
+
+
+def _func(draw: Draw, ctx: ModuleContext, kinds: list[Kind], typeidx: int) -> Func:
+    """``valid-func``: locals (plus scratch locals for NaN canonicalisation and fuel), body."""
+    ft = ctx.types[typeidx]
+    types = st.sampled_from(_valtypes(ctx.config))
+    declared = list(draw(st.lists(types, max_size=4)))
+    scratch: dict[ValType, int] = {}
+    # Scratch locals: the fuel charge's length, the NaN canonicalisation's operand.
+    wanted: list[ValType] = [I32] if ctx.fuel_global is not None else []
+    if ctx.options.canonicalize_nans:
+        wanted += [NumType.F32, NumType.F64] + ([VecType.V128] if ctx.config.simd else [])
+    for t in wanted:
+        scratch[t] = len(ft.params) + len(declared)
+        declared.append(t)
+    budget = _count(draw, ctx.config.max_instrs)
+    gen = BodyGen(draw, ctx, ft, [*ft.params, *declared], scratch, budget, kinds=kinds)
+    return Func(typeidx, tuple(declared), tuple(gen.body()))
+
+
+def _uses_last_elem(funcs: list[Func], last: int) -> bool:
+    """Whether a body takes ``ref.func`` or names element segment ``last``."""
+    for func in funcs:
+        for i in walk(func.body):
+            if isinstance(i, RefFunc) or (isinstance(i, ElemDrop | TableInit) and i.elem == last):
+                return True
+    return False
+
+
+def walk(body: Expr) -> Iterator[Instr]:
+    """Every instruction of ``body``, nested ones included, in order."""
+    for i in body:
+        yield i
+        if isinstance(i, Block | Loop):
+            yield from walk(i.body)
+        elif isinstance(i, If):
+            yield from walk(i.then)
+            yield from walk(i.else_)
+
+
+def _tables(draw: Draw, cfg: SwarmConfig, opts: Options, require_max: bool) -> list[Table]:
+    if not (cfg.tables or cfg.call_indirect):
+        return []
+    count = _count(draw, cfg.max_tables if cfg.reference_types else min(cfg.max_tables, 1))
+    tables = []
+    for _ in range(count):
+        rt = draw(st.sampled_from([FUNCREF, EXTERNREF])) if cfg.reference_types else FUNCREF
+        limits = _limits(draw, opts.max_table_size, require_max)
+        tables.append(Table(TableType(AddrType.I32, limits, rt)))
+    return tables
+
+
+def _globals(draw: Draw, cfg: SwarmConfig, opts: Options, nfuncs: int) -> list[Global]:
+    globals_ = []
+    if opts.fuel is not None:
+        globals_.append(Global(GlobalType(Mut.VAR, I32), (Const(I32, opts.fuel & 0xFFFF_FFFF),)))
+    if cfg.globals:
+        for _ in range(_count(draw, cfg.max_globals)):
+            t = draw(st.sampled_from(_valtypes(cfg)))
+            mut = Mut.VAR if draw(st.booleans()) else Mut.CONST
+            globals_.append(Global(GlobalType(mut, t), _const_expr(draw, t, nfuncs)))
+    return globals_
+
+
+def _datas(draw: Draw, cfg: SwarmConfig, opts: Options, mem: MemType | None) -> list[Data]:
+    datas = []
+    for _ in range(_count(draw, cfg.max_datas)):
+        init = draw(st.binary(max_size=16))
+        if cfg.bulk_memory and (mem is None or draw(st.booleans())):
+            datas.append(Data(init, PASSIVE))
+        elif mem is not None:
+            if opts.disallow_traps:
+                init = init[: mem.limits.min * PAGE]  # an empty memory takes no bytes
+            offset = _offset(draw, mem.limits.min * PAGE, len(init), opts.disallow_traps)
+            datas.append(Data(init, Active(0, (Const(I32, offset),))))
+    return datas
+
+
+def _elems(
+    draw: Draw, cfg: SwarmConfig, opts: Options, tables: list[Table], nfuncs: int
+) -> list[Elem]:
+    elems = []
+    for _ in range(_count(draw, cfg.max_elems)):
+        modes = ["active"] if tables else []
+        if cfg.bulk_memory:
+            modes += ["passive", "declare"] if cfg.reference_types else ["passive"]
+        if not modes:
+            break
+        mode = draw(st.sampled_from(modes))
+        if mode == "active":
+            x = draw(st.integers(0, len(tables) - 1)) if cfg.reference_types else 0
+            rt = tables[x].tabletype.reftype
+        else:
+            rt = draw(st.sampled_from([FUNCREF, EXTERNREF])) if cfg.reference_types else FUNCREF
+        init = tuple(_elem_expr(draw, cfg, rt, nfuncs) for _ in range(_count(draw, 4)))
+        if mode == "active":
+            limit = tables[x].tabletype.limits.min
+            if opts.disallow_traps:
+                init = init[:limit]
+            offset = _offset(draw, limit, len(init), opts.disallow_traps)
+            elems.append(Elem(rt, init, Active(x, (Const(I32, offset),))))
+        else:
+            elems.append(Elem(rt, init, PASSIVE if mode == "passive" else DECLARE))
+    return elems
+
+
+def _elem_expr(draw: Draw, cfg: SwarmConfig, rt: RefType, nfuncs: int) -> Expr:
+    # Without reference types (1.0 segments) an element is a function index.
+    if rt == FUNCREF and (not cfg.reference_types or draw(st.integers(0, 3)) > 0):
+        return (RefFunc(draw(st.integers(0, nfuncs - 1))),)
+    return (RefNull(rt.heaptype if isinstance(rt.heaptype, AbsHeapType) else AbsHeapType.FUNC),)
+
+
+def _exports(draw: Draw, nfuncs: int, tables: list[Table], mem: MemType | None,
+             globals_: list[Global], opts: Options, export_all: bool) -> list[Export]:  # fmt: skip
+    def chosen() -> bool:
+        return export_all or draw(st.booleans())
+
+    exports = []
+    for f in range(nfuncs):
+        if chosen():
+            exports.append(Export(f"f{f}", ExternIdx(ExternKind.FUNC, f)))
+    for t in range(len(tables)):
+        if chosen():
+            exports.append(Export(f"t{t}", ExternIdx(ExternKind.TABLE, t)))
+    if mem is not None and chosen():
+        exports.append(Export("m0", ExternIdx(ExternKind.MEM, 0)))
+    for g in range(len(globals_)):
+        if opts.fuel is not None and g == 0:
+            exports.append(Export("fuel", ExternIdx(ExternKind.GLOBAL, 0)))
+        elif chosen():
+            exports.append(Export(f"g{g}", ExternIdx(ExternKind.GLOBAL, g)))
+    return exports
+
+
+def _declared(globals_: list[Global], elems: list[Elem], exports: list[Export]) -> set[int]:
+    """``C.refs``: functions referenced outside function bodies."""
+    refs = {i.func for g in globals_ for i in g.init if isinstance(i, RefFunc)}
+    refs |= {i.func for e in elems for expr in e.init for i in expr if isinstance(i, RefFunc)}
+    refs |= {e.desc.index for e in exports if e.desc.kind is ExternKind.FUNC}
+    return refs
