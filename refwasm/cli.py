@@ -20,6 +20,8 @@ COMMANDS = {
     "parse": ("parse", "convert a text module to binary"),
     "wast": ("wast", "run .wast scripts and report per file"),
     "run": ("run", "instantiate a module and invoke an export"),
+    "oracle": ("oracle", "serve refwasm as a differential-testing oracle over JSON lines"),
+    "diff": ("diff", "differential testing of generated modules against other engines"),
 }
 
 

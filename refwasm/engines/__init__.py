@@ -13,6 +13,9 @@ from refwasm.engines.base import Engine, EngineError, Session, Value
 # Engine name -> "module:class" of its adapter.
 ENGINES = {
     "reference": "refwasm.engines.reference:ReferenceEngine",
+    "wasmtime": "refwasm.engines.wasmtime_engine:WasmtimeEngine",
+    "node": "refwasm.engines.node_engine:NodeEngine",
+    "pywasm": "refwasm.engines.pywasm_engine:PywasmEngine",
 }
 
 

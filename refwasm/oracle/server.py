@@ -1,0 +1,311 @@
+"""``refwasm oracle``: refwasm as a long-lived differential-testing oracle (docs/oracle.md).
+
+One JSON request per line in, one JSON reply per line out.  ``handle_line`` answers one line and
+never raises: a request that cannot be understood gets ``{"ok": false, "error": ...}`` and the
+process lives on.  Calls report refwasm's outcome together with the SET of results the spec
+allows (``refwasm.oracle.compare.allowed``), so a client compares its engine's result against
+the set, not against refwasm's one choice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from refwasm import errors
+from refwasm.engines.base import EngineError, Value
+from refwasm.execution.values import ExternFuncAddr, ExternGlobalAddr, ExternMemAddr, ExternVal
+from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.oracle.compare import Failed, Outcome, Returned, allowed, memory_hash, outcome_of
+from refwasm.oracle.wire import (
+    WireError,
+    pattern_text,
+    type_name,
+    value_from_json,
+    value_to_json,
+)
+from refwasm.syntax.types import Mut, RefType
+
+if TYPE_CHECKING:
+    from refwasm.execution.runtime import ModuleInst, Store
+
+# Bounds a request may not exceed: the oracle must stay alive and answer.
+MAX_DEPTH = 100_000
+MAX_FUEL = 1 << 40
+MAX_MEMORY_RANGE = 1 << 24
+
+
+class Oracle:
+    """refwasm's store and the current instance, driven by requests."""
+
+    def __init__(self, features: Features = DEFAULT_FEATURES) -> None:
+        self.features = features
+        self.store: Store | None = None
+        self.instance: ModuleInst | None = None
+        self.spectest: dict[str, ExternVal] = {}
+
+    def reset(self) -> None:
+        """A fresh store; the instance is gone."""
+        from refwasm.embedding import store_init
+        from refwasm.script.spectest import alloc_spectest
+
+        self.store = store_init()
+        self.spectest = alloc_spectest(self.store)
+        self.instance = None
+
+    def _store(self) -> Store:
+        if self.store is None:
+            self.reset()
+        store = self.store
+        if store is None:  # for mypy: reset() set it
+            raise WireError("no store")
+        return store
+
+    def instantiate(self, data: bytes, *, fuel: int | None = None,
+                    depth: int | None = None) -> Outcome:
+        """Decode, validate and instantiate (imports from ``spectest`` only); on success the
+        instance becomes the current one."""
+        from refwasm.embedding import module_decode, module_instantiate
+
+        store = self._store()
+
+        def run() -> list[Value]:
+            module = module_decode(data, self.features)
+            externs = []
+            for im in module.imports:
+                found = self.spectest.get(im.name) if im.module == "spectest" else None
+                if found is None:
+                    raise errors.UnlinkableError(errors.UNKNOWN_IMPORT)
+                externs.append(found)
+            self.instance = None
+            self.instance = module_instantiate(store, module, externs, self.features, fuel=fuel)
+            return []
+
+        return self._with_depth(depth, run)
+
+    def exports(self) -> list[dict[str, Any]]:
+        """The current instance's exports with their types, as the reply lists them."""
+        from refwasm.embedding import func_type, global_type
+
+        found: list[dict[str, Any]] = []
+        if self.instance is None or self.store is None:
+            return found
+        for name, value in self.instance.exports.items():
+            entry: dict[str, Any] = {"name": name}
+            match value:
+                case ExternFuncAddr(addr):
+                    ft = func_type(self.store, addr)
+                    entry.update(kind="func", params=[_name(t) for t in ft.params],
+                                 results=[_name(t) for t in ft.results])
+                case ExternGlobalAddr(addr):
+                    gt = global_type(self.store, addr)
+                    entry.update(kind="global", type=_name(gt.valtype),
+                                 mutable=gt.mut is Mut.VAR)
+                case ExternMemAddr():
+                    entry.update(kind="memory")
+                case _:
+                    entry.update(kind="table")
+            found.append(entry)
+        return found
+
+    def _export(self, name: str) -> ExternVal:
+        from refwasm.embedding import EmbedderError, instance_export
+
+        if self.instance is None:
+            raise WireError("no instance: send a successful instantiate first")
+        try:
+            return instance_export(self.instance, name)
+        except EmbedderError:
+            raise WireError(f"no export named {name!r}") from None
+
+    def invoke(self, name: str, args: list[Value], *, fuel: int | None = None,
+               depth: int | None = None) -> Outcome:
+        """Call an exported function of the current instance."""
+        from refwasm.embedding import EmbedderError, func_invoke, func_type
+
+        extern = self._export(name)
+        if not isinstance(extern, ExternFuncAddr):
+            raise WireError(f"{name!r} is not a function")
+        store = self._store()
+        functype = func_type(store, extern.addr)
+        _check_args(args, functype.params)
+
+        def run() -> list[Value]:
+            try:
+                results = func_invoke(store, extern.addr, [a.val for a in args], fuel=fuel)
+            except EmbedderError as error:
+                raise EngineError(str(error)) from None
+            return [Value(t, v) for t, v in zip(functype.results, results, strict=True)]
+
+        return self._with_depth(depth, run)
+
+    def _with_depth(self, depth: int | None, run: Callable[[], list[Value]]) -> Outcome:
+        """Run one request under its own call-depth limit, if it gives one."""
+        store = self._store()
+        saved = store.max_call_depth
+        if depth is not None:
+            store.max_call_depth = depth
+        try:
+            return outcome_of(run)
+        finally:
+            store.max_call_depth = saved
+
+    def global_value(self, name: str) -> Value:
+        """The value of an exported global."""
+        from refwasm.embedding import global_read, global_type
+
+        extern = self._export(name)
+        if not isinstance(extern, ExternGlobalAddr) or self.store is None:
+            raise WireError(f"{name!r} is not a global")
+        return Value(global_type(self.store, extern.addr).valtype,
+                     global_read(self.store, extern.addr))
+
+    def memory(self, name: str) -> bytearray:
+        """The bytes of an exported memory (not a copy: callers only read)."""
+        extern = self._export(name)
+        if not isinstance(extern, ExternMemAddr) or self.store is None:
+            raise WireError(f"{name!r} is not a memory")
+        return self.store.mems[extern.addr].data
+
+
+def _name(t: Any) -> str:
+    try:
+        return type_name(t)
+    except WireError:
+        return str(t)
+
+
+def _check_args(args: list[Value], params: tuple[Any, ...]) -> None:
+    if len(args) != len(params):
+        raise WireError(f"expected {len(params)} arguments, got {len(args)}")
+    for i, (arg, t) in enumerate(zip(args, params, strict=True)):
+        if isinstance(t, RefType) != (not isinstance(arg.val, int)) or (
+            not isinstance(t, RefType) and arg.type != t
+        ):
+            raise WireError(f"argument {i} is not of type {_name(t)}")
+
+
+# -- The protocol --------------------------------------------------------------------------------
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """A call's outcome as a reply: results with their allowed sets, or the error."""
+    if isinstance(outcome, Returned):
+        return {"outcome": "return", "results": [
+            {**value_to_json(v), "allowed": pattern_text(allowed(v))} for v in outcome.values
+        ]}
+    if isinstance(outcome, Failed) and outcome.kind == "engine":
+        raise WireError(outcome.message)
+    return {"outcome": outcome.kind, "message": outcome.message}
+
+
+def _limit(request: dict[str, Any], key: str, bound: int) -> int | None:
+    raw = request.get(key)
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= bound:
+        raise WireError(f"{key} must be an integer in [0, {bound}]")
+    return raw
+
+
+def _string(request: dict[str, Any], key: str) -> str:
+    raw = request.get(key)
+    if not isinstance(raw, str):
+        raise WireError(f"{key} must be a string")
+    return raw
+
+
+def _op_instantiate(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = base64.b64decode(_string(request, "module"), validate=True)
+    except (binascii.Error, ValueError):
+        raise WireError("module must be base64") from None
+    outcome = oracle.instantiate(data, fuel=_limit(request, "fuel", MAX_FUEL),
+                                 depth=_limit(request, "depth", MAX_DEPTH))
+    if isinstance(outcome, Returned):
+        return {"outcome": "instantiated", "exports": oracle.exports()}
+    return outcome_json(outcome)
+
+
+def _op_invoke(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
+    raw_args = request.get("args", [])
+    if not isinstance(raw_args, list):
+        raise WireError("args must be a list")
+    args = [value_from_json(a) for a in raw_args]
+    return outcome_json(oracle.invoke(_string(request, "name"), args,
+                                      fuel=_limit(request, "fuel", MAX_FUEL),
+                                      depth=_limit(request, "depth", MAX_DEPTH)))
+
+
+def _op_global(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
+    value = oracle.global_value(_string(request, "name"))
+    return {"value": value_to_json(value), "allowed": pattern_text(allowed(value))}
+
+
+def _op_memory(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
+    data = oracle.memory(_string(request, "name"))
+    if request.get("hash"):
+        return {"size": len(data), "sha256": memory_hash(bytes(data))}
+    offset = _limit(request, "offset", 1 << 64) or 0
+    length = _limit(request, "length", MAX_MEMORY_RANGE)
+    length = min(len(data), MAX_MEMORY_RANGE) if length is None else length
+    if offset + length > len(data):
+        return {"outcome": "trap", "message": errors.OUT_OF_BOUNDS_MEMORY_ACCESS,
+                "size": len(data)}
+    chunk = bytes(data[offset:offset + length])
+    return {"size": len(data), "base64": base64.b64encode(chunk).decode("ascii")}
+
+
+def _op_reset(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
+    oracle.reset()
+    return {}
+
+
+OPERATIONS: dict[str, Callable[[Oracle, dict[str, Any]], dict[str, Any]]] = {
+    "instantiate": _op_instantiate,
+    "invoke": _op_invoke,
+    "global": _op_global,
+    "memory": _op_memory,
+    "reset": _op_reset,
+}
+
+
+def handle_line(oracle: Oracle, line: str) -> str:
+    """The reply (one JSON line, no newline) to one request line; never raises."""
+    request_id: Any = None
+    try:
+        request = json.loads(line)
+        if not isinstance(request, dict):
+            raise WireError("a request is a JSON object")
+        request_id = request.get("id")
+        op = request.get("op")
+        if op not in OPERATIONS:
+            raise WireError(f"unknown op {op!r:.40}; known: {', '.join(OPERATIONS)}")
+        reply = {"ok": True, **OPERATIONS[op](oracle, request)}
+    except (WireError, json.JSONDecodeError, UnicodeError) as error:
+        reply = {"ok": False, "error": str(error)}
+    except RecursionError:
+        reply = {"ok": False, "error": "request nested too deeply"}
+    except Exception as error:  # noqa: BLE001 -- the oracle must outlive any request
+        reply = {"ok": False, "error": f"internal error: {type(error).__name__}: {error}"}
+    if request_id is not None:
+        reply["id"] = request_id
+    try:
+        return json.dumps(reply)
+    except (TypeError, ValueError):
+        return json.dumps({"ok": False, "error": "unserialisable reply"})
+
+
+def serve(source: TextIO, sink: TextIO, features: Features = DEFAULT_FEATURES) -> int:
+    """Answer every line of ``source`` on ``sink`` until end of input."""
+    oracle = Oracle(features)
+    for line in source:
+        if not line.strip():
+            continue
+        sink.write(handle_line(oracle, line) + "\n")
+        sink.flush()
+    return 0
+

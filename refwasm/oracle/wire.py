@@ -1,0 +1,140 @@
+"""How values, allowed sets and outcomes are written: as JSON for the oracle protocol
+(docs/oracle.md) and as ``.wast`` text for reproducers.
+
+A number or vector travels as its exact bits (``{"type": "f32", "bits": "0x7fc00000"}``), a
+reference as ``{"type": "funcref", "null": true}``, ``{"type": "externref", "host": 3}`` or
+``{"type": "funcref", "func": 7}`` (a function address, meaningful only to the same oracle).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from refwasm.engines.base import Value
+from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal
+from refwasm.syntax.types import EXTERNREF, FUNCREF, AbsHeapType, NumType, ValType, VecType
+from refwasm.text.printer import number
+from refwasm.text.script_syntax import (
+    EitherPattern,
+    NanPattern,
+    NumConst,
+    RefHostConst,
+    RefNullConst,
+    RefPattern,
+    Result,
+    VecConst,
+    VecPattern,
+)
+
+# Type names on the wire.
+TYPES: dict[str, ValType] = {
+    "i32": NumType.I32, "i64": NumType.I64, "f32": NumType.F32, "f64": NumType.F64,
+    "v128": VecType.V128, "funcref": FUNCREF, "externref": EXTERNREF,
+}
+_NAMES = {t: name for name, t in TYPES.items()}
+_WIDTH = {NumType.I32: 32, NumType.F32: 32, NumType.I64: 64, NumType.F64: 64, VecType.V128: 128}
+
+
+class WireError(Exception):
+    """A request that does not say what it means (the oracle answers with an error)."""
+
+
+def type_name(t: ValType) -> str:
+    """The wire name of a type (``WireError`` for one the protocol cannot carry)."""
+    if t not in _NAMES:
+        raise WireError(f"type {t} has no wire form")
+    return _NAMES[t]
+
+
+def value_from_json(obj: Any) -> Value:
+    """A value from its JSON form (``WireError`` when it is not one)."""
+    if not isinstance(obj, dict) or obj.get("type") not in TYPES:
+        raise WireError(f"not a value: {obj!r:.80}")
+    t = TYPES[obj["type"]]
+    if t in _WIDTH:
+        bits = _bits(obj.get("bits"))
+        if not 0 <= bits < 1 << _WIDTH[t]:
+            raise WireError(f"bits out of range for {obj['type']}")
+        return Value(t, bits)
+    if obj.get("null") is True:
+        return Value(t, RefNullVal(AbsHeapType.FUNC if t == FUNCREF else AbsHeapType.EXTERN))
+    if t == EXTERNREF and isinstance(obj.get("host"), int) and obj["host"] >= 0:
+        return Value(t, RefHostAddr(obj["host"]))
+    if t == FUNCREF and isinstance(obj.get("func"), int) and obj["func"] >= 0:
+        return Value(t, RefFuncAddr(obj["func"]))
+    raise WireError(f"not a reference value: {obj!r:.80}")
+
+
+def _bits(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise WireError("bits must be an integer or a string of one")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return int(raw, 0)
+        except ValueError:
+            pass
+    raise WireError(f"bad bits: {raw!r:.40}")
+
+
+def value_to_json(value: Value) -> dict[str, Any]:
+    """A value's JSON form."""
+    name = _NAMES.get(value.type, str(value.type))
+    match value.val:
+        case int(bits):
+            return {"type": name, "bits": f"{bits:#x}"}
+        case RefNullVal():
+            return {"type": name, "null": True}
+        case RefHostAddr(n):
+            return {"type": name, "host": n}
+        case RefFuncAddr(addr):
+            return {"type": name, "func": addr}
+    return {"type": name, "ref": repr(value.val)}
+
+
+def pattern_text(pattern: Result) -> str:
+    """An allowed set as a ``.wast`` result (``(f32.const nan:arithmetic)``, ``(either ...)``)."""
+    match pattern:
+        case NumConst(nt, bits):
+            return f"({nt.value}.const {number(nt, bits)})"
+        case VecConst(bits):
+            halves = [bits & (1 << 64) - 1, bits >> 64]
+            return f"(v128.const i64x2 {halves[0]:#x} {halves[1]:#x})"
+        case NanPattern(nt, kind):
+            return f"({nt.value}.const {kind.value})"
+        case VecPattern(shape, lanes):
+            lane_nt = NumType.F32 if shape.lane_bits == 32 else NumType.F64
+            texts = [
+                lane.nan.value if lane.nan is not None else number(lane_nt, lane.bits or 0)
+                for lane in lanes
+            ]
+            return f"(v128.const {shape.value} {' '.join(texts)})"
+        case RefNullConst(heaptype):
+            name = heaptype.value if isinstance(heaptype, AbsHeapType) else "func"
+            return f"(ref.null {name})"
+        case RefHostConst(n):
+            return f"(ref.extern {n})"
+        case RefPattern(heaptype, null):
+            name = heaptype.value if isinstance(heaptype, AbsHeapType) else ""
+            return f"(ref.null {name})".replace(" )", ")") if null else f"(ref.{name or 'func'})"
+        case EitherPattern(alternatives):
+            return "(either " + " ".join(pattern_text(a) for a in alternatives) + ")"
+
+
+def argument_text(value: Value) -> str:
+    """An argument of a ``.wast`` ``invoke``."""
+    match value.val:
+        case int(bits) if value.type is VecType.V128:
+            return pattern_text(VecConst(bits))
+        case int(bits) if isinstance(value.type, NumType):
+            return pattern_text(NumConst(value.type, bits))
+        case RefNullVal(heaptype):
+            return pattern_text(RefNullConst(heaptype))
+        case RefHostAddr(n):
+            return pattern_text(RefHostConst(n))
+    raise WireError(f"{value.val!r} cannot be written in a script")
+
+
+__all__ = ["TYPES", "WireError", "argument_text", "pattern_text", "type_name",
+           "value_from_json", "value_to_json"]
