@@ -569,18 +569,20 @@ class BodyGen:
 
     def canonicalize(self, t: ValType, *, vector: bool) -> list[Instr]:
         """``x != x ? canonical NaN : x`` for the value on top of the stack (lane-wise for a
-        vector, with ``v128.bitselect`` on the lane-wise ``eq`` mask)."""
+        vector, with ``v128.bitselect`` on the lane-wise ``eq`` mask).  The scratch local is a
+        local the body may read later, so it is left holding the canonical value, not the raw
+        NaN."""
         nt = t if isinstance(t, NumType) else F32
         canon = 0x7FC0_0000 if nt is F32 else 0x7FF8_0000_0000_0000
         if not vector:
             tmp = self.scratch[nt]
             return [LocalSet(tmp), Const(nt, canon), LocalGet(tmp), LocalGet(tmp),
-                    LocalGet(tmp), Relop(nt, RelOp.NE), Select(None)]  # fmt: skip
+                    LocalGet(tmp), Relop(nt, RelOp.NE), Select(None), LocalTee(tmp)]  # fmt: skip
         tmp = self.scratch[V128]
         shape = Shape.F32X4 if nt is F32 else Shape.F64X2
         splat = sum(canon << (k * nt.bits) for k in range(128 // nt.bits))
         return [LocalSet(tmp), LocalGet(tmp), VConst(splat), LocalGet(tmp), LocalGet(tmp),
-                VRelop(shape, _EQ), VVTernop(VVTernOp.BITSELECT)]  # fmt: skip
+                VRelop(shape, _EQ), VVTernop(VVTernOp.BITSELECT), LocalTee(tmp)]  # fmt: skip
 
     def static_instr(self, op: Op) -> Instr | None:
         """Complete a table entry whose only immediates are constants or lane indices."""
