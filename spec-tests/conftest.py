@@ -9,18 +9,16 @@ saying why there are none.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from refwasm import testsuite
 
 
 def suite_root() -> Path:
     """``$REFWASM_TESTSUITE``, else ``../shared/testsuite`` relative to the repository root."""
-    configured = os.environ.get("REFWASM_TESTSUITE")
-    return Path(configured) if configured else REPO.parent / "shared" / "testsuite"
+    return testsuite.suite_root()
 
 
 def wast_params(root: Path) -> list[object]:

@@ -5,21 +5,19 @@ file and lists the commands with their expected messages in a JSON file."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from refwasm import testsuite
 from refwasm.binary.leb128 import encode_u
-
-_REPO = Path(__file__).resolve().parents[2]
 
 
 def suite_root() -> Path:
     """``$REFWASM_TESTSUITE``, else ``../shared/testsuite`` beside the repository."""
-    return Path(os.environ.get("REFWASM_TESTSUITE", _REPO.parent / "shared" / "testsuite"))
+    return testsuite.suite_root()
 
 
 def section(section_id: int, payload: bytes) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,12 @@ import pytest
 from refwasm.engines import EngineError, engine_named
 from refwasm.features import Features
 from refwasm.script.runner import run_file
+from refwasm.testsuite import suite_root
 
 pytestmark = pytest.mark.peer
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = Path(os.environ.get("REFWASM_TESTSUITE", ROOT.parent / "shared" / "testsuite"))
+SUITE = suite_root()
 
 
 def script(name: str) -> Path:

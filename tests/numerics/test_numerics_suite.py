@@ -12,7 +12,6 @@ The other assertions are the script runner's business.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,9 +25,9 @@ from refwasm import numerics
 from refwasm.errors import Crash, TrapError
 from refwasm.syntax import instructions as ins
 from refwasm.syntax.types import NumType
+from refwasm.testsuite import suite_root
 
-_REPO = Path(__file__).resolve().parents[2]
-_SUITE = Path(os.environ.get("REFWASM_TESTSUITE", _REPO.parent / "shared" / "testsuite"))
+_SUITE = suite_root()
 _FILES = sorted((_SUITE / "wasm-2.0").glob("*.wast"))
 
 

@@ -12,7 +12,6 @@ checked lane by lane (NaN patterns included).  Other assertions are the runner's
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -23,9 +22,9 @@ import pytest
 from test_vector_helpers import LANE_WIDTH, instr_of, lane_matches, lane_values
 
 from refwasm.numerics.vector import vector_fn
+from refwasm.testsuite import suite_root
 
-_REPO = Path(__file__).resolve().parents[2]
-_SUITE = Path(os.environ.get("REFWASM_TESTSUITE", _REPO.parent / "shared" / "testsuite"))
+_SUITE = suite_root()
 _SIMD = _SUITE / "wasm-2.0" / "simd"
 _RELAXED = _SUITE / "wasm-3.0" / "relaxed-simd"
 _FILES = sorted(_SIMD.glob("simd_*.wast")) + sorted(_RELAXED.glob("*.wast"))

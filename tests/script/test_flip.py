@@ -15,7 +15,6 @@ The scripts are edited as text with a small S-expression scanner, keeping every 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,12 +25,13 @@ import pytest
 from refwasm.features import Version
 from refwasm.script.report import FileReport
 from refwasm.script.runner import run_file
+from refwasm.testsuite import suite_root
 
 pytest.importorskip("refwasm.text.script", reason="the script parser is not written yet")
 pytest.importorskip("refwasm.embedding", reason="the embedding interface is not written yet")
 
 REPO = Path(__file__).resolve().parents[2]
-SUITE = Path(os.environ.get("REFWASM_TESTSUITE") or REPO.parent / "shared" / "testsuite")
+SUITE = suite_root()
 OWN = REPO / "spec-tests" / "wast"
 # A sample covering every kind of flip: integer, float and NaN results, v128 lanes, references,
 # traps, exhaustion, malformed binary and text modules, invalid and unlinkable modules.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from refwasm import testsuite
 from refwasm.features import Features
 from refwasm.text import parse_script
 from refwasm.text.script_syntax import (
@@ -21,12 +21,10 @@ from refwasm.text.script_syntax import (
     TextModule,
 )
 
-_REPO = Path(__file__).resolve().parents[2]
-
 
 def suite_root() -> Path:
     """``$REFWASM_TESTSUITE``, else ``../shared/testsuite`` beside the repository."""
-    return Path(os.environ.get("REFWASM_TESTSUITE", _REPO.parent / "shared" / "testsuite"))
+    return testsuite.suite_root()
 
 
 def suite_files(version: str) -> list[Path]:

@@ -10,7 +10,6 @@ when ``wast2json`` cannot convert it (some 1.0 files use syntax wabt dropped).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,9 +18,9 @@ import pytest
 
 from refwasm.errors import DATA_COUNT_REQUIRED, InvalidError, WasmError
 from refwasm.features import Features
+from refwasm.testsuite import suite_root
 
-_REPO = Path(__file__).resolve().parents[2]
-SUITE = Path(os.environ.get("REFWASM_TESTSUITE", _REPO.parent / "shared" / "testsuite"))
+SUITE = suite_root()
 VERSIONS = ("1.0", "2.0")
 
 # Commands whose module must be valid (they are expected to fail later, at link or run time).
