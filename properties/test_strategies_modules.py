@@ -89,7 +89,7 @@ COUNTS: collections.Counter[tuple[object, ...]] = collections.Counter()
 # loads and stores, need both a memory and SIMD in the drawn configuration).
 @settings(max_examples=3000, deadline=None, suppress_health_check=FAST, database=None,
           derandomize=True)  # fmt: skip
-@given(swarm_configs(max_instrs=100).flatmap(modules))
+@given(swarm_configs(max_instrs=200).flatmap(modules))
 def _collect_kinds(module: Module) -> None:
     for func in module.funcs:
         COUNTS.update(kind_key(i) for i in walk(func.body))
