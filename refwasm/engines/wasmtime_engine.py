@@ -28,6 +28,7 @@ from refwasm.engines.bitexact import (
 )
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
+from refwasm.numerics.integer import signed
 from refwasm.script.spectest import GLOBALS, MEMORY_TYPE, PRINT_FUNCS, TABLE_TYPE
 from refwasm.syntax.modules import Module
 from refwasm.syntax.types import (
@@ -174,10 +175,6 @@ def _wasmtime_valtype(wasmtime: Any, t: ValType) -> Any:
     return getattr(wasmtime.ValType, names[t])()
 
 
-def _signed(bits: int, width: int) -> int:
-    return bits - (1 << width) if bits >> (width - 1) else bits
-
-
 class WasmtimeSession:
     """One wasmtime ``Store``."""
 
@@ -299,9 +296,9 @@ class WasmtimeSession:
         w = self.wasmtime
         match nt:
             case NumType.I32:
-                return w.Val.i32(_signed(bits, 32))
+                return w.Val.i32(signed(32, bits))
             case NumType.I64:
-                return w.Val.i64(_signed(bits, 64))
+                return w.Val.i64(signed(64, bits))
             case NumType.F32:
                 return w.Val.f32(struct.unpack("<f", bits.to_bytes(4, "little"))[0])
             case NumType.F64:
@@ -368,7 +365,7 @@ class WasmtimeSession:
         """wasmtime's arguments for one value: signed carriers, or a reference."""
         if isinstance(arg.val, int):
             widths = [32] if t in (NumType.I32, NumType.F32) else [64, 64]
-            return [_signed(c, w) for c, w in zip(to_carriers(t, arg.val), widths, strict=False)]
+            return [signed(w, c) for c, w in zip(to_carriers(t, arg.val), widths, strict=False)]
         match arg.val:
             case RefNullVal():
                 return [None]

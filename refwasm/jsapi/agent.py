@@ -49,6 +49,7 @@ from refwasm.jsapi.values import (
     to_int32,
     to_number,
 )
+from refwasm.numerics.integer import signed
 from refwasm.syntax.types import (
     AbsHeapType,
     FuncType,
@@ -138,11 +139,6 @@ def number_to_f32_bits(x: float) -> int:
     return bits
 
 
-def signed(n: int, bits: int) -> int:
-    """signed_N"""
-    return n - (1 << bits) if n >> (bits - 1) else n
-
-
 # -- ToJSValue / ToWebAssemblyValue -----------------------------------------------------------
 
 
@@ -159,9 +155,9 @@ def to_js_value(agent: Agent, w: Val, t: ValType) -> object:
         raise JSTypeError(V128_AT_BOUNDARY)
     match t:
         case NumType.I64:
-            return BigInt(signed(int(w), 64))  # type: ignore[arg-type]
+            return BigInt(signed(64, int(w)))  # type: ignore[arg-type]
         case NumType.I32:
-            return float(signed(int(w), 32))  # type: ignore[arg-type]
+            return float(signed(32, int(w)))  # type: ignore[arg-type]
         case NumType.F32:
             return f32_bits_to_number(int(w))  # type: ignore[arg-type]
         case NumType.F64:
