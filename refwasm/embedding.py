@@ -79,11 +79,29 @@ __all__ = [
 # -- Store ------------------------------------------------------------------------------------
 
 
+ENGINES = ("reference", "fast")
+
+
 def store_init(
-    *, max_call_depth: int = DEFAULT_MAX_CALL_DEPTH, memory_budget: int = DEFAULT_MEMORY_BUDGET
+    *,
+    max_call_depth: int = DEFAULT_MAX_CALL_DEPTH,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    engine: str = "reference",
 ) -> Store:
-    """embed-store-init: an empty store with refwasm's resource bounds."""
-    return Store(max_call_depth=max_call_depth, memory_budget=memory_budget)
+    """embed-store-init: an empty store with refwasm's resource bounds.
+
+    ``engine`` chooses what runs the store's Wasm code: ``"reference"`` (the interpreter that
+    mirrors the spec rule by rule) or ``"fast"`` (``refwasm.fast``, which compiles each function
+    to Python on its first call).  This is the one place the choice is made.
+    """
+    store = Store(max_call_depth=max_call_depth, memory_budget=memory_budget)
+    if engine == "fast":
+        from refwasm.fast import FastExecutor
+
+        store.executor = FastExecutor()
+    elif engine != "reference":
+        raise EmbedderError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    return store
 
 
 # -- Modules ----------------------------------------------------------------------------------

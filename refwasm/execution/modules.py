@@ -169,6 +169,8 @@ def invoke_func(
     for v, t in zip(args, ft.params, strict=True):
         if not value_has_type(v, t):
             raise EmbedderError(f"argument {v!r} is not a value of type {t}")
+    if store.executor is not None:
+        return store.executor.invoke(store, funcaddr, list(args), fuel)
     m = new_machine(store, fuel)
     m.stack.extend(args)
     invoke(m, funcaddr)
@@ -215,9 +217,19 @@ def instantiate_valid(
     else:
         initialise_segments_1_0(m, module, moduleinst)
     if module.start is not None:
-        invoke(m, moduleinst.funcaddrs[module.start.func])
-        run(m)
+        run_start(m, moduleinst.funcaddrs[module.start.func])
     return moduleinst
+
+
+def run_start(m: Machine, funcaddr: int) -> None:
+    """exec-instantiation's last step: invoke the start function (on the store's engine),
+    with whatever fuel the initialisers left."""
+    executor = m.store.executor
+    if executor is None:
+        invoke(m, funcaddr)
+        run(m)
+        return
+    executor.invoke(m.store, funcaddr, [], m.fuel)
 
 
 def alloc_module(m: Machine, module: Module, externvals: Sequence[ExternVal]) -> ModuleInst:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from refwasm.errors import MEMORY_BUDGET_EXHAUSTED, ExhaustionError
 from refwasm.execution.values import (
@@ -61,6 +61,19 @@ class EmbedderError(Exception):
 
 
 HostFunc = Callable[[list[Val]], list[Val]]
+
+
+class Executor(Protocol):
+    """The seam where another engine takes over a store's execution (``refwasm.fast``).
+
+    The reference never imports such an engine: ``refwasm.embedding.store_init(engine=...)``
+    puts one in ``Store.executor``, and ``exec-invocation`` hands it the call.  It runs the
+    function at ``funcaddr`` on arguments already checked against its type, with the store's
+    call depth and the given fuel, and returns the results as reference values (exact bits).
+    """
+
+    def invoke(self, store: Store, funcaddr: int, args: list[Val], fuel: int | None) -> list[Val]:
+        ...
 
 
 @dataclass(slots=True)
@@ -153,6 +166,8 @@ class Store:
     # Not in the spec: bounds that keep a run of refwasm finite on any input.
     max_call_depth: int = DEFAULT_MAX_CALL_DEPTH
     memory_budget: int = DEFAULT_MEMORY_BUDGET
+    # The engine running Wasm code: None is the reference interpreter (``instructions.py``).
+    executor: Executor | None = None
 
     def memory_in_use(self) -> int:
         """What the memory budget bounds: the bytes of all memories, and a pointer's size
