@@ -261,7 +261,7 @@ class Variant:
         r = elem[i]
         if r.__class__ is not RefFuncAddr:
             raise TrapError(f"{UNINITIALIZED_ELEMENT} {i}")
-        a = r.addr  # type: ignore[union-attr]
+        a = r.addr
         actual = self.store.funcs[a].type
         if actual is not ft and actual != ft:
             raise TrapError(INDIRECT_CALL_TYPE_MISMATCH)

@@ -30,11 +30,11 @@ from typing import Any
 
 from refwasm.execution.runtime import ModuleInst, Store, WasmFuncInst, default_value
 from refwasm.execution.values import RefFuncAddr, RefNullVal
-from refwasm.fast.ops import bits_of_f32, f32_of_bits, f64_of_bits
+from refwasm.fast.ops import f32_of_bits, f64_of_bits
 from refwasm.numerics.vector import vector_fn
 from refwasm.syntax.instructions import (
-    Binop,
     BinOp,
+    Binop,
     Block,
     BlockType,
     Br,
@@ -43,8 +43,8 @@ from refwasm.syntax.instructions import (
     Call,
     CallIndirect,
     Const,
-    Cvtop,
     CvtOp,
+    Cvtop,
     DataDrop,
     Drop,
     ElemDrop,
@@ -66,8 +66,8 @@ from refwasm.syntax.instructions import (
     RefFunc,
     RefIsNull,
     RefNull,
-    Relop,
     RelOp,
+    Relop,
     Return,
     Select,
     Shape,
@@ -80,8 +80,8 @@ from refwasm.syntax.instructions import (
     TableSet,
     TableSize,
     Testop,
-    Unop,
     UnOp,
+    Unop,
     Unreachable,
     VConst,
     VExtractLane,
@@ -216,10 +216,12 @@ class Translator:
         self.ind = 1
         self.stack: list[Slot] = []
         self.deps: dict[str, int] = {}
+        self.clean = 0  # the slots below this height are registers or constants
         self.labels: list[Label] = []
         self.reachable = True
         self.uses_br = False
-        self.pyloops = 0
+        self.loops: list[Label] = []  # the labels a Python loop stands for, innermost last
+        self.regions: list[Label] = []  # the labels charging fuel (function, loops)
         self.ordinal = 0
         self.targeted: set[int] = set()
         self.ninstr = 0
@@ -252,6 +254,8 @@ class Translator:
 
     def pop(self) -> Slot:
         slot = self.stack.pop()
+        if self.clean > len(self.stack):
+            self.clean = len(self.stack)
         for n in slot.deps:
             self.deps[n] -= 1
         return slot
@@ -289,11 +293,12 @@ class Translator:
     def flush(self) -> None:
         """Materialise every slot, bottom up: a slot reads only registers at or above its own
         height, so writing a register never changes a slot still to be written."""
-        for i, slot in enumerate(self.stack):
-            reg = f"s{i}"
+        for i in range(self.clean, len(self.stack)):
+            slot, reg = self.stack[i], f"s{i}"
             if slot.expr != reg and (slot.size or slot.deps):
                 self.emit(f"{reg} = {slot.expr}")
                 self.replace(i, Slot(reg, (reg,)))
+        self.clean = len(self.stack)
 
     def before_write(self, *names: str) -> None:
         """Keep deferred expressions reading ``names`` from seeing the new values."""
@@ -387,6 +392,8 @@ class Translator:
         self.emit("try:")
         self.ind += 1
         self.labels.append(func_label)
+        if self.fueled:
+            self.regions.append(func_label)
         self.body(code.body)
         self.labels.pop()
         if self.reachable:
@@ -433,17 +440,28 @@ class Translator:
                     self.instr(instr)
 
     def count_fuel(self) -> None:
-        for label in reversed(self.labels):
-            if label.fuel_line >= 0:
-                label.fuel_count += 1
-                return
+        if self.regions:
+            self.regions[-1].fuel_count += 1
 
     # -- Control -------------------------------------------------------------------------------
 
-    def enter_construct(self) -> None:
-        self.pyloops += 1
-        if self.pyloops > MAX_PY_LOOPS or self.ind > MAX_INDENT:
+    def enter_loop(self, label: Label) -> None:
+        """Open a ``while True:`` standing for ``label``."""
+        self.loops.append(label)
+        if len(self.loops) > MAX_PY_LOOPS or self.ind > MAX_INDENT:
             raise Untranslatable("nesting too deep for Python's compiler")
+        self.emit("while True:")
+        self.ind += 1
+
+    def exit_loop(self, label: Label) -> None:
+        """Close the ``while True:`` of ``label``: falling out of its end leaves it."""
+        self.emit("break")
+        self.ind -= 1
+        self.loops.pop()
+        if label.fuel_line >= 0:
+            self.regions.pop()
+            self.fix_fuel(label)
+        self.after_loop(label)
 
     def open_block(self, kind: str, bt: BlockType) -> Callable[[], None]:
         """exec-block / exec-loop: a ``while True:`` if some branch targets the label."""
@@ -459,11 +477,10 @@ class Translator:
         arity = nparams if kind == "loop" else nresults
         label = Label(kind, base, arity, nresults, targeted, ordinal + 1)
         if targeted:
-            self.enter_construct()
-            self.emit("while True:")
-            self.ind += 1
+            self.enter_loop(label)
             if self.fueled and kind == "loop":
                 label.fuel_line = len(self.lines)
+                self.regions.append(label)
                 self.emit("")
                 self.emit("if _fu[0] < 0: _fuel_exhausted()")
         self.labels.append(label)
@@ -474,11 +491,7 @@ class Translator:
             if label.pyloop:
                 if end_reachable:
                     self.to_registers(label.base, self.pops(label.results))
-                self.emit("break")
-                self.ind -= 1
-                self.pyloops -= 1
-                self.fix_fuel(label)
-                self.after_loop(label)
+                self.exit_loop(label)
                 self.reset_stack(label.base, label.results)
             self.reachable = end_reachable or (kind == "block" and targeted)
 
@@ -500,11 +513,11 @@ class Translator:
         base = len(self.stack) - nparams
         self.params_to_registers(base)  # an absent ``else`` passes them on as the results
         label = Label("if", base, nresults, nresults, targeted, ordinal + 1)
-        saved = list(self.stack)
+        params = self.stack[base:]
+        if self.ind > MAX_INDENT:
+            raise Untranslatable("nesting too deep for Python's compiler")
         if targeted:
-            self.enter_construct()
-            self.emit("while True:")
-            self.ind += 1
+            self.enter_loop(label)
         self.emit(f"if {cond}:")
         self.ind += 1
         self.labels.append(label)
@@ -517,7 +530,9 @@ class Translator:
             if len(self.lines) == start:
                 self.emit("pass")
             self.ind -= 1
-            self.set_stack(saved)
+            self.truncate(base)
+            for slot in params:
+                self.push(slot)
             self.reachable = True
             if else_:
                 self.emit("else:")
@@ -534,10 +549,7 @@ class Translator:
                         self.emit("pass")
                     self.ind -= 1
                 if targeted:
-                    self.emit("break")
-                    self.ind -= 1
-                    self.pyloops -= 1
-                    self.after_loop(label)
+                    self.exit_loop(label)
                 self.reset_stack(base, nresults)
                 self.reachable = then_reachable or else_reachable or targeted
 
@@ -552,16 +564,13 @@ class Translator:
                 self.emit(f"s{i} = {self.stack[i].expr}")
                 self.replace(i, Slot(f"s{i}", (f"s{i}",)))
 
-    def set_stack(self, slots: list[Slot]) -> None:
-        self.stack = list(slots)
-        self.deps = {}
-        for slot in self.stack:
-            for n in slot.deps:
-                self.deps[n] = self.deps.get(n, 0) + 1
+    def truncate(self, height: int) -> None:
+        while len(self.stack) > height:
+            self.pop()
 
     def reset_stack(self, base: int, n: int) -> None:
         """After a construct: the slots below it, then its results in their registers."""
-        self.set_stack(self.stack[:base])
+        self.truncate(base)
         for k in range(n):
             self.push(Slot(f"s{base + k}", (f"s{base + k}",)))
 
@@ -575,7 +584,7 @@ class Translator:
         """After a Python loop: pass on branches that crossed it to labels further out."""
         if not label.escaping:
             return
-        outer = next((lb for lb in reversed(self.labels) if lb.pyloop), None)
+        outer = self.loops[-1] if self.loops else None
         if outer is None:
             raise Untranslatable("branch to a label without a Python loop")
         self.emit("if _br:")
@@ -598,7 +607,7 @@ class Translator:
             self.emit_return_of(vals)
             return
         self.to_registers(label.base, vals)
-        inner = next(lb for lb in reversed(self.labels) if lb.pyloop)
+        inner = self.loops[-1]
         if inner is label:
             self.emit("continue" if label.kind == "loop" else "break")
             return
@@ -1036,8 +1045,8 @@ class Translator:
             raise Untranslatable(f"instruction not translated: {type(instr).__name__}")
         try:
             arity, fn = vector_fn(instr)
-        except Exception as e:  # a Crash: not a pure vector instruction of 2.0
-            raise Untranslatable(str(e)) from None
+        except Exception as error:  # a Crash: not a pure vector instruction of 2.0
+            raise Untranslatable(str(error)) from None
         args = self.pops(arity)
         texts = [a.expr for a in args]
         shape = getattr(instr, "shape", None)
