@@ -202,7 +202,7 @@ def test_f32_arithmetic_rounds_once() -> None:
 def test_traps_carry_the_suites_messages() -> None:
     wat = """(module (memory 1) (table 2 funcref)
       (func (export "f") (param i32) (result i32)
-        (block (block (block (block (br_table 0 1 2 3 (local.get 0))) 
+        (block (block (block (block (br_table 0 1 2 3 (local.get 0)))
           (return (i32.load (i32.const 65536))))
           (return (i32.div_s (i32.const 1) (i32.const 0))))
           (return (i32.div_s (i32.const 0x80000000) (i32.const -1))))
