@@ -45,7 +45,8 @@ from refwasm.execution.runtime import (
 )
 from refwasm.execution.values import Ref, RefFuncAddr, RefNullVal, Val
 from refwasm.fast import ops
-from refwasm.fast.translate import Translator, Untranslatable
+from refwasm.fast.flat import FlatTranslator
+from refwasm.fast.translate import TooDeep, Translator, Untranslatable
 from refwasm.syntax.types import FuncType, NumType, ValType
 
 FastFn = Callable[..., Any]
@@ -126,8 +127,9 @@ BASE_NAMESPACE: dict[str, Any] = {
 class Variant:
     """The compiled code of one store, with fuel checks or without."""
 
-    def __init__(self, store: Store, fueled: bool, fuel: list[int]) -> None:
+    def __init__(self, store: Store, fueled: bool, fuel: list[int], flat: bool = False) -> None:
         self.store = store
+        self.flat = flat
         self.fueled = fueled
         self.fuel = fuel
         self.fns: dict[int, FastFn] = {}
@@ -167,7 +169,13 @@ class Variant:
         x = own[addr]
         consts: dict[str, Any] = {}
         try:
-            source = Translator(self.store, f, x, self.fueled, consts).source()
+            try:
+                if self.flat:
+                    raise TooDeep("the flat form was asked for")
+                source = Translator(self.store, f, x, self.fueled, consts).source()
+            except TooDeep:
+                consts.clear()
+                source = FlatTranslator(self.store, f, x, self.fueled, consts).source()
             code = compile(source, f"<wasm function {addr}>", "exec")
         except (Untranslatable, RecursionError, SyntaxError, MemoryError) as e:
             self.fallbacks[addr] = f"{type(e).__name__}: {e}"
@@ -272,14 +280,16 @@ class Variant:
 class FastExecutor:
     """The fast engine of one store (``refwasm.execution.runtime.Executor``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, flat: bool = False) -> None:
+        """``flat`` translates every function in the flat form (for testing that form)."""
         self.fuel = [0]
+        self.flat = flat
         self.variants: dict[bool, Variant] = {}
 
     def variant(self, store: Store, fueled: bool) -> Variant:
         v = self.variants.get(fueled)
         if v is None:
-            v = self.variants[fueled] = Variant(store, fueled, self.fuel)
+            v = self.variants[fueled] = Variant(store, fueled, self.fuel, self.flat)
         return v
 
     def fallbacks(self) -> dict[int, str]:

@@ -113,6 +113,10 @@ class Untranslatable(Exception):
     """The function is run on the reference interpreter instead (the reason says why)."""
 
 
+class TooDeep(Untranslatable):
+    """Nested deeper than Python's compiler takes: the flat form (``flat.py``) is used."""
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     """A simulated operand: a Python expression, the names it reads, its size in operators,
@@ -449,7 +453,7 @@ class Translator:
         """Open a ``while True:`` standing for ``label``."""
         self.loops.append(label)
         if len(self.loops) > MAX_PY_LOOPS or self.ind > MAX_INDENT:
-            raise Untranslatable("nesting too deep for Python's compiler")
+            raise TooDeep("nesting too deep for Python's compiler")
         self.emit("while True:")
         self.ind += 1
 
@@ -515,7 +519,7 @@ class Translator:
         label = Label("if", base, nresults, nresults, targeted, ordinal + 1)
         params = self.stack[base:]
         if self.ind > MAX_INDENT:
-            raise Untranslatable("nesting too deep for Python's compiler")
+            raise TooDeep("nesting too deep for Python's compiler")
         if targeted:
             self.enter_loop(label)
         self.emit(f"if {cond}:")

@@ -72,7 +72,7 @@ def test_ten_thousand_nested_blocks_translate() -> None:
     assert fallbacks(store) == {}
 
 
-def test_ten_thousand_nested_ifs_run() -> None:
+def test_ten_thousand_nested_ifs_translate() -> None:
     n = 10_000
     wat = (
         '(module (func (export "f") (param i32) (result i32) (local i32) '
@@ -81,13 +81,15 @@ def test_ten_thousand_nested_ifs_run() -> None:
         + "))" * n
         + " (local.get 1)))"
     )
-    assert call(wat, [1]) == [5]
-    assert call(wat, [0]) == [0]
+    for arg, expected in ((1, 5), (0, 0)):
+        store, funcs = instance(wat)
+        assert embedding.func_invoke(store, funcs["f"], [arg]) == [expected]
+        assert fallbacks(store) == {}
 
 
-def test_deeply_nested_targeted_blocks_run_on_the_reference() -> None:
-    """More labels branched to than Python's 20 nested loops: the function falls back."""
-    n = 10_000
+@pytest.mark.parametrize("n", [10_000, 30])
+def test_deeply_nested_targeted_blocks_translate_flat(n: int) -> None:
+    """More labels branched to than Python's 20 nested loops: the flat form takes them."""
     wat = (
         '(module (func (export "f") (param i32) (result i32) '
         + "(block " * n
@@ -95,9 +97,36 @@ def test_deeply_nested_targeted_blocks_run_on_the_reference() -> None:
         + " (br_if 0 (local.get 0)))" * n
         + " (i32.const 7)))"
     )
+    for arg in (0, 1):
+        store, funcs = instance(wat)
+        assert embedding.func_invoke(store, funcs["f"], [arg]) == [7]
+        assert fallbacks(store) == {}
+
+
+def test_flat_form_loops_and_fuel() -> None:
+    """The flat form (forced) on a loop nest with branches out of inner loops, with fuel."""
+    wat = """(module (func (export "f") (param i32) (result i32) (local i32 i32)
+      (block $done (loop $outer
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (block $next (loop $inner
+          (br_if $done (i32.gt_u (local.get 2) (local.get 0)))
+          (local.set 2 (i32.add (local.get 2) (local.get 1)))
+          (br_if $next (i32.and (local.get 2) (i32.const 1)))
+          (br $inner)))
+        (br $outer)))
+      (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 2))))"""
+    expected = call(wat, [5000], engine="reference")
+    for fuel in (None, 10**6):
+        store, funcs = instance(wat)
+        executor = store.executor
+        assert isinstance(executor, FastExecutor)
+        executor.flat = True
+        assert embedding.func_invoke(store, funcs["f"], [5000], fuel=fuel) == expected
     store, funcs = instance(wat)
-    assert embedding.func_invoke(store, funcs["f"], [1]) == [7]
-    assert "nesting too deep" in "".join(fallbacks(store).values())
+    assert isinstance(store.executor, FastExecutor)
+    store.executor.flat = True
+    with pytest.raises(ExhaustionError):
+        embedding.func_invoke(store, funcs["f"], [5000], fuel=50)
 
 
 def test_fifty_thousand_locals() -> None:
