@@ -41,6 +41,7 @@ from refwasm.execution.runtime import (
     ModuleInst,
     Store,
     WasmFuncInst,
+    charge_frame,
     value_has_type,
 )
 from refwasm.execution.values import Ref, RefFuncAddr, RefNullVal, Val
@@ -121,6 +122,7 @@ BASE_NAMESPACE: dict[str, Any] = {
     "_call_stack_exhausted": call_stack_exhausted,
     "_fuel_exhausted": fuel_exhausted,
     "_trap_unreachable": trap_unreachable,
+    "_charge_frame": charge_frame,
 }
 
 
@@ -305,7 +307,7 @@ class FastExecutor:
         fn = self.variant(store, fueled).callable(funcaddr)
         ft = store.funcs[funcaddr].type
         regs = convert(args, ft.params, to_register)
-        saved = self.fuel[0]
+        saved, frames = self.fuel[0], store.frames_in_use
         if fuel is not None:
             self.fuel[0] = fuel
         # Each Wasm frame is one Python frame (pure Python calls use no C stack in 3.11).
@@ -319,4 +321,5 @@ class FastExecutor:
         finally:
             if fueled:
                 self.fuel[0] = saved
+            store.frames_in_use = frames  # what frames an exception unwound still held
         return convert(results_of(r, len(ft.results)), ft.results, to_bits)

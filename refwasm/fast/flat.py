@@ -65,6 +65,9 @@ class FlatTranslator(Translator):
             "    if d <= 0: _call_stack_exhausted()",
             "    d -= 1",
         ]
+        self.charge_frame()  # written to the entry chunk: moved up below
+        lines += ["    " + line for line in self.chunks[0]]
+        self.chunks[0].clear()
         for i, t in enumerate(code.locals):
             lines.append(f"    l{nparams + i} = {self.default(t)}")
         self.labels.append(Label("func", 0, len(ft.results), len(ft.results), False, 0))
@@ -80,7 +83,7 @@ class FlatTranslator(Translator):
             "    except ZeroDivisionError:",
             "        raise _TrapError(_INTEGER_DIVIDE_BY_ZERO) from None",
         ]
-        return "\n".join(lines) + "\n"
+        return self.sized("\n".join(lines) + "\n")
 
     def dispatch(self, ids: list[int], depth: int, out: list[str]) -> None:
         """A binary tree of tests on ``pc`` over the chunks ``ids`` (recursion depth log2)."""

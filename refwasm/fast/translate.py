@@ -24,11 +24,12 @@ executor runs those on the reference interpreter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from refwasm.execution.runtime import ModuleInst, Store, WasmFuncInst, default_value
+from refwasm.execution.runtime import ModuleInst, Store, WasmFuncInst, default_value, frame_size
 from refwasm.execution.values import RefFuncAddr, RefNullVal
 from refwasm.fast.ops import f32_of_bits, f64_of_bits
 from refwasm.numerics.vector import vector_fn
@@ -105,6 +106,7 @@ MAX_PY_LOOPS = 17
 MAX_INDENT = 90
 MAX_INSTRUCTIONS = 400_000
 MAX_EXPR_SIZE = 12  # operators in one deferred expression before it is materialised
+SMALL_FRAME = 32  # locals and instructions of a function whose frames are not charged
 
 M32, M64 = "0xFFFFFFFF", "0xFFFFFFFFFFFFFFFF"
 
@@ -229,6 +231,7 @@ class Translator:
         self.ordinal = 0
         self.targeted: set[int] = set()
         self.ninstr = 0
+        self.charged = False
 
     # -- Output ------------------------------------------------------------------------------
 
@@ -384,6 +387,7 @@ class Translator:
         head = [f"def F{self.index}(d{params}):"]
         self.emit("if d <= 0: _call_stack_exhausted()")
         self.emit("d -= 1")
+        self.charge_frame()
         func_label = Label("func", 0, len(ft.results), len(ft.results), False, 0)
         if self.fueled:
             func_label.fuel_line = len(self.lines)
@@ -410,7 +414,47 @@ class Translator:
         if self.uses_br:
             self.lines[br_line] = "    _br = 0"
         self.fix_fuel(func_label)
-        return "\n".join(head + self.lines) + "\n"
+        return self.sized("\n".join(head + self.lines) + "\n")
+
+    def charge_frame(self) -> None:
+        """Count this activation against the store's memory budget (``runtime.charge_frame``)
+        if it is large; every ``return`` gives it back, and an exception's unwinding is settled
+        by the executor, which restores the count the call started with.
+
+        Small frames (``SMALL_FRAME`` slots or fewer) are bounded by the call depth instead:
+        charging them would cost a third of a call's time."""
+        code = self.func.code
+        self.charged = len(self.func.type.params) + len(code.locals) > SMALL_FRAME or (
+            self.ninstr_total() > SMALL_FRAME
+        )
+        if self.charged:
+            self.emit(f"STORE.frames_in_use += FS{self.index}")
+            self.emit("if STORE.frames_in_use > STORE.frames_room: _charge_frame(STORE, 0)")
+
+    def ninstr_total(self) -> int:
+        """An upper bound of the registers a body uses: its instruction count (iteratively)."""
+        count, work = 0, [self.func.code.body]
+        while work:
+            for instr in work.pop():
+                count += 1
+                match instr:
+                    case Block(_, inner) | Loop(_, inner):
+                        work.append(inner)
+                    case If(_, then, else_):
+                        work.append(then)
+                        work.append(else_)
+                    case _:
+                        pass
+        return count
+
+    def sized(self, source: str) -> str:
+        """Record the frame size of the function whose source this is: its locals and the
+        registers it uses (``runtime.frame_size``)."""
+        code = self.func.code
+        registers = {int(n) for n in re.findall(r"\bs(\d+)\b", source)}
+        slots = len(self.func.type.params) + len(code.locals) + len(registers)
+        self.consts[f"FS{self.index}"] = frame_size(slots)
+        return source
 
     def fix_fuel(self, label: Label) -> None:
         if label.fuel_line >= 0:
@@ -623,12 +667,13 @@ class Translator:
         self.emit_return_of(self.pops(len(self.func.type.results)))
 
     def emit_return_of(self, vals: list[Slot]) -> None:
+        release = f"STORE.frames_in_use -= FS{self.index}; " if self.charged else ""
         if not vals:
-            self.emit("return")
+            self.emit(release + "return")
         elif len(vals) == 1:
-            self.emit(f"return {vals[0].expr}")
+            self.emit(f"{release}return {vals[0].expr}")
         else:
-            self.emit(f"return ({', '.join(v.expr for v in vals)})")
+            self.emit(f"{release}return ({', '.join(v.expr for v in vals)})")
 
     def branch_values(self, l: int) -> list[Slot]:  # noqa: E741
         label = self.labels[-1 - l]

@@ -16,6 +16,7 @@ from refwasm import embedding
 from refwasm.errors import (
     CALL_STACK_EXHAUSTED,
     FUEL_EXHAUSTED,
+    MEMORY_BUDGET_EXHAUSTED,
     ExhaustionError,
     TrapError,
     WasmError,
@@ -279,3 +280,19 @@ def test_exhaustion_is_not_a_python_error() -> None:
     with pytest.raises(ExhaustionError):
         store, funcs = instance('(module (func $f (export "f") (call $f)))', max_call_depth=200_000)
         embedding.func_invoke(store, funcs["f"], [])
+
+
+def test_frames_count_against_the_memory_budget() -> None:
+    """A recursion of functions with 10,000 locals ends in exhaustion of the memory budget,
+    not in a MemoryError, however deep the call-depth limit lets it go."""
+    wat = (
+        '(module (func $f (export "f") (param i32) (result i32) (local '
+        + "i64 " * 10_000
+        + ") (if (result i32) (local.get 0) (then (call $f (i32.sub (local.get 0) (i32.const 1))))"
+        + " (else (i32.const 0)))))"
+    )
+    result = call(wat, [100_000], max_call_depth=200_000)
+    assert result == f"exhaustion: {MEMORY_BUDGET_EXHAUSTED}"
+    store, funcs = instance(wat, max_call_depth=200_000)
+    assert embedding.func_invoke(store, funcs["f"], [100]) == [0]
+    assert store.frames_in_use == 0
