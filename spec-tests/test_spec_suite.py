@@ -1,5 +1,6 @@
 """The official spec test suites (and refwasm's own scripts) through ``refwasm wast``'s runner
-on the reference engine: one test per file, failing with the list of failed commands.
+on the reference engine and on the fast engine (``refwasm.fast``): one test per file, failing
+with the list of failed commands.
 
 A file whose commands were all skipped (refwasm lacks a layer they need) is skipped with the
 reasons; a file with any failed command fails.
@@ -37,6 +38,11 @@ def test_wasm_2_0(wast_path: str) -> None:
     check(run_file(wast_path, version=Version.WASM_2_0))
 
 
+@pytest.mark.wast_files("wasm-2.0")
+def test_wasm_2_0_fast(wast_path: str) -> None:
+    check(run_file(wast_path, engine="fast", version=Version.WASM_2_0))
+
+
 @pytest.mark.slow
 @pytest.mark.wast_files("wasm-1.0")
 def test_wasm_1_0(wast_path: str) -> None:
@@ -44,5 +50,6 @@ def test_wasm_1_0(wast_path: str) -> None:
 
 
 @pytest.mark.wast_files(str(OWN_SCRIPTS))
-def test_own_scripts(wast_path: str) -> None:
-    check(run_file(wast_path, version=Version.WASM_2_0))
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_own_scripts(wast_path: str, engine: str) -> None:
+    check(run_file(wast_path, engine=engine, version=Version.WASM_2_0))

@@ -104,7 +104,7 @@ from refwasm.syntax.types import FuncType, Mut, NumType, TypeIdx, ValType
 # loops/try blocks, and the tokenizer more than 100 indentation levels.
 MAX_PY_LOOPS = 17
 MAX_INDENT = 90
-MAX_INSTRUCTIONS = 400_000
+MAX_INSTRUCTIONS = 500_000  # beyond, compiling costs more memory than the budget allows for
 MAX_EXPR_SIZE = 12  # operators in one deferred expression before it is materialised
 SMALL_FRAME = 32  # locals and instructions of a function whose frames are not charged
 

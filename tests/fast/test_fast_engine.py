@@ -179,17 +179,30 @@ def test_fuel_stops_endless_recursion_and_enough_fuel_finishes() -> None:
     assert call(RECURSE, [100], fuel=100_000) == [100]
 
 
-def test_fuel_is_an_upper_bound_of_the_references() -> None:
-    """The fast engine charges each call and loop iteration up front, so it never runs more
-    instructions than the fuel allows: what it finishes, the reference finishes too."""
+def test_fuel_is_charged_per_iteration() -> None:
+    """The fast engine charges a loop's body on each iteration (docs/fast-path.md): the fuel a
+    run needs grows with its iterations, and is at least the instructions it executes."""
     wat = """(module (func (export "f") (param i32) (result i32) (local i32)
       (loop (local.set 1 (i32.add (local.get 1) (i32.const 1)))
             (br_if 0 (i32.lt_u (local.get 1) (local.get 0))))
       (local.get 1)))"""
-    for fuel in (10, 100, 1000, 5000):
-        fast = call(wat, [200], fuel=fuel)
-        if isinstance(fast, list):
-            assert call(wat, [200], fuel=fuel, engine="reference") == fast
+
+    def least_fuel(n: int) -> int:
+        lo, hi = 0, 10_000
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if isinstance(call(wat, [n], fuel=mid), list):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    # the body's 8 instructions (local.get, i32.const, i32.add, local.set, local.get,
+    # local.get, i32.lt_u, br_if), plus one for the label, as the reference's ``loop`` step
+    per_iteration = 9
+    assert least_fuel(101) - least_fuel(1) == 100 * per_iteration
+    # the function's own 2 instructions (loop, local.get) plus one, and one iteration
+    assert least_fuel(1) == 3 + per_iteration
 
 
 def test_huge_function_translates() -> None:
