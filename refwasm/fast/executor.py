@@ -29,6 +29,7 @@ from refwasm.errors import (
     CALL_STACK_EXHAUSTED,
     FUEL_EXHAUSTED,
     INDIRECT_CALL_TYPE_MISMATCH,
+    NULL_FUNCTION_REFERENCE,
     UNDEFINED_ELEMENT,
     UNINITIALIZED_ELEMENT,
     ExhaustionError,
@@ -241,6 +242,7 @@ class Variant:
         ns["STORE"] = store
         ns["_fu"] = self.fuel
         ns["_call_indirect"] = self.indirect_callee
+        ns["_ref_callee"] = self.ref_callee
         for x, a in enumerate(inst.memaddrs):
             ns[f"MI{x}"] = store.mems[a]
             ns[f"M{x}"] = store.mems[a].data
@@ -277,6 +279,14 @@ class Variant:
             raise TrapError(INDIRECT_CALL_TYPE_MISMATCH)
         fn = self.fns.get(a)
         return fn if fn is not None else self.callable(a)
+
+
+    def ref_callee(self, r: Ref) -> FastFn:
+        """Step_read/call_ref's check: the callee of a function reference; trap on null."""
+        if r.__class__ is not RefFuncAddr:
+            raise TrapError(NULL_FUNCTION_REFERENCE)
+        fn = self.fns.get(r.addr)
+        return fn if fn is not None else self.callable(r.addr)
 
 
 class FastExecutor:

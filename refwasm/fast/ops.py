@@ -27,12 +27,13 @@ from refwasm.errors import (
     INTEGER_DIVIDE_BY_ZERO,
     INTEGER_OVERFLOW,
     INVALID_CONVERSION_TO_INTEGER,
+    NULL_REFERENCE,
     OUT_OF_BOUNDS_MEMORY_ACCESS,
     OUT_OF_BOUNDS_TABLE_ACCESS,
     TrapError,
 )
 from refwasm.execution.runtime import DataInst, ElemInst, MemInst, Store, TableInst
-from refwasm.execution.values import Ref
+from refwasm.execution.values import Ref, RefNullVal
 from refwasm.syntax.types import PAGE_SIZE
 
 _Q = struct.Struct("<Q")
@@ -419,6 +420,13 @@ def table_init(elem: list[Ref], seg: ElemInst, d: int, s: int, n: int) -> None:
     if s + n > len(seg.elem) or d + n > len(elem):
         raise TrapError(OUT_OF_BOUNDS_TABLE_ACCESS)
     elem[d : d + n] = seg.elem[s : s + n]
+
+
+def ref_as_non_null(r: Ref) -> Ref:
+    """Step_pure/ref.as_non_null (3.0)"""
+    if r.__class__ is RefNullVal:
+        raise TrapError(NULL_REFERENCE)
+    return r
 
 
 def elem_drop(seg: ElemInst) -> None:

@@ -40,9 +40,12 @@ from refwasm.syntax.instructions import (
     BlockType,
     Br,
     BrIf,
+    BrOnNonNull,
+    BrOnNull,
     BrTable,
     Call,
     CallIndirect,
+    CallRef,
     Const,
     CvtOp,
     Cvtop,
@@ -64,6 +67,7 @@ from refwasm.syntax.instructions import (
     MemoryInit,
     MemorySize,
     Nop,
+    RefAsNonNull,
     RefFunc,
     RefIsNull,
     RefNull,
@@ -186,9 +190,9 @@ def scan_targets(body: tuple[Instr, ...]) -> set[int]:
                 labels.append([count, "if"])
                 work.append((iter(then), count, "if-then", else_body))
                 count += 1
-            case Br(l) | BrIf(l):
+            case Br(l) | BrIf(l) | BrOnNull(l) | BrOnNonNull(l):
                 targeted.add(labels[-1 - l][0])
-                reachable = isinstance(instr, BrIf)
+                reachable = not isinstance(instr, Br)
             case BrTable(ls, default):
                 for l in (*ls, default):  # noqa: E741
                     targeted.add(labels[-1 - l][0])
@@ -748,8 +752,33 @@ class Translator:
                 self.compare(f"{a.expr}.__class__ is _RefNullVal", a)
             case RefFunc(x):
                 self.push(Slot(self.const(RefFuncAddr(self.module.funcaddrs[x]))))
+            case RefAsNonNull():
+                self.result(f"_ref_as_non_null({self.pop().expr})")
+            case BrOnNull(l):
+                self.br_on_null(l, on_null=True)
+            case BrOnNonNull(l):
+                self.br_on_null(l, on_null=False)
+            case CallRef(TypeIdx(y)):
+                r = self.pop()
+                self.call(f"_ref_callee({r.expr})", self.functype(y))
             case _:
                 self.memory_or_table(instr)
+
+    def br_on_null(self, l: int, on_null: bool) -> None:  # noqa: E741
+        """Step_pure/br_on_null, Step_pure/br_on_non_null (3.0): test the reference on top;
+        ``br_on_null`` branches without it, ``br_on_non_null`` with it."""
+        self.atomize_top(1)
+        r = self.stack[-1].expr
+        self.emit(f"if {r}.__class__ is {'' if on_null else 'not '}_RefNullVal:")
+        self.ind += 1
+        if on_null:
+            arity = self.labels[-1 - l].arity
+            self.jump(l, self.stack[len(self.stack) - 1 - arity : len(self.stack) - 1])
+        else:
+            self.jump(l, self.branch_values(l))
+        self.ind -= 1
+        if not on_null:
+            self.pop()
 
     def set_local(self, x: int, v: Slot) -> None:
         """exec-local.set"""
