@@ -56,6 +56,7 @@ from refwasm.errors import (
     MalformedError,
 )
 from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.gcpause import gc_paused
 from refwasm.syntax.instructions import (
     Block,
     BlockType,
@@ -153,6 +154,10 @@ VERSION = b"\x01\x00\x00\x00"
 # locals``.  It keeps a hostile local count from allocating a huge list; the spec's own bound
 # (fewer than 2^32) is far above it.
 MAX_LOCALS = 50_000
+# And for a whole module, counting each distinct declaration once (equal ones share one
+# tuple): a few bytes declare 50,000 locals, so without it a small binary could make the
+# decoder expand gigabytes of them.  2^24 locals take 128 MiB (once more in validation).
+MAX_MODULE_LOCALS = 1 << 24
 
 # Section ids (``binary-section``) and the order non-custom sections must come in: the data
 # count section (12) sits between the element (9) and code (10) sections.
@@ -162,6 +167,7 @@ DATACOUNT_SECTION_ID = 12
 _EXTERN_KINDS = {0: ExternKind.FUNC, 1: ExternKind.TABLE, 2: ExternKind.MEM, 3: ExternKind.GLOBAL}
 
 
+@gc_paused
 def decode_module(data: bytes, features: Features = DEFAULT_FEATURES) -> Module:
     """``binary-module``: decode a whole module, or raise ``MalformedError``."""
     return _Decoder(bytes(data), features).module()
@@ -213,6 +219,9 @@ class _Decoder:
         self.reftypes: dict[int, RefType] = _enabled("reftypes", features)
         self.heaptypes: dict[int, AbsHeapType] = _enabled("heaptypes", features)
         self.uses_data_index = False
+        # The locals' tuple of each distinct declaration (``locals_``), and their total size.
+        self.locals_seen: dict[tuple[tuple[int, ValType], ...], tuple[ValType, ...]] = {}
+        self.locals_total = 0
         self.readers: dict[Imm, Callable[[Op], Instr]] = self._readers()
         self.dispatch = self._dispatch(self.ops)
         self.fc_dispatch = self._dispatch(_enabled("fc", features))
@@ -453,7 +462,25 @@ class _Decoder:
             if total > MAX_LOCALS:
                 raise MalformedError(TOO_MANY_LOCALS)
             groups.append((n, self.valtype()))
-        return tuple(t for n, t in groups for _ in range(n))
+        if not groups:
+            return ()
+        return self.expand_locals(tuple(groups), total)
+
+    def expand_locals(
+        self, groups: tuple[tuple[int, ValType], ...], total: int
+    ) -> tuple[ValType, ...]:
+        """The locals a declaration's groups stand for: one shared tuple per distinct
+        declaration, and at most ``MAX_MODULE_LOCALS`` in distinct ones (``too many locals``)."""
+        expanded = self.locals_seen.get(groups)
+        if expanded is None:
+            self.locals_total += total
+            if self.locals_total > MAX_MODULE_LOCALS:
+                raise MalformedError(TOO_MANY_LOCALS)
+            ts: list[ValType] = []
+            for n, t in groups:
+                ts += [t] * n
+            expanded = self.locals_seen[groups] = tuple(ts)
+        return expanded
 
     def datasec(self) -> list[Data]:
         """``binary-datasec``"""

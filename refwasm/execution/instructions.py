@@ -10,7 +10,10 @@ are resolved once, when the body is prepared (``F.module.funcaddrs[x]`` becomes 
 
 Neither Wasm calls nor nested blocks use Python recursion: ``run`` is one loop over the top
 frame's code, and a call pushes a frame.  The call depth is bounded by the store's
-``max_call_depth`` (ExhaustionError "call stack exhausted"), the number of steps by optional fuel.
+``max_call_depth`` (ExhaustionError "call stack exhausted"), the number of steps by optional fuel,
+and the frames' locals, operands and labels by the store's memory budget: each frame is charged
+when pushed (``runtime.charge_frame``) for its locals and for what its caller holds while it
+waits, and released when popped, or when the run ends by an exception.
 """
 
 from __future__ import annotations
@@ -45,8 +48,15 @@ from refwasm.execution.runtime import (
     Store,
     TableInst,
     WasmFuncInst,
+    charge_frame,
+    copy_bytes,
+    copy_elems,
+    fill_bytes,
+    fill_elems,
+    frame_size,
     grow_mem,
     grow_table,
+    release_frame,
     value_has_type,
 )
 from refwasm.execution.values import RefFuncAddr, RefNullVal, Val
@@ -82,10 +92,20 @@ def run(m: Machine) -> None:
     """Step the configuration until the outermost frame returns (exec-instr-seq).
 
     The inner loop runs one frame's code; it ends when a call or return changes the frame.
+    A run that ends by an exception gives back the budget its remaining frames were charged.
     """
-    if m.fuel is not None:
-        run_with_fuel(m)
-        return
+    try:
+        if m.fuel is not None:
+            run_with_fuel(m)
+        else:
+            run_steps(m)
+    finally:
+        if m.frames:
+            abandon_frames(m)
+
+
+def run_steps(m: Machine) -> None:
+    """``run`` without fuel."""
     halt = HALT
     f = m.frame
     while f is not halt:
@@ -95,6 +115,14 @@ def run(m: Machine) -> None:
             f.pc += 1
             handler(m, imm)
         f = m.frame
+
+
+def abandon_frames(m: Machine) -> None:
+    """A run stopped by a trap or exhaustion: its frames are gone; release their budget."""
+    for f in m.frames:
+        release_frame(m.store, f.charge)
+    m.frames.clear()
+    m.frame = HALT
 
 
 def run_with_fuel(m: Machine) -> None:
@@ -265,7 +293,7 @@ def exec_table_fill(m: Machine, tab: TableInst) -> None:
     i = s.pop()
     if i + n > len(tab.elem):
         raise TrapError(OUT_OF_BOUNDS_TABLE_ACCESS)
-    tab.elem[i : i + n] = [val] * n
+    fill_elems(tab.elem, i, val, n)
 
 
 def exec_table_copy(m: Machine, tabs: tuple[TableInst, TableInst]) -> None:
@@ -277,7 +305,7 @@ def exec_table_copy(m: Machine, tabs: tuple[TableInst, TableInst]) -> None:
     d = s.pop()
     if src + n > len(tab_s.elem) or d + n > len(tab_d.elem):
         raise TrapError(OUT_OF_BOUNDS_TABLE_ACCESS)
-    tab_d.elem[d : d + n] = tab_s.elem[src : src + n]
+    copy_elems(tab_d.elem, d, tab_s.elem, src, n)
 
 
 def exec_table_init(m: Machine, args: tuple[TableInst, ElemInst]) -> None:
@@ -289,7 +317,7 @@ def exec_table_init(m: Machine, args: tuple[TableInst, ElemInst]) -> None:
     d = s.pop()
     if src + n > len(elem.elem) or d + n > len(tab.elem):
         raise TrapError(OUT_OF_BOUNDS_TABLE_ACCESS)
-    tab.elem[d : d + n] = elem.elem[src : src + n]
+    copy_elems(tab.elem, d, elem.elem, src, n)
 
 
 def exec_elem_drop(m: Machine, elem: ElemInst) -> None:
@@ -354,7 +382,7 @@ def exec_memory_fill(m: Machine, mem: MemInst) -> None:
     d: int = s.pop()
     if d + n > len(mem.data):
         raise TrapError(OUT_OF_BOUNDS_MEMORY_ACCESS)
-    mem.data[d : d + n] = bytes([val & 0xFF]) * n
+    fill_bytes(mem.data, d, val, n)
 
 
 def exec_memory_copy(m: Machine, mems: tuple[MemInst, MemInst]) -> None:
@@ -366,7 +394,7 @@ def exec_memory_copy(m: Machine, mems: tuple[MemInst, MemInst]) -> None:
     d: int = s.pop()
     if src + n > len(mem_s.data) or d + n > len(mem_d.data):
         raise TrapError(OUT_OF_BOUNDS_MEMORY_ACCESS)
-    mem_d.data[d : d + n] = mem_s.data[src : src + n]
+    copy_bytes(mem_d.data, d, mem_s.data, src, n)
 
 
 def exec_memory_init(m: Machine, args: tuple[MemInst, DataInst]) -> None:
@@ -378,7 +406,7 @@ def exec_memory_init(m: Machine, args: tuple[MemInst, DataInst]) -> None:
     d: int = s.pop()
     if src + n > len(data.data) or d + n > len(mem.data):
         raise TrapError(OUT_OF_BOUNDS_MEMORY_ACCESS)
-    mem.data[d : d + n] = data.data[src : src + n]
+    copy_bytes(mem.data, d, data.data, src, n)
 
 
 def exec_data_drop(m: Machine, data: DataInst) -> None:
@@ -471,6 +499,7 @@ def return_from(m: Machine) -> None:
         results = s[len(s) - f.arity :]
         del s[f.height :]
         s.extend(results)
+    release_frame(m.store, f.charge)
     m.depth_limit += 1
     m.frame = m.frames[-1] if m.frames else HALT
 
@@ -528,6 +557,7 @@ def tail_invoke(m: Machine, a: int) -> None:
     f = m.frames.pop()
     del s[f.height :]
     s.extend(args)
+    release_frame(m.store, f.charge)
     m.depth_limit += 1
     m.frame = m.frames[-1] if m.frames else HALT
     invoke(m, a)
@@ -581,9 +611,14 @@ def invoke(m: Machine, a: int) -> None:
         return
     if m.depth_limit <= 0:
         raise ExhaustionError(CALL_STACK_EXHAUSTED)
-    m.depth_limit -= 1
     code, local_defaults = prepared(m.store, f)
-    frame = Frame(args + local_defaults, f.module, len(f.type.results), code, 0, len(s))
+    caller = m.frame
+    # The caller's operands and labels (a label is a tuple: two slots) stay while it waits.
+    held = len(s) - caller.height + 2 * len(caller.labels)
+    charge = frame_size(n + len(local_defaults) + held)
+    charge_frame(m.store, charge)
+    m.depth_limit -= 1
+    frame = Frame(args + local_defaults, f.module, len(f.type.results), code, 0, len(s), [], charge)
     m.frames.append(frame)
     m.frame = frame
 

@@ -10,7 +10,9 @@ spec's ``F.module.funcaddrs[x]`` and friends), and numeric operators become the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Iterator
+from typing import Any
 
 from refwasm.errors import crash, crash_unless
 from refwasm.execution import instructions as ins
@@ -29,6 +31,7 @@ from refwasm.execution.runtime import (
 from refwasm.execution.values import RefNullVal, Val
 from refwasm.numerics import binop_fn, cvtop_fn, relop_fn, testop_fn, unop_fn
 from refwasm.numerics.vector import vector_fn
+from refwasm.syntax.gcpause import gc_paused
 from refwasm.syntax.instructions import (
     Binop,
     Block,
@@ -96,7 +99,7 @@ from refwasm.syntax.instructions import (
     Store as StoreInstr,
 )
 from refwasm.syntax.modules import func_type_at
-from refwasm.syntax.types import FuncType, TypeIdx
+from refwasm.syntax.types import FuncType, TypeIdx, ValType
 
 
 class Context:
@@ -138,86 +141,88 @@ class Context:
         return self.store.datas[self.module.dataaddrs[x]]
 
 
+@gc_paused
 def prepare_func(store: Store, f: WasmFuncInst) -> tuple[list[Op], list[Val]]:
     """The flat code of a function's body (ending in ``return``) and its locals' defaults."""
     code = flatten(f.code.body, Context(store, f.module))
     code.append((ins.exec_return, None))
-    return code, [default_value(t) for t in f.code.locals]
+    return code, local_defaults(f.code.locals)
+
+
+@functools.lru_cache(maxsize=32)
+def local_defaults(locals_: tuple[ValType, ...]) -> list[Val]:
+    """The default values of a function's locals (``$default_``), one list shared by the
+    functions that declare the same locals: a module of many functions with 50,000 locals each
+    keeps one list, not one per function.  Never mutated: a frame copies it."""
+    return [default_value(t) for t in locals_]
+
+
+# What ends a nesting level of ``flatten``'s work stack (compared by identity).
+_TOP, _BLOCK, _LOOP, _THEN, _ELSE = "top", "block", "loop", "then", "else"
+# The op that ends a block's code: one shared tuple, as a body may hold millions of them.
+EXIT_LABEL: Op = (ins.exit_label, None)
+# Where a header goes until its end is known.
+PENDING: Op = (ins.exec_nop, None)
+
+# One nesting level being laid out: the instructions still to lay out, what kind of level it
+# is, where its header is in the code, and what closing it needs (block type arities, then
+# the ``else`` code of an ``if``, or the positions its ``then`` code ended at).
+Level = tuple[Iterator[Instr], str, int, tuple[Any, ...]]
 
 
 def flatten(body: Expr, ctx: Context) -> list[Op]:
-    """Lay out a nested instruction sequence as flat code with resolved branch targets."""
+    """Lay out a nested instruction sequence as flat code with resolved branch targets.
+
+    The nesting is walked with an explicit stack of levels, in time and memory linear in the
+    body (a million nested blocks are a million levels, not a million Python frames).
+    """
     code: list[Op] = []
-    # Each entry: the instructions still to lay out at one nesting level, and what to do
-    # when they are done (close the block: emit its end and patch its header).
-    work: list[tuple[Iterator[Instr], Callable[[], None] | None]] = [(iter(body), None)]
+    work: list[Level] = [(iter(body), _TOP, 0, ())]
     while work:
-        it, finish = work[-1]
+        it, kind, at, extra = work[-1]
         instr = next(it, None)
         if instr is None:
             work.pop()
-            if finish is not None:
-                finish()
+            close_level(code, work, kind, at, extra)
             continue
-        match instr:
-            case Block(bt, inner):
-                work.append((iter(inner), open_block(code, ctx.blocktype_arity(bt))))
-            case Loop(bt, inner):
-                n, _ = ctx.blocktype_arity(bt)
-                code.append((ins.exec_loop, (n, len(code))))
-                work.append((iter(inner), close_loop(code)))
-            case If(bt, then, else_):
-                work.append((iter(then), open_if(code, ctx.blocktype_arity(bt), else_, work)))
-            case _:
-                code.append(prepare_instr(instr, ctx))
+        if isinstance(instr, Block):
+            code.append(PENDING)
+            arities = ctx.blocktype_arity(instr.blocktype)
+            work.append((iter(instr.body), _BLOCK, len(code) - 1, arities))
+        elif isinstance(instr, Loop):
+            n, _ = ctx.blocktype_arity(instr.blocktype)
+            code.append((ins.exec_loop, (n, len(code))))
+            work.append((iter(instr.body), _LOOP, len(code) - 1, ()))
+        elif isinstance(instr, If):
+            code.append(PENDING)
+            n, m = ctx.blocktype_arity(instr.blocktype)
+            work.append((iter(instr.then), _THEN, len(code) - 1, (n, m, instr.else_)))
+        else:
+            code.append(prepare_instr(instr, ctx))
     return code
 
 
-def open_block(code: list[Op], arity: tuple[int, int]) -> Callable[[], None]:
-    """Emit a ``block`` header; the returned closure emits its end and patches the header."""
-    at = len(code)
-    code.append((ins.exec_nop, None))
-
-    def finish() -> None:
-        code.append((ins.exit_label, None))
-        code[at] = (ins.exec_block, (arity[0], arity[1], len(code)))
-
-    return finish
-
-
-def close_loop(code: list[Op]) -> Callable[[], None]:
-    """The end of a ``loop``: a branch to its label re-enters the loop header instead."""
-
-    def finish() -> None:
-        code.append((ins.exit_label, None))
-
-    return finish
-
-
-def open_if(
-    code: list[Op],
-    arity: tuple[int, int],
-    else_: Expr,
-    work: list[tuple[Iterator[Instr], Callable[[], None] | None]],
-) -> Callable[[], None]:
-    """Emit an ``if`` header; after the ``then`` code, lay out the ``else`` code, then patch."""
-    at = len(code)
-    code.append((ins.exec_nop, None))
-
-    def finish_then() -> None:
-        jump = len(code)
-        code.append((ins.exec_nop, None))
-        else_pc = len(code)
-
-        def finish_else() -> None:
-            code.append((ins.exit_label, None))
-            cont = len(code)
-            code[jump] = (ins.exit_then, cont)
-            code[at] = (ins.exec_if, (arity[0], arity[1], else_pc, cont))
-
-        work.append((iter(else_), finish_else))
-
-    return finish_then
+def close_level(
+    code: list[Op], work: list[Level], kind: str, at: int, extra: tuple[Any, ...]
+) -> None:
+    """The end of a nesting level: emit the block's end and patch its header; after an
+    ``if``'s ``then`` code, a jump over the ``else`` code, which is laid out next."""
+    if kind is _BLOCK:
+        code.append(EXIT_LABEL)
+        code[at] = (ins.exec_block, (extra[0], extra[1], len(code)))
+    elif kind is _LOOP:
+        # A branch to a loop's label re-enters the loop header, already in place.
+        code.append(EXIT_LABEL)
+    elif kind is _THEN:
+        n, arity, else_ = extra
+        code.append(PENDING)
+        work.append((iter(else_), _ELSE, at, (n, arity, len(code) - 1, len(code))))
+    elif kind is _ELSE:
+        n, arity, jump, else_pc = extra
+        code.append(EXIT_LABEL)
+        cont = len(code)
+        code[jump] = (ins.exit_then, cont)
+        code[at] = (ins.exec_if, (n, arity, else_pc, cont))
 
 
 def prepare_instr(instr: Instr, ctx: Context) -> Op:

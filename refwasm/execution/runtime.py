@@ -3,12 +3,25 @@
 The store holds every instance; addresses are indices into its lists.  Values are the exact bit
 patterns and reference objects of ``values.py``.  Memory is a ``bytearray`` that never grows past
 the store's memory budget: a grow that would exceed it fails like any other failed grow.
+
+The memory budget (``Store.memory_budget``, in bytes) bounds everything running code can make
+grow: memories (their bytes), tables (``TABLE_ELEMENT_SIZE`` an element) and the activations
+of the running code (``frame_size``: an estimate per frame, charged with ``charge_frame`` when
+a frame is pushed and given back with ``release_frame`` when it is popped).  Any engine running
+on a store calls these, so one budget holds whichever engine runs the code.
+
+Whether a grow succeeds depends on memories and tables only: it is a result Wasm code sees, and
+must not depend on how an engine lays out its frames (the two engines charge them differently,
+and the differential tests compare grow results).  Frames are charged against what memories and
+tables leave, so the budget holds whenever a frame is pushed; a grow while frames are live may
+take the budget's last bytes, and then the next frame is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Protocol
 
 from refwasm.errors import MEMORY_BUDGET_EXHAUSTED, ExhaustionError
@@ -52,6 +65,15 @@ def max_table_size(addrtype: AddrType) -> int:
 DEFAULT_MAX_CALL_DEPTH = 20_000
 DEFAULT_MEMORY_BUDGET = 1 << 30
 TABLE_ELEMENT_SIZE = 8  # what one table element counts against the memory budget
+# What an activation counts against the budget (estimates of CPython's sizes, in bytes): the
+# frame itself with its (empty) label stack, and per slot, i.e. each local, each operand and
+# each label it holds, a list entry and the number object it usually points to (an i64 is a
+# 36-byte int; zeros are shared, so a frame of default locals costs less than it is charged).
+FRAME_SIZE = 256
+SLOT_SIZE = 40
+# Bulk operations (memory.fill/copy/init, table.fill/copy/init, grows) move at most this many
+# bytes or elements at a time, so their temporary copies stay small whatever ``n`` is.
+CHUNK = 1 << 20
 
 
 
@@ -94,7 +116,7 @@ class ModuleInst:
 class WasmFuncInst:
     """``funcinst`` of a module function: ``{type, module, code}``.
 
-    ``compiled`` caches the flat code of the body (see ``flatten.py``), built at the first call.
+    ``compiled`` caches the flat code of the body (see ``prepare.py``), built at the first call.
     """
 
     type: FuncType
@@ -168,13 +190,54 @@ class Store:
     memory_budget: int = DEFAULT_MEMORY_BUDGET
     # The engine running Wasm code: None is the reference interpreter (``instructions.py``).
     executor: Executor | None = None
+    # The bytes charged for the activations now on any engine's stack (``charge_frame``), and
+    # how far that may go before the budget is counted again: 0 once a memory or table was
+    # allocated or grew (set it to 0 too after lowering ``memory_budget`` of a live store).
+    frames_in_use: int = 0
+    frames_room: int = 0
 
     def memory_in_use(self) -> int:
-        """What the memory budget bounds: the bytes of all memories, and a pointer's size
-        (8 bytes) for every table element."""
+        """What the memory budget bounds: the bytes of all memories, a pointer's size (8 bytes)
+        for every table element, and what the live activations were charged."""
+        return self.heap_in_use() + self.frames_in_use
+
+    def heap_in_use(self) -> int:
+        """The memory budget's part taken by memories and tables."""
         return sum(len(m.data) for m in self.mems) + TABLE_ELEMENT_SIZE * sum(
             len(t.elem) for t in self.tables
         )
+
+
+# -- The budget of activations ----------------------------------------------------------------
+
+
+def frame_size(slots: int) -> int:
+    """The bytes an activation holding ``slots`` locals, operands and labels counts against
+    the memory budget (``FRAME_SIZE`` plus ``SLOT_SIZE`` per slot)."""
+    return FRAME_SIZE + SLOT_SIZE * slots
+
+
+def charge_frame(store: Store, nbytes: int) -> None:
+    """Count ``nbytes`` of a new activation against the store's memory budget, or raise
+    ExhaustionError (memory budget exhausted) if they do not fit.
+
+    The engine gives them back with ``release_frame`` when the activation ends, or, when a run
+    stops with an exception, for every activation still on its stack.
+    """
+    total = store.frames_in_use + nbytes
+    if total > store.frames_room:
+        # Counting memories and tables is a pass over them: only when the room last counted
+        # runs out (or was reset by a grow).  An engine may inline this comparison.
+        room = store.memory_budget - store.heap_in_use()
+        if total > room:
+            raise ExhaustionError(MEMORY_BUDGET_EXHAUSTED)
+        store.frames_room = room
+    store.frames_in_use = total
+
+
+def release_frame(store: Store, nbytes: int) -> None:
+    """Give back what ``charge_frame`` counted for an activation that has ended."""
+    store.frames_in_use -= nbytes
 
 
 def default_value(t: ValType) -> Val:
@@ -227,18 +290,20 @@ def alloc_hostfunc(store: Store, functype: FuncType, hostfunc: HostFunc) -> int:
 def alloc_table(store: Store, tabletype: TableType, ref: Ref) -> int:
     """alloc-table: the budget bounds the initial size (ExhaustionError if it does not fit)."""
     size = tabletype.limits.min * TABLE_ELEMENT_SIZE
-    if store.memory_in_use() + size > store.memory_budget:
+    if store.heap_in_use() + size > store.memory_budget:
         raise ExhaustionError(MEMORY_BUDGET_EXHAUSTED)
     store.tables.append(TableInst(tabletype, [ref] * tabletype.limits.min))
+    store.frames_room = 0
     return len(store.tables) - 1
 
 
 def alloc_mem(store: Store, memtype: MemType) -> int:
     """alloc-mem: the budget bounds the initial size too (ExhaustionError if it does not fit)."""
     size = memtype.limits.min * PAGE_SIZE
-    if store.memory_in_use() + size > store.memory_budget:
+    if store.heap_in_use() + size > store.memory_budget:
         raise ExhaustionError(MEMORY_BUDGET_EXHAUSTED)
     store.mems.append(MemInst(memtype, bytearray(size)))
+    store.frames_room = 0
     return len(store.mems) - 1
 
 
@@ -268,9 +333,10 @@ def grow_table(store: Store, table: TableInst, n: int, ref: Ref) -> bool:
     cap = max_table_size(table.type.addrtype) if limits.max is None else limits.max
     if new_len > cap:
         return False
-    if store.memory_in_use() + n * TABLE_ELEMENT_SIZE > store.memory_budget:
+    if store.heap_in_use() + n * TABLE_ELEMENT_SIZE > store.memory_budget:
         return False
-    table.elem.extend([ref] * n)
+    table.elem.extend(repeat(ref, n))  # no temporary list of n elements
+    store.frames_room = 0
     table.type = TableType(table.type.addrtype, Limits(new_len, limits.max), table.type.reftype)
     return True
 
@@ -284,11 +350,72 @@ def grow_mem(store: Store, mem: MemInst, n: int) -> bool:
     cap = max_pages(mem.type.addrtype) if limits.max is None else limits.max
     if new_pages > cap:
         return False
-    if store.memory_in_use() + n * PAGE_SIZE > store.memory_budget:
+    if store.heap_in_use() + n * PAGE_SIZE > store.memory_budget:
         return False
-    mem.data.extend(bytes(n * PAGE_SIZE))
+    extend_zeros(mem.data, n * PAGE_SIZE)
+    store.frames_room = 0
     mem.type = MemType(mem.type.addrtype, Limits(new_pages, limits.max))
     return True
+
+
+# -- Bulk operations, in bounded chunks --------------------------------------------------------
+# The rules of memory.fill/copy/init and table.fill/copy/init check bounds first; these helpers
+# then write in place, at most ``CHUNK`` bytes or elements at a time, so a gigabyte's fill or
+# copy never makes a gigabyte's temporary copy.  Any engine can use them.
+
+ZEROS = bytes(CHUNK)
+
+
+def extend_zeros(data: bytearray, n: int) -> None:
+    """Append ``n`` zero bytes to ``data``, a chunk at a time."""
+    zeros = memoryview(ZEROS)
+    while n > 0:
+        k = min(n, CHUNK)
+        data += zeros[:k]
+        n -= k
+
+
+def fill_bytes(data: bytearray, d: int, val: int, n: int) -> None:
+    """``data[d : d + n]`` all set to the byte ``val`` (bounds already checked)."""
+    chunk = bytes([val & 0xFF]) * min(n, CHUNK)
+    end = d + n
+    while d < end:
+        k = min(end - d, CHUNK)
+        data[d : d + k] = chunk if k == len(chunk) else chunk[:k]
+        d += k
+
+
+def copy_bytes(dst: bytearray, d: int, src: bytes | bytearray, s: int, n: int) -> None:
+    """``dst[d : d + n] = src[s : s + n]`` as if through a buffer (bounds already checked):
+    chunks go backwards when the ranges overlap with the destination above the source."""
+    for k in chunk_order(d, s, n, dst is src):
+        m = min(CHUNK, n - k)
+        dst[d + k : d + k + m] = src[s + k : s + k + m]
+
+
+def chunk_order(d: int, s: int, n: int, same: bool) -> range:
+    """The offsets of the chunks of an n-item copy from ``s`` to ``d``, in a safe order: a
+    copy within one memory or table to a higher address goes from the last chunk down."""
+    if same and s < d < s + n:
+        return range(((n - 1) // CHUNK) * CHUNK, -1, -CHUNK)
+    return range(0, n, CHUNK)
+
+
+def fill_elems(elem: list[Ref], i: int, val: Ref, n: int) -> None:
+    """``elem[i : i + n]`` all set to ``val`` (bounds already checked)."""
+    chunk = [val] * min(n, CHUNK)
+    end = i + n
+    while i < end:
+        k = min(end - i, CHUNK)
+        elem[i : i + k] = chunk if k == len(chunk) else chunk[:k]
+        i += k
+
+
+def copy_elems(dst: list[Ref], d: int, src: list[Ref], s: int, n: int) -> None:
+    """``dst[d : d + n] = src[s : s + n]`` as if through a buffer (bounds already checked)."""
+    for k in chunk_order(d, s, n, dst is src):
+        m = min(CHUNK, n - k)
+        dst[d + k : d + k + m] = src[s + k : s + k + m]
 
 
 @dataclass(slots=True)
@@ -298,7 +425,8 @@ class Frame:
     ``locals`` and ``module`` are the spec's; ``arity`` is the frame's return arity.  ``code``
     is the function's flat code and ``pc`` the next position in it; ``labels`` the label stack
     of this activation, each ``(arity, height, continuation pc)``; ``height`` the operand
-    stack height at entry (after the arguments were popped).
+    stack height at entry (after the arguments were popped); ``charge`` what it counts against
+    the memory budget until it is popped (``charge_frame``).
     """
 
     locals: list[Val]
@@ -308,4 +436,5 @@ class Frame:
     pc: int = 0
     height: int = 0
     labels: list[tuple[int, int, int]] = field(default_factory=list)
+    charge: int = 0
 

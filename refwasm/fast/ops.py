@@ -32,7 +32,17 @@ from refwasm.errors import (
     OUT_OF_BOUNDS_TABLE_ACCESS,
     TrapError,
 )
-from refwasm.execution.runtime import DataInst, ElemInst, MemInst, Store, TableInst
+from refwasm.execution.runtime import (
+    DataInst,
+    ElemInst,
+    MemInst,
+    Store,
+    TableInst,
+    copy_bytes,
+    copy_elems,
+    fill_bytes,
+    fill_elems,
+)
 from refwasm.execution.values import Ref, RefNullVal
 from refwasm.syntax.types import PAGE_SIZE
 
@@ -259,6 +269,8 @@ def trunc_sat(a: float, lo: int, hi: int) -> int:
 
 
 # -- Memories (exec-instr-memory) -------------------------------------------------------------
+# Bulk operations check bounds here, then write through the store's chunked helpers
+# (``runtime.fill_bytes`` ...), shared with the reference: no gigabyte-sized temporary copies.
 
 ld_u32 = _I.unpack_from
 ld_u64 = _Q.unpack_from
@@ -305,21 +317,21 @@ def memory_fill(mem: bytearray, d: int, val: int, n: int) -> None:
     """exec-memory.fill: bounds first, then the bytes."""
     if d + n > len(mem):
         raise TrapError(OUT_OF_BOUNDS_MEMORY_ACCESS)
-    mem[d : d + n] = bytes([val & 0xFF]) * n
+    fill_bytes(mem, d, val, n)
 
 
 def memory_copy(dst: bytearray, src: bytearray, d: int, s: int, n: int) -> None:
     """exec-memory.copy: bounds first; overlapping copies as through a buffer."""
     if s + n > len(src) or d + n > len(dst):
         raise TrapError(OUT_OF_BOUNDS_MEMORY_ACCESS)
-    dst[d : d + n] = src[s : s + n]
+    copy_bytes(dst, d, src, s, n)
 
 
 def memory_init(mem: bytearray, data: DataInst, d: int, s: int, n: int) -> None:
     """exec-memory.init"""
     if s + n > len(data.data) or d + n > len(mem):
         raise TrapError(OUT_OF_BOUNDS_MEMORY_ACCESS)
-    mem[d : d + n] = data.data[s : s + n]
+    copy_bytes(mem, d, data.data, s, n)
 
 
 def data_drop(data: DataInst) -> None:
@@ -405,21 +417,21 @@ def table_fill(elem: list[Ref], i: int, val: Ref, n: int) -> None:
     """exec-table.fill"""
     if i + n > len(elem):
         raise TrapError(OUT_OF_BOUNDS_TABLE_ACCESS)
-    elem[i : i + n] = [val] * n
+    fill_elems(elem, i, val, n)
 
 
 def table_copy(dst: list[Ref], src: list[Ref], d: int, s: int, n: int) -> None:
     """exec-table.copy"""
     if s + n > len(src) or d + n > len(dst):
         raise TrapError(OUT_OF_BOUNDS_TABLE_ACCESS)
-    dst[d : d + n] = src[s : s + n]
+    copy_elems(dst, d, src, s, n)
 
 
 def table_init(elem: list[Ref], seg: ElemInst, d: int, s: int, n: int) -> None:
     """exec-table.init"""
     if s + n > len(seg.elem) or d + n > len(elem):
         raise TrapError(OUT_OF_BOUNDS_TABLE_ACCESS)
-    elem[d : d + n] = seg.elem[s : s + n]
+    copy_elems(elem, d, seg.elem, s, n)
 
 
 def ref_as_non_null(r: Ref) -> Ref:

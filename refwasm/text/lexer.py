@@ -179,6 +179,10 @@ def _read(text: str, top: list[SExpr]) -> None:
     annotation_depth = 0  # > 0 while inside ``(@id ...)``: its tokens are dropped
     pos = 0
     match = _TOKEN.match
+    # One string object per keyword: a big module repeats a few keywords millions of times,
+    # and a fresh string per token would cost more than its Atom.  (Numbers and identifiers
+    # are mostly distinct: not worth a table entry each.)
+    keywords: dict[str, str] = {}
     while True:
         m = match(text, pos)
         if m is None:
@@ -188,7 +192,10 @@ def _read(text: str, top: list[SExpr]) -> None:
         # The branches go from the most frequent token class to the least.
         if kind == "atom":
             if not annotation_depth:
-                items.append(Atom(m.group(kind), pos - len(m.group(kind))))
+                atom = m.group(kind)
+                if "a" <= atom[0] <= "z":
+                    atom = keywords.setdefault(atom, atom)
+                items.append(Atom(atom, m.start(kind)))
         elif kind == "lpar":
             if annotation_depth:
                 annotation_depth += 1

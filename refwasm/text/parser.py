@@ -34,6 +34,7 @@ from refwasm.errors import (
     MalformedError,
 )
 from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.gcpause import gc_paused
 from refwasm.syntax.instructions import (
     Block,
     BlockType,
@@ -143,6 +144,7 @@ _SHAPES = {sh.value: sh for sh in Shape}
 _HEAPTYPES = {"func": AbsHeapType.FUNC, "extern": AbsHeapType.EXTERN}
 
 
+@gc_paused
 def parse_module(text: str, features: Features = DEFAULT_FEATURES) -> Module:
     """``text-module``: a whole ``.wat`` text, ``(module $id? field*)`` or bare ``field*``."""
     forest, error = read_sexprs_prefix(text)
@@ -242,6 +244,10 @@ _STRUCTURAL_KEYWORDS = frozenset((
 ))
 
 
+# The lists a type use is made of (``text-typeuse``).
+_TYPEUSE_HEADS = frozenset(("type", "param", "result"))
+
+
 def is_keyword(text: str) -> bool:
     """Whether ``text`` is a keyword of the text format (``text-keyword``)."""
     return (text in _STRUCTURAL_KEYWORDS or text in mnemonics.PLAIN or text in _HANDLERS
@@ -260,7 +266,7 @@ def parse_u32(item: SExpr | None, message: str = U32_OUT_OF_RANGE) -> int:
     return value
 
 
-@dataclass
+@dataclass(slots=True)
 class Cursor:
     """A position in a list of S-expressions."""
 
@@ -281,10 +287,12 @@ class Cursor:
         return self.pos >= len(self.items)
 
     def take_id(self) -> str | None:
-        item = self.peek()
-        if is_id(item):
-            self.pos += 1
-            return atom_text(item)
+        pos = self.pos
+        item = self.items[pos] if pos < len(self.items) else None
+        # Most tokens are no identifier: the first character decides them cheaply.
+        if isinstance(item, Atom) and item.text[:1] == "$" and is_id(item):
+            self.pos = pos + 1
+            return item.text
         return None
 
     def expect_end(self) -> None:
@@ -295,7 +303,7 @@ class Cursor:
 # -- Types (text-valtype, text-functype, text-limits, ...) --------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class TypeUse:
     """A parsed ``typeuse``: the explicit index (if any), the inline signature, param ids."""
 
@@ -933,7 +941,7 @@ _EXPORT_KINDS = {
 # -- Instructions (text-instr, text-foldedinstr) ------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     """An open structured instruction: ``block``, ``loop`` or ``if`` (or the function body)."""
 
@@ -976,9 +984,7 @@ class InstrParser:
         while tasks:
             task = tasks.pop()
             if isinstance(task, Cursor):
-                if not task.at_end():
-                    tasks.append(task)
-                    self.step(task, tasks)
+                self.steps(task, tasks)
             elif isinstance(task, Frame):
                 self.frames.append(task)
             elif task is _ELSE:
@@ -991,6 +997,17 @@ class InstrParser:
         if len(self.frames) != 1:
             raise fail(UNEXPECTED_TOKEN)  # a plain block without ``end``
         return tuple(root.body)
+
+    def steps(self, cur: Cursor, tasks: list[Task]) -> None:
+        """Parse the instructions of ``cur`` up to its end, or up to a folded instruction: that
+        one schedules its parts, and ``cur`` waits under them for its turn."""
+        n = len(tasks)
+        items = cur.items
+        while cur.pos < len(items):
+            self.step(cur, tasks)
+            if len(tasks) != n:
+                tasks.insert(n, cur)
+                return
 
     def close_folded(self) -> None:
         """The end of a folded ``(block ...)``, ``(loop ...)`` or ``(if ...)``."""
@@ -1096,6 +1113,9 @@ class InstrParser:
 
     def blocktype(self, cur: Cursor) -> BlockType:
         """``text-blocktype``: a type use; ``(result t)?`` alone is the value type form."""
+        nxt = cur.peek()
+        if not (isinstance(nxt, SList) and nxt.head() in _TYPEUSE_HEADS):
+            return None  # no type use at all: the common case, kept cheap
         use = self.m.typeuse(cur)
         if any(pid is not None for pid in use.param_ids):
             raise fail(UNEXPECTED_TOKEN)  # block parameters bind no identifiers

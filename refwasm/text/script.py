@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from refwasm.errors import UNEXPECTED_TOKEN, MalformedError
 from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.gcpause import gc_paused
 from refwasm.syntax.instructions import Shape
 from refwasm.syntax.types import AbsHeapType, NumType
 from refwasm.text.lexer import Atom, LineIndex, SExpr, SList, read_sexprs
@@ -69,6 +70,7 @@ _MODULE_ASSERTIONS = {
 }
 
 
+@gc_paused
 def parse_script(text: str, features: Features = DEFAULT_FEATURES) -> Script:
     """A ``.wast`` script: one command per top-level S-expression, with its 1-based line."""
     return ScriptParser(text, features).script()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from refwasm.errors import TYPE_MISMATCH, InvalidError, unknown
 from refwasm.features import DEFAULT_FEATURES, Features
@@ -40,7 +40,7 @@ class Context:
     funcs: tuple[FuncType, ...] = ()
     # The type use each function was declared with: ``ref.func`` yields ``(ref $t)`` in 3.0.
     func_typeuses: tuple[TypeUse, ...] = ()
-    globals: tuple[GlobalType, ...] = ()
+    globals: Sequence[GlobalType] = ()
     tables: tuple[TableType, ...] = ()
     mems: tuple[MemType, ...] = ()
     elems: tuple[RefType, ...] = ()
@@ -53,6 +53,34 @@ class Context:
     def with_(self, **changes: object) -> Context:
         """A copy with some components replaced (the spec's ``C, locals t*`` notation)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+class Prefix(Sequence[T]):
+    """The first ``n`` items of a tuple, without copying them: 3.0's ``C.globals`` for a
+    global's initializer (the globals before it); slicing for each global would make
+    validation quadratic in the number of globals."""
+
+    __slots__ = ("items", "n")
+
+    def __init__(self, items: tuple[T, ...], n: int) -> None:
+        self.items = items
+        self.n = min(n, len(items))
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return self.items[: self.n][index]
+        if not -self.n <= index < self.n:
+            raise IndexError(index)
+        return self.items[index % self.n]
 
 
 def lookup(category: str, items: Sequence[T], index: int) -> T:

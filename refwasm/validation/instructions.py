@@ -202,6 +202,8 @@ class Validator:
 
     def pop_vals(self, types: ResultType) -> list[Operand]:
         """``pop_vals``: pop ``types`` in reverse order, returning them in stack order."""
+        if not types:
+            return []
         popped = [self.pop_expect(t) for t in reversed(types)]
         popped.reverse()
         return popped

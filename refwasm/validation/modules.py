@@ -17,6 +17,7 @@ from refwasm.errors import (
     InvalidError,
 )
 from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.gcpause import gc_paused
 from refwasm.syntax.instructions import RefFunc
 from refwasm.syntax.modules import (
     Active,
@@ -41,13 +42,14 @@ from refwasm.syntax.types import (
     FuncType,
     GlobalType,
     MemType,
+    ResultType,
     SubType,
     TableType,
     TypeIdx,
     TypeUse,
 )
 from refwasm.validation import context as C
-from refwasm.validation.context import Context
+from refwasm.validation.context import Context, Prefix
 from refwasm.validation.instructions import _addr, validate_const_expr, validate_expr
 from refwasm.validation.types import (
     reftype_sub,
@@ -60,7 +62,11 @@ from refwasm.validation.types import (
     valid_valtype,
 )
 
+# The body context and results of each (type index, locals' identity) met in a module.
+BodyContexts = dict[tuple[int, int], tuple[Context, ResultType]]
 
+
+@gc_paused
 def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> None:
     """``valid-module`` (``Module_ok``): raise ``InvalidError`` unless ``module`` is valid."""
     ctx0 = Context(types=subtypes(module), refs=declared_refs(module), features=features)
@@ -71,20 +77,13 @@ def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> No
         raise InvalidError(UNSUPPORTED_INSTRUCTION)
     imported = import_context(ctx0, module.imports)
     # C: everything; C' (``ctx_const``): what constant expressions may see.
-    ctx = imported.with_(
-        funcs=imported.funcs + tuple(C.functype(ctx0, f.typeidx) for f in module.funcs),
-        func_typeuses=imported.func_typeuses + tuple(TypeIdx(f.typeidx) for f in module.funcs),
-        tables=imported.tables + tuple(t.tabletype for t in module.tables),
-        mems=imported.mems + tuple(m.memtype for m in module.mems),
-        globals=imported.globals + tuple(g.globaltype for g in module.globals),
-        elems=tuple(e.reftype for e in module.elems),
-        datas=len(module.datas),
-    )
+    ctx = module_context(imported, module)
     sequential = _sequential_globals(features)
     ctx_const = ctx if sequential else ctx.with_(globals=imported.globals)
+    all_globals = tuple(ctx.globals)
     for i, glob in enumerate(module.globals):
         # 3.0: a global's initializer sees the globals before it; 2.0: the imported ones.
-        visible = ctx.globals[: len(imported.globals) + i] if sequential else imported.globals
+        visible = Prefix(all_globals, len(imported.globals) + i) if sequential else imported.globals
         valid_global(ctx_const.with_(globals=visible), glob)
     for tab in module.tables:
         valid_table(ctx_const, tab)
@@ -94,8 +93,9 @@ def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> No
         valid_elem(ctx_const, segment)
     for data in module.datas:
         valid_data(ctx_const, data)
+    body_contexts: BodyContexts = {}
     for function in module.funcs:
-        valid_func(ctx, function)
+        valid_func(ctx, function, body_contexts)
     if module.start is not None:
         valid_start(ctx, module.start)
     valid_exports(ctx, module.exports)
@@ -103,6 +103,19 @@ def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> No
         raise InvalidError(MULTIPLE_TABLES)
     if len(ctx.mems) > 1 and not features.multi_memory:
         raise InvalidError(MULTIPLE_MEMORIES)
+
+
+def module_context(imported: Context, module: Module) -> Context:
+    """``valid-module``'s ``C``: the imports' types, then those of the module's definitions."""
+    return imported.with_(
+        funcs=imported.funcs + tuple(C.functype(imported, f.typeidx) for f in module.funcs),
+        func_typeuses=imported.func_typeuses + tuple(TypeIdx(f.typeidx) for f in module.funcs),
+        tables=imported.tables + tuple(t.tabletype for t in module.tables),
+        mems=imported.mems + tuple(m.memtype for m in module.mems),
+        globals=tuple(imported.globals) + tuple(g.globaltype for g in module.globals),
+        elems=tuple(e.reftype for e in module.elems),
+        datas=len(module.datas),
+    )
 
 
 def _sequential_globals(features: Features) -> bool:
@@ -194,13 +207,30 @@ def valid_data(ctx: Context, segment: Data) -> None:
         validate_const_expr(ctx, segment.mode.offset, _addr(mt.addrtype))
 
 
-def valid_func(ctx: Context, function: Func) -> None:
-    """``valid-func``: the body has the function's results under its params and locals."""
+def valid_func(ctx: Context, function: Func, body_contexts: BodyContexts | None = None) -> None:
+    """``valid-func``: the body has the function's results under its params and locals.
+
+    ``body_contexts`` keeps the context of each (type, locals) pair met so far, the locals
+    by identity (all are alive in the module): functions sharing a declaration (the decoder
+    shares equal locals) share a context, so each distinct declaration is checked once.
+    """
+    key = (function.typeidx, id(function.locals))
+    known = None if body_contexts is None else body_contexts.get(key)
+    if known is None:
+        known = body_context(ctx, function)
+        if body_contexts is not None:
+            body_contexts[key] = known
+    body_ctx, results = known
+    validate_expr(body_ctx, function.body, results)
+
+
+def body_context(ctx: Context, function: Func) -> tuple[Context, ResultType]:
+    """``C, locals t*, return t'*``: the context of a function's body (its locals checked),
+    and the results the body must produce."""
     ft = C.functype(ctx, function.typeidx)
     for t in function.locals:
         valid_valtype(ctx, t)
-    body_ctx = ctx.with_(locals=ft.params + function.locals, return_=ft.results)
-    validate_expr(body_ctx, function.body, ft.results)
+    return ctx.with_(locals=ft.params + function.locals, return_=ft.results), ft.results
 
 
 def valid_start(ctx: Context, start: Start) -> None:

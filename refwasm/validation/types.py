@@ -113,10 +113,14 @@ def valid_functype(ctx: Context, ft: FuncType) -> None:
         raise InvalidError(INVALID_RESULT_ARITY)
 
 
+# The type of a block with neither parameters nor results (built once: blocks are many).
+EMPTY_BLOCKTYPE = FuncType((), ())
+
+
 def valid_blocktype(ctx: Context, bt: BlockType) -> FuncType:
     """``valid-blocktype`` (``Blocktype_ok/valtype``, ``Blocktype_ok/typeidx``)."""
     if bt is None:
-        return FuncType((), ())
+        return EMPTY_BLOCKTYPE
     if isinstance(bt, TypeIdx):
         ft = functype(ctx, bt)
         if not ctx.features.multi_value and (ft.params or len(ft.results) > 1):

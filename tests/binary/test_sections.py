@@ -300,6 +300,31 @@ def test_too_many_locals_beyond_the_implementation_limit() -> None:
     malformed(HEADER + TYPE0 + FUNC0 + code, TOO_MANY_LOCALS)
 
 
+def test_equal_local_declarations_share_one_tuple() -> None:
+    body = b"\x02\x02\x7f\x01\x7e\x0b"  # (local i32 i32 i64)
+    n = 3
+    code = section(10, bytes([n]) + (bytes([len(body)]) + body) * n)
+    funcs = section(3, bytes([n]) + b"\x00" * n)
+    module = decode_module(HEADER + TYPE0 + funcs + code)
+    assert module.funcs[0].locals == (I32, I32, NumType.I64)
+    assert module.funcs[0].locals is module.funcs[1].locals is module.funcs[2].locals
+
+
+def test_too_many_distinct_locals_in_a_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Distinct declarations are bounded module-wide (``MAX_MODULE_LOCALS``): a few bytes
+    declare 50,000 locals; equal declarations count once."""
+    from refwasm.binary import decode
+
+    monkeypatch.setattr(decode, "MAX_MODULE_LOCALS", 5)
+    bodies = [b"\x01\x02\x7f\x0b", b"\x01\x02\x7f\x0b", b"\x01\x03\x7f\x0b"]
+    funcs = section(3, b"\x03" + b"\x00" * 3)
+    code = section(10, b"\x03" + b"".join(bytes([len(b)]) + b for b in bodies))
+    assert len(decode_module(HEADER + TYPE0 + funcs + code).funcs) == 3  # 2 + 3 locals
+    bodies[1] = b"\x01\x01\x7f\x0b"  # now 2 + 1 + 3
+    code = section(10, b"\x03" + b"".join(bytes([len(b)]) + b for b in bodies))
+    malformed(HEADER + TYPE0 + funcs + code, TOO_MANY_LOCALS)
+
+
 # -- Element segments -----------------------------------------------------------------------
 
 OFFSET = b"\x41\x00\x0b"

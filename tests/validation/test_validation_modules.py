@@ -211,3 +211,38 @@ def test_memory_init_without_datacount_in_text_module() -> None:
     with pytest.raises(InvalidError, match="unknown data segment 1"):
         validate_module(Module(**{**{n: getattr(module, n) for n in Module.__dataclass_fields__},
                                   "funcs": (func(0, i32(), i32(), i32(), MemoryInit(0, 1)),)}))
+
+
+def test_a_global_sees_the_globals_before_it_not_itself_3_0() -> None:
+    before = Module(globals=(glob(I32, i32(7)), glob(I32, GlobalGet(0)), glob(I32, GlobalGet(1))))
+    validate_module(before, V3)
+    itself = Module(globals=(glob(I32, i32(7)), glob(I32, GlobalGet(1))))
+    with pytest.raises(InvalidError, match="^unknown global 1$"):
+        validate_module(itself, V3)
+
+
+def test_prefix_of_globals_is_a_sequence_view() -> None:
+    from refwasm.validation.context import Prefix
+
+    view = Prefix((1, 2, 3, 4), 2)
+    assert len(view) == 2
+    assert list(view) == [1, 2]
+    assert view[-1] == 2
+    assert view[0:5] == (1, 2)
+    with pytest.raises(IndexError):
+        view[2]
+
+
+def test_functions_sharing_locals_get_the_context_of_their_own_type() -> None:
+    """Body contexts are kept per (type, locals): the same locals under another type is
+    another context (another ``return``)."""
+    shared = (I64,)
+    ret_i32 = Type(plain_functype(FuncType((), (I32,))))
+    module = Module(
+        types=(EMPTY, ret_i32),
+        funcs=(Func(0, shared, ()), Func(1, shared, (i32(),)), Func(0, shared, ())),
+    )
+    validate_module(module)
+    bad = Module(types=(EMPTY, ret_i32), funcs=(Func(0, shared, ()), Func(1, shared, ())))
+    with pytest.raises(InvalidError, match="^type mismatch$"):
+        validate_module(bad)
