@@ -1,6 +1,12 @@
-"""``refwasm diff --engine E [--engine E2 ...] [--examples N | --time SECONDS] [--seed S]
-[--version V] [--out DIR]``: generate valid modules, run their exports in refwasm and in the other
-engines, and write a shrunk reproducer for every disagreement (docs/comparison-rules.md).
+"""``refwasm diff --engine E [--engine E2 ...] [--subject reference|fast] [--examples N | --time
+SECONDS] [--seed S] [--version V] [--out DIR]``: generate valid modules, run their exports in
+refwasm and in the other engines, and write a shrunk reproducer for every disagreement
+(docs/comparison-rules.md).
+
+refwasm's side (the oracle whose allowed sets judge the others) runs on ``--subject``: the
+reference interpreter by default, or ``fast``.  An ``--engine`` is any adapter of
+``refwasm.engines`` but the subject itself: ``--engine fast`` checks refwasm's fast path against
+the reference, ``--engine wasmtime --subject fast`` uses the fast path as the oracle.
 
 The exit status is 0 when no disagreement was found, 1 otherwise, 2 for a usage error (unknown
 or unavailable engine).
@@ -19,7 +25,10 @@ HELP = "differential testing of generated modules against other engines"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", action="append", required=True, metavar="ENGINE",
-                        help="an engine to compare with refwasm (repeatable)")
+                        help="an engine to compare with refwasm (repeatable): wasmtime, node, "
+                             "pywasm, fast, reference (not the subject)")
+    parser.add_argument("--subject", default="reference", choices=["reference", "fast"],
+                        help="the refwasm engine that serves as the oracle (default reference)")
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--examples", type=int, metavar="N", help="examples to run (default 100)")
     budget.add_argument("--time", type=float, metavar="SECONDS", help="run for this long")
@@ -35,15 +44,19 @@ def run(args: argparse.Namespace) -> int:
     from refwasm.features import Features
     from refwasm.oracle.diff import run_diff
 
-    unknown = [e for e in args.engine if e not in ENGINES or e == "reference"]
+    unknown = [e for e in args.engine if e not in ENGINES]
     if unknown:
         print(f"refwasm diff: unknown engine(s) {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    if args.subject in args.engine:
+        print(f"refwasm diff: {args.subject} is the subject; compare it with another engine",
+              file=sys.stderr)
         return 2
     features = Features.for_version(args.version)
     examples = args.examples if args.examples is not None or args.time is not None else 100
     try:
         tally = run_diff(args.engine, features, examples=examples, seconds=args.time,
-                         seed=args.seed, out=Path(args.out))
+                         seed=args.seed, out=Path(args.out), subject=args.subject)
     except EngineError as error:
         print(f"refwasm diff: {error}", file=sys.stderr)
         return 2

@@ -1,5 +1,10 @@
-"""``refwasm oracle [--version V]``: refwasm as a long-lived oracle process speaking JSON lines on
-stdin/stdout (the protocol: docs/oracle.md)."""
+"""``refwasm oracle [--version V] [--engine reference|fast] [--fuel N|none] [--timeout S|none]``:
+refwasm as a long-lived oracle process speaking JSON lines on stdin/stdout (the protocol:
+docs/oracle.md).
+
+A request without its own ``fuel`` gets ``--fuel`` steps; every instantiation and call gets
+``--timeout`` seconds, so every request is answered in bounded time.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import argparse
 import sys
 
 from refwasm.features import Version
+from refwasm.script.limits import add_limit_arguments, resolve_fuel
 
 HELP = "serve refwasm as a differential-testing oracle over JSON lines (stdin -> stdout)"
 
@@ -18,10 +24,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="2.0",
         help="the edition whose features the oracle runs (default 2.0)",
     )
+    parser.add_argument("--engine", default="reference", choices=["reference", "fast"],
+                        help="what runs the oracle's store (default reference)")
+    add_limit_arguments(parser, per="instantiation or call (fuel: unless the request sets it)")
 
 
 def run(args: argparse.Namespace) -> int:
     from refwasm.features import Features
     from refwasm.oracle.server import serve
 
-    return serve(sys.stdin, sys.stdout, Features.for_version(args.version))
+    # Bytes, not text: a line that is not UTF-8 gets an error reply like any bad request.
+    return serve(sys.stdin.buffer, sys.stdout, Features.for_version(args.version),
+                 engine=args.engine, fuel=resolve_fuel(args.fuel, args.engine),
+                 timeout=args.timeout)

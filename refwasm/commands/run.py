@@ -1,12 +1,17 @@
-"""``refwasm run FILE.wasm|FILE.wat --invoke NAME [ARGS...] [--fuel N] [--json]``.
+"""``refwasm run FILE.wasm|FILE.wat --invoke NAME [ARGS...] [--fuel N|none] [--timeout S|none]
+[--engine reference|fast] [--json]``.
 
 Decodes (or parses), validates and instantiates the module in a fresh store, resolving imports
 from the ``spectest`` host module only, invokes the export NAME and prints its results as the
 test suite writes values: ``i32:5``, ``f64:-0.5``, ``f32:nan:0x400000``, ``v128:0x...``,
 ``ref.null func``.  Arguments follow the parameter types (``5``, ``-1``, ``0x10``, ``1.5``,
 ``nan``, ``inf``); a ``TYPE:`` prefix is accepted (``f32:-inf``: write it for a negative
-value that is not a plain number, which the option parser would otherwise take for an option).  A trap or other failure prints
-its kind and message and exits with status 1.
+value that is not a plain number, which the option parser would otherwise take for an option).
+A trap or other failure prints its kind and message and exits with status 1.
+
+The instantiation and the call each get ``--fuel`` steps, and the whole command ``--timeout``
+seconds (defaults in ``refwasm.script.limits``); running out is an exhaustion.  ``--engine fast``
+runs the store on ``refwasm.fast`` instead of the reference interpreter.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from refwasm.execution.values import (
     RefNullVal,
     Val,
 )
+from refwasm.script.limits import add_limit_arguments, resolve_fuel, time_limit
 from refwasm.syntax.types import (
     AbsHeapType,
     NumType,
@@ -48,7 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=("NAME", "ARGS"),
         help="the export to call, then its arguments, one per parameter",
     )
-    parser.add_argument("--fuel", type=int, default=None, help="stop after N instructions")
+    add_limit_arguments(parser, per="instantiation or call (time: per command)")
+    parser.add_argument("--engine", default="reference", choices=["reference", "fast"],
+                        help="what runs the store (default reference)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument(
         "--version", default="2.0", choices=["1.0", "2.0", "3.0"], help="the spec edition"
@@ -61,25 +69,35 @@ def run(args: argparse.Namespace) -> int:
     from refwasm.features import Features
 
     features = Features.for_version(args.version)
-    name, texts = args.invoke[0], args.invoke[1:]
+    data = Path(args.file).read_bytes()  # an OSError is the command line's trouble (refwasm.cli)
     try:
-        module = load_module(Path(args.file), features)
-        store = embedding.store_init()
-        inst = embedding.module_instantiate(
-            store, module, resolve_imports(store, module), features, fuel=args.fuel
-        )
-        export = embedding.instance_export(inst, name)
-        if not isinstance(export, ExternFuncAddr):
-            return fail(args, "error", f"export {name!r} is not a function")
-        functype = embedding.func_type(store, export.addr)
-        if len(texts) != len(functype.params):
-            return fail(args, "error", f"expected {len(functype.params)} arguments")
-        values = [parse_value(text, t) for text, t in zip(texts, functype.params, strict=True)]
-        results = embedding.func_invoke(store, export.addr, values, fuel=args.fuel)
+        with time_limit(args.timeout):
+            return invoke(args, data, features)
     except WasmError as e:
         return fail(args, e.kind, e.message)
-    except (embedding.EmbedderError, ValueError, OSError) as e:
+    except (embedding.EmbedderError, ValueError) as e:
         return fail(args, "error", str(e))
+
+
+def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
+    """Load, instantiate and call as ``args`` say; print the results."""
+    from refwasm import embedding
+
+    name, texts = args.invoke[0], args.invoke[1:]
+    fuel = resolve_fuel(args.fuel, args.engine)
+    module = load_module(data, features)
+    store = embedding.store_init(engine=args.engine)
+    inst = embedding.module_instantiate(
+        store, module, resolve_imports(store, module), features, fuel=fuel
+    )
+    export = embedding.instance_export(inst, name)
+    if not isinstance(export, ExternFuncAddr):
+        return fail(args, "error", f"export {name!r} is not a function")
+    functype = embedding.func_type(store, export.addr)
+    if len(texts) != len(functype.params):
+        return fail(args, "error", f"expected {len(functype.params)} arguments")
+    values = [parse_value(text, t) for text, t in zip(texts, functype.params, strict=True)]
+    results = embedding.func_invoke(store, export.addr, values, fuel=fuel)
     typed = list(zip(functype.results, results, strict=True))
     if args.json:
         print(json.dumps([{"type": type_name(t), "value": json_value(v)} for t, v in typed]))
@@ -98,11 +116,10 @@ def fail(args: argparse.Namespace, kind: str, message: str) -> int:
     return 1
 
 
-def load_module(path: Path, features: Any) -> Any:
+def load_module(data: bytes, features: Any) -> Any:
     """Decode a binary module, or parse a text one (a file not starting with ``\\0asm``)."""
     from refwasm import embedding
 
-    data = path.read_bytes()
     if data.startswith(b"\0asm"):
         module = embedding.module_decode(data, features)
     else:

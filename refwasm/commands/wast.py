@@ -1,10 +1,17 @@
-"""``refwasm wast PATH... [--json] [--jobs N] [--version 1.0|2.0|3.0]``: run ``.wast`` scripts.
+"""``refwasm wast PATH... [--json] [--jobs N] [--version 1.0|2.0|3.0] [--engine E] [--fuel N|none]
+[--timeout S|none]``: run ``.wast`` scripts.
 
 Directories are searched recursively for ``*.wast`` (sorted).  Each file runs in a fresh store;
 the output is one line per file, ``FILE: P passed, F failed, S skipped``, then the totals (or one
 JSON object with ``--json``).  The exit status is 0 exactly when nothing failed.  The version is
 ``--version``, else the nearest ``wasm-X.Y`` component of the file's path, else the newest edition
 refwasm implements.
+
+Every instantiation and call gets ``--fuel`` steps and ``--timeout`` seconds (defaults in
+``refwasm.script.limits``); running out is an exhaustion, so an endless loop fails its command
+and the script goes on.  ``--engine`` picks the adapter: ``reference`` (the default), ``fast``
+(the same store run by ``refwasm.fast``) or a peer engine (``wasmtime`` takes the fuel as its
+own, ``node`` and ``pywasm`` take neither limit).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import sys
 from pathlib import Path
 
 from refwasm.features import Version
+from refwasm.script.limits import add_limit_arguments, resolve_fuel
 
 HELP = "run .wast spec test scripts and report passed/failed/skipped commands"
 
@@ -29,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=[v.value for v in Version],
         help="run under this edition (default: from a wasm-X.Y path component)",
     )
-    parser.add_argument("--engine", default="reference", help="engine adapter (default: reference)")
+    parser.add_argument("--engine", default="reference", metavar="ENGINE",
+                        help="engine adapter: reference (default), fast, wasmtime, node, pywasm")
+    add_limit_arguments(parser, per="instantiation or call")
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="list each failure under its file"
     )
@@ -41,15 +51,16 @@ def run(args: argparse.Namespace) -> int:
     from refwasm.script.runner import collect, run_files
 
     missing = [p for p in args.paths if not Path(p).exists()]
-    if missing:
-        print(f"refwasm wast: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    if missing:  # before any work, in the words refwasm.cli uses for an unreadable input
+        print(f"refwasm wast: {', '.join(missing)}: no such file or directory", file=sys.stderr)
         return 2
     if args.engine not in ENGINES:
         print(f"refwasm wast: unknown engine {args.engine!r}", file=sys.stderr)
         return 2
     version = None if args.version is None else Version(args.version)
     reports = run_files(
-        collect(args.paths), engine=args.engine, version=version, jobs=max(1, args.jobs)
+        collect(args.paths), engine=args.engine, version=version, jobs=max(1, args.jobs),
+        fuel=resolve_fuel(args.fuel, args.engine), timeout=args.timeout,
     )
     output = (
         json.dumps(to_json(reports), indent=2)

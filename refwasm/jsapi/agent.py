@@ -19,6 +19,7 @@ a ``RefExtern`` coming from a 3.0 store is accepted by ToJSValue.
 
 from __future__ import annotations
 
+import inspect
 import math
 import struct
 from collections.abc import Callable, Sequence
@@ -305,14 +306,14 @@ def call_exported_function(agent: Agent, funcaddr: int, arg_values: Sequence[obj
 
 
 def run_host_function(
-    agent: Agent, func: Callable[..., object], functype: FuncType, arguments: list[Val]
+    agent: Agent, call: Callable[[list[object]], object], functype: FuncType, arguments: list[Val]
 ) -> list[Val]:
-    """run a host function"""
+    """run a host function (``call``: the function called as JavaScript calls, ``js_call``)"""
     parameters, results = functype.params, functype.results
     if any(is_boundary_excluded(t) for t in parameters + results):
         raise JSTypeError(V128_AT_BOUNDARY)
     js_arguments = [to_js_value(agent, a, t) for a, t in zip(arguments, parameters, strict=True)]
-    ret = func(*js_arguments)
+    ret = call(js_arguments)
     if len(results) == 0:
         return []
     if len(results) == 1:
@@ -321,6 +322,29 @@ def run_host_function(
     if len(values) != len(results):
         raise JSTypeError(RESULT_ARITY.format(expected=len(results), got=len(values)))
     return [to_webassembly_value(agent, v, t) for v, t in zip(values, results, strict=True)]
+
+
+def js_call(func: Callable[..., object]) -> Callable[[list[object]], object]:
+    """``func`` called as JavaScript calls a function: arguments beyond its parameters are
+    dropped, and a parameter without an argument (or a default) gets ``undefined``, so that a
+    Python host function need not declare every parameter of its Wasm type."""
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # no signature to be had (some builtins): pass them all
+        return lambda arguments: func(*arguments)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        return lambda arguments: func(*arguments)
+    positional = [p for p in parameters if p.kind in _POSITIONAL]
+    required = sum(1 for p in positional if p.default is inspect.Parameter.empty)
+
+    def call(arguments: list[object]) -> object:
+        given = arguments[:len(positional)]
+        return func(*given, *[UNDEFINED] * (required - len(given)))
+
+    return call
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def iterate_to_list(ret: object) -> list[object]:
@@ -338,10 +362,11 @@ def iterate_to_list(ret: object) -> list[object]:
 
 def create_host_function(agent: Agent, func: Callable[..., object], functype: FuncType) -> int:
     """create a host function: a throw becomes a trap carrying the exception (``HostThrew``)."""
+    call = js_call(func)
 
     def hostfunc(arguments: list[Val]) -> list[Val]:
         try:
-            return run_host_function(agent, func, functype, arguments)
+            return run_host_function(agent, call, functype, arguments)
         except HostThrew:
             raise  # an inner host function's exception, unwinding through this one
         except (TrapError, ExhaustionError) as error:

@@ -4,6 +4,8 @@
 JavaScript namespace: ``wa.validate(bytes)``, ``wa.Module(bytes)`` (with the static
 ``wa.Module.imports``/``exports``/``customSections``), ``wa.Instance(module, imports)``,
 ``wa.Memory({...})``, ``wa.Table({...}, value)``, ``wa.Global({...}, v)`` and the error classes.
+``WebAssembly(engine="fast")`` runs the agent's store on ``refwasm.fast`` instead of the
+reference interpreter.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ class WebAssembly:
     RuntimeError = errors.RuntimeError
 
     def __init__(
-        self, features: Features = DEFAULT_FEATURES, *, max_call_depth: int | None = None
+        self, features: Features = DEFAULT_FEATURES, *, max_call_depth: int | None = None,
+        engine: str = "reference",
     ) -> None:
         store = (
-            embedding.store_init()
+            embedding.store_init(engine=engine)
             if max_call_depth is None
-            else embedding.store_init(max_call_depth=max_call_depth)
+            else embedding.store_init(max_call_depth=max_call_depth, engine=engine)
         )
         self.agent = Agent(features=features, store=store)
         features_ = features

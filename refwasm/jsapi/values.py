@@ -16,6 +16,7 @@ The model:
 from __future__ import annotations
 
 import enum
+import inspect
 import math
 import re
 import struct
@@ -78,15 +79,38 @@ def is_callable(v: object) -> bool:
     return is_object(v) and callable(v)
 
 
+_ABSENT = object()
+
+
 def get(o: object, key: str) -> object:
-    """Get(O, P): a mapping's key or an object's attribute; ``undefined`` when absent."""
+    """Get(O, P): a mapping's key or an object's attribute; ``undefined`` when absent.
+
+    What a getter throws, ``AttributeError`` included, is thrown on, as JavaScript's [[Get]]
+    does: only a property that does not exist is ``undefined``.  Existence is looked up without
+    running any getter (``inspect.getattr_static``); an object that makes its attributes up as
+    they are asked for (``__getattr__``, its own ``__getattribute__``) says "absent" by raising
+    ``AttributeError``, as Python's protocol has it."""
     if isinstance(o, Mapping):
         return o[key] if key in o else UNDEFINED  # never ``o.get``: an export may be named so
     if isinstance(o, (list, tuple)):
         return len(o) if key == "length" else UNDEFINED
     if key.startswith("_"):  # Python's private names are not JavaScript properties
         return UNDEFINED
-    return getattr(o, key, UNDEFINED)
+    if inspect.getattr_static(o, key, _ABSENT) is not _ABSENT:
+        return getattr(o, key)
+    if not _makes_up_attributes(o):
+        return UNDEFINED
+    try:
+        return getattr(o, key)
+    except AttributeError:
+        return UNDEFINED
+
+
+def _makes_up_attributes(o: object) -> bool:
+    """Whether ``o``'s class computes attributes no static lookup can see."""
+    cls = type(o)
+    return (inspect.getattr_static(cls, "__getattr__", _ABSENT) is not _ABSENT
+            or inspect.getattr_static(cls, "__getattribute__") is not object.__getattribute__)
 
 
 # -- ToPrimitive, ToString --------------------------------------------------------------------

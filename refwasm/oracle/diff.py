@@ -2,8 +2,9 @@
 
 Each example is a valid module (``refwasm.strategies`` with ``ensure_termination`` and
 ``canonicalize_nans``) and a few calls of its exports with generated arguments.  refwasm runs
-them as the oracle (``refwasm.oracle.server.Oracle``); every other engine runs them through its
-``Session``; ``refwasm.oracle.compare`` judges each call and the exported state after it.  A
+them as the oracle (``refwasm.oracle.server.Oracle``, on the ``subject`` engine: ``reference`` by
+default, or ``fast``); every other engine runs them through its ``Session`` (refwasm's own other
+engine too: ``refwasm diff --engine fast`` checks the fast path against the reference); ``refwasm.oracle.compare`` judges each call and the exported state after it.  A
 disagreement fails the Hypothesis example, Hypothesis shrinks it, and the minimal case is written
 as a reproducer directory (``write_reproducer``).
 """
@@ -173,11 +174,18 @@ def cases(features: Features) -> Any:
 class Runner:
     """refwasm and the other engines' sessions, reused across examples."""
 
-    def __init__(self, engines: Sequence[str], features: Features) -> None:
+    def __init__(self, engines: Sequence[str], features: Features, *,
+                 subject: str = "reference") -> None:
+        from refwasm.embedding import ENGINES as OWN_ENGINES
         from refwasm.engines import engine_named
 
         self.features = features
-        self.engines = {name: engine_named(name) for name in engines}
+        self.subject = subject
+        # refwasm's own engines get the oracle's fuel backstop; a peer runs as it is configured.
+        self.engines = {
+            name: engine_named(name, **({"fuel": REFERENCE_FUEL} if name in OWN_ENGINES else {}))
+            for name in engines
+        }
         self.sessions: dict[str, Session[Any, Any, Any]] = {}
         self.uses = 0
         self.tally = Tally()
@@ -200,7 +208,7 @@ class Runner:
                     close()  # the node adapter frees the session's handles in its process
             self.sessions.clear()
         self.tally.examples += 1
-        oracle = Oracle(self.features)
+        oracle = Oracle(self.features, engine=self.subject)
         steps: list[Step] = []
         reference = oracle.instantiate(case.data, fuel=REFERENCE_FUEL)
         instances: dict[str, Any] = {}
@@ -420,11 +428,12 @@ def _spec_message(message: str) -> str:
 
 def run_diff(engines: Sequence[str], features: Features, *, examples: int | None,
              seconds: float | None, seed: int, out: Path, batch: int = 100,
-             stream: Any = None) -> Tally:
+             stream: Any = None, subject: str = "reference") -> Tally:
     """Search in batches until ``examples`` or ``seconds`` run out; write a reproducer for each
-    disagreement found (one per batch, after shrinking)."""
+    disagreement found (one per batch, after shrinking).  ``subject`` is the refwasm engine
+    whose outcomes are the oracle's."""
     stream = stream if stream is not None else sys.stderr
-    runner = Runner(engines, features)
+    runner = Runner(engines, features, subject=subject)
     last_print = [0.0]
 
     def progress(tally: Tally) -> None:

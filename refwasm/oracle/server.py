@@ -2,9 +2,12 @@
 
 One JSON request per line in, one JSON reply per line out.  ``handle_line`` answers one line and
 never raises: a request that cannot be understood gets ``{"ok": false, "error": ...}`` and the
-process lives on.  Calls report refwasm's outcome together with the SET of results the spec
-allows (``refwasm.oracle.compare.allowed``), so a client compares its engine's result against
-the set, not against refwasm's one choice.
+process lives on.  ``serve`` reads the lines as bytes, so that one that is not UTF-8, or is longer
+than ``MAX_REQUEST`` bytes, gets such a reply too.  Every instantiation and call runs under the
+oracle's fuel (unless the request gives its own) and time limit (``refwasm.script.limits``), so
+every request is answered in bounded time.  Calls report refwasm's outcome together with the SET
+of results the spec allows (``refwasm.oracle.compare.allowed``), so a client compares its
+engine's result against the set, not against refwasm's one choice.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from refwasm import errors
 from refwasm.engines.base import EngineError, Value
@@ -22,10 +26,19 @@ from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.oracle.compare import Failed, Outcome, Returned, allowed, memory_hash, outcome_of
 from refwasm.oracle.wire import (
     WireError,
+    loads,
     pattern_text,
     type_name,
     value_from_json,
     value_to_json,
+)
+from refwasm.script.limits import (
+    DEFAULT_TIMEOUT,
+    ENGINE_DEFAULT,
+    TIME_LIMIT_EXCEEDED,
+    EngineDefault,
+    resolve_fuel,
+    time_limit,
 )
 from refwasm.syntax.types import Mut, RefType
 
@@ -36,13 +49,24 @@ if TYPE_CHECKING:
 MAX_DEPTH = 100_000
 MAX_FUEL = 1 << 40
 MAX_MEMORY_RANGE = 1 << 24
+MAX_REQUEST = 1 << 26  # bytes of one request line (a module of up to 48 MiB, in base64)
 
 
 class Oracle:
-    """refwasm's store and the current instance, driven by requests."""
+    """refwasm's store and the current instance, driven by requests.
 
-    def __init__(self, features: Features = DEFAULT_FEATURES) -> None:
+    ``engine`` runs the store (``store_init``); ``fuel`` is the steps an instantiation or call
+    gets when the request gives none (by default the engine's default), ``timeout`` the seconds
+    each gets (``None``: unlimited).
+    """
+
+    def __init__(self, features: Features = DEFAULT_FEATURES, *, engine: str = "reference",
+                 fuel: int | None | EngineDefault = ENGINE_DEFAULT,
+                 timeout: float | None = DEFAULT_TIMEOUT) -> None:
         self.features = features
+        self.engine = engine
+        self.fuel = resolve_fuel(fuel, engine)
+        self.timeout = timeout
         self.store: Store | None = None
         self.instance: ModuleInst | None = None
         self.spectest: dict[str, ExternVal] = {}
@@ -52,7 +76,7 @@ class Oracle:
         from refwasm.embedding import store_init
         from refwasm.script.spectest import alloc_spectest
 
-        self.store = store_init()
+        self.store = store_init(engine=self.engine)
         self.spectest = alloc_spectest(self.store)
         self.instance = None
 
@@ -81,7 +105,8 @@ class Oracle:
                     raise errors.UnlinkableError(errors.UNKNOWN_IMPORT)
                 externs.append(found)
             self.instance = None
-            self.instance = module_instantiate(store, module, externs, self.features, fuel=fuel)
+            self.instance = module_instantiate(store, module, externs, self.features,
+                                               fuel=self._fuel(fuel))
             return []
 
         return self._with_depth(depth, run)
@@ -135,23 +160,37 @@ class Oracle:
 
         def run() -> list[Value]:
             try:
-                results = func_invoke(store, extern.addr, [a.val for a in args], fuel=fuel)
+                results = func_invoke(store, extern.addr, [a.val for a in args],
+                                      fuel=self._fuel(fuel))
             except EmbedderError as error:
                 raise EngineError(str(error)) from None
             return [Value(t, v) for t, v in zip(functype.results, results, strict=True)]
 
         return self._with_depth(depth, run)
 
+    def _fuel(self, fuel: int | None) -> int | None:
+        return self.fuel if fuel is None else fuel
+
     def _with_depth(self, depth: int | None, run: Callable[[], list[Value]]) -> Outcome:
-        """Run one request under its own call-depth limit, if it gives one."""
+        """Run one request under its own call-depth limit, if it gives one, and the time limit.
+
+        A time limit interrupts the interpreter wherever it is, unlike fuel, which stops it
+        between two steps: the store is then dropped rather than trusted (``timed_out``)."""
         store = self._store()
         saved = store.max_call_depth
         if depth is not None:
             store.max_call_depth = depth
         try:
-            return outcome_of(run)
+            outcome = outcome_of(partial(self._limited, run))
         finally:
             store.max_call_depth = saved
+        if timed_out(outcome):
+            self.reset()
+        return outcome
+
+    def _limited(self, run: Callable[[], list[Value]]) -> list[Value]:
+        with time_limit(self.timeout):
+            return run()
 
     def global_value(self, name: str) -> Value:
         """The value of an exported global."""
@@ -169,6 +208,11 @@ class Oracle:
         if not isinstance(extern, ExternMemAddr) or self.store is None:
             raise WireError(f"{name!r} is not a memory")
         return self.store.mems[extern.addr].data
+
+
+def timed_out(outcome: Outcome) -> bool:
+    """Whether a call ended at the time limit (after which the oracle has a fresh store)."""
+    return isinstance(outcome, Failed) and outcome.message == TIME_LIMIT_EXCEEDED
 
 
 def _name(t: Any) -> str:
@@ -199,6 +243,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         ]}
     if isinstance(outcome, Failed) and outcome.kind == "engine":
         raise WireError(outcome.message)
+    if timed_out(outcome):
+        return {"outcome": outcome.kind, "message": outcome.message, "reset": True}
     return {"outcome": outcome.kind, "message": outcome.message}
 
 
@@ -273,19 +319,19 @@ OPERATIONS: dict[str, Callable[[Oracle, dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def handle_line(oracle: Oracle, line: str) -> str:
+def handle_line(oracle: Oracle, line: str | bytes) -> str:
     """The reply (one JSON line, no newline) to one request line; never raises."""
     request_id: Any = None
     try:
-        request = json.loads(line)
+        request = loads(line)
         if not isinstance(request, dict):
             raise WireError("a request is a JSON object")
         request_id = request.get("id")
         op = request.get("op")
-        if op not in OPERATIONS:
+        if not isinstance(op, str) or op not in OPERATIONS:
             raise WireError(f"unknown op {op!r:.40}; known: {', '.join(OPERATIONS)}")
         reply = {"ok": True, **OPERATIONS[op](oracle, request)}
-    except (WireError, json.JSONDecodeError, UnicodeError) as error:
+    except WireError as error:
         reply = {"ok": False, "error": str(error)}
     except RecursionError:
         reply = {"ok": False, "error": "request nested too deeply"}
@@ -299,13 +345,32 @@ def handle_line(oracle: Oracle, line: str) -> str:
         return json.dumps({"ok": False, "error": "unserialisable reply"})
 
 
-def serve(source: TextIO, sink: TextIO, features: Features = DEFAULT_FEATURES) -> int:
-    """Answer every line of ``source`` on ``sink`` until end of input."""
-    oracle = Oracle(features)
-    for line in source:
-        if not line.strip():
+def request_lines(source: IO[Any], limit: int = MAX_REQUEST) -> Iterator[str | bytes | None]:
+    """The lines of ``source`` (bytes or text), ``None`` for one longer than ``limit``, whose
+    rest is read and dropped in pieces of ``limit`` so that no line is ever held whole."""
+    while line := source.readline(limit + 1):
+        newline = b"\n" if isinstance(line, bytes) else "\n"
+        if len(line) <= limit or line.endswith(newline):
+            yield line
             continue
-        sink.write(handle_line(oracle, line) + "\n")
+        while (rest := source.readline(limit + 1)) and not rest.endswith(newline):
+            pass
+        yield None
+
+
+def serve(source: IO[Any], sink: TextIO, features: Features = DEFAULT_FEATURES, *,
+          engine: str = "reference", fuel: int | None | EngineDefault = ENGINE_DEFAULT,
+          timeout: float | None = DEFAULT_TIMEOUT) -> int:
+    """Answer every line of ``source`` (best read as bytes: ``sys.stdin.buffer``) on ``sink``
+    until end of input."""
+    oracle = Oracle(features, engine=engine, fuel=fuel, timeout=timeout)
+    for line in request_lines(source):
+        if line is None:
+            reply = json.dumps({"ok": False, "error": f"request longer than {MAX_REQUEST} bytes"})
+        elif not line.strip():
+            continue
+        else:
+            reply = handle_line(oracle, line)
+        sink.write(reply + "\n")
         sink.flush()
     return 0
-

@@ -8,6 +8,7 @@ reference as ``{"type": "funcref", "null": true}``, ``{"type": "externref", "hos
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from refwasm.engines.base import Value
@@ -35,8 +36,31 @@ _NAMES = {t: name for name, t in TYPES.items()}
 _WIDTH = {NumType.I32: 32, NumType.F32: 32, NumType.I64: 64, NumType.F64: 64, VecType.V128: 128}
 
 
+# The most digits a JSON integer of a request may have.  Every number the protocol carries is
+# below 2**128 (39 digits); the bound keeps a request away from Python's limit on converting
+# long decimal strings (4,300 digits), which would otherwise end the request in a ValueError.
+MAX_INT_DIGITS = 100
+
+
 class WireError(Exception):
     """A request that does not say what it means (the oracle answers with an error)."""
+
+
+def loads(line: str | bytes) -> Any:
+    """A request line as JSON (``WireError`` when it is not JSON, not UTF-8, or has an integer
+    of more than ``MAX_INT_DIGITS`` digits)."""
+    try:
+        return json.loads(line, parse_int=_json_int)
+    except UnicodeDecodeError:
+        raise WireError("a request is UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise WireError(str(error)) from None
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise WireError(f"an integer of more than {MAX_INT_DIGITS} digits")
+    return int(text)
 
 
 def type_name(t: ValType) -> str:
@@ -136,5 +160,5 @@ def argument_text(value: Value) -> str:
     raise WireError(f"{value.val!r} cannot be written in a script")
 
 
-__all__ = ["TYPES", "WireError", "argument_text", "pattern_text", "type_name",
+__all__ = ["MAX_INT_DIGITS", "TYPES", "WireError", "argument_text", "loads", "pattern_text", "type_name",
            "value_from_json", "value_to_json"]

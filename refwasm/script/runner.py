@@ -382,11 +382,13 @@ def run_script(
     return report
 
 
-def run_file(path: str, *, engine: str = "reference", version: Version | None = None) -> FileReport:
-    """Parse and run one ``.wast`` file in a fresh session; never raises."""
+def run_file(path: str, *, engine: str = "reference", version: Version | None = None,
+             **limits: Any) -> FileReport:
+    """Parse and run one ``.wast`` file in a fresh session; never raises.  ``limits``
+    (``fuel=``, ``timeout=``) bound each instantiation and call (``engine_named``)."""
     report = FileReport(path)
     try:
-        _run_file(path, engine, version, report)
+        _run_file(path, engine, version, report, limits)
     except Skip as skip:
         report.skips.append(Outcome(0, "script", str(skip)))
     except Exception as error:  # noqa: BLE001 -- one bad file never stops the others
@@ -394,7 +396,8 @@ def run_file(path: str, *, engine: str = "reference", version: Version | None = 
     return report
 
 
-def _run_file(path: str, engine_name: str, version: Version | None, report: FileReport) -> None:
+def _run_file(path: str, engine_name: str, version: Version | None, report: FileReport,
+              limits: dict[str, Any]) -> None:
     from refwasm.engines import engine_named
 
     version = version or version_of(path) or LATEST_IMPLEMENTED
@@ -413,7 +416,7 @@ def _run_file(path: str, engine_name: str, version: Version | None, report: File
     except WasmError as error:
         report.failures.append(Outcome(0, "script", f"{error.kind} script: {error.message}"))
         return
-    run_script(script, engine_named(engine_name).session(features), report, version)
+    run_script(script, engine_named(engine_name, **limits).session(features), report, version)
 
 
 def collect(paths: Sequence[str]) -> list[str]:
@@ -433,13 +436,43 @@ def run_files(
     engine: str = "reference",
     version: Version | None = None,
     jobs: int = 1,
+    **limits: Any,
 ) -> list[FileReport]:
     """Run each file in its own session, in ``jobs`` processes; reports in the files' order."""
     if jobs <= 1 or len(files) <= 1:
-        return [run_file(f, engine=engine, version=version) for f in files]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_file, f, engine=engine, version=version) for f in files]
-        return [_result(future, path) for future, path in zip(futures, files, strict=True)]
+        return [run_file(f, engine=engine, version=version, **limits) for f in files]
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    try:
+        futures = [pool.submit(run_file, f, engine=engine, version=version, **limits)
+                   for f in files]
+        reports = [_result(future, path) for future, path in zip(futures, files, strict=True)]
+    except BaseException:
+        _abandon(pool)  # Ctrl-C: neither wait for the files running nor start the others
+        raise
+    pool.shutdown()
+    return reports
+
+
+def _abandon(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what has not started and end the workers."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+        return
+    # Before 3.14 the workers are only reachable through the pool's private table, which
+    # ``shutdown`` clears: take them first.
+    processes: dict[int, Any] = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        process.terminate()
+
+
+def _worker_init() -> None:
+    """A worker dies quietly on Ctrl-C (the terminal sends it to the whole process group); the
+    parent reports the interruption once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _result(future: Future[FileReport], path: str) -> FileReport:
