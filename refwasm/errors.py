@@ -155,6 +155,7 @@ NULL_REFERENCE = "null reference"
 CALL_STACK_EXHAUSTED = "call stack exhausted"
 FUEL_EXHAUSTED = "fuel exhausted"
 MEMORY_BUDGET_EXHAUSTED = "memory budget exhausted"
+TIME_LIMIT_EXCEEDED = "time limit exceeded"  # refwasm's own limit (refwasm.script.limits)
 
 
 def unknown(category: str, index: int | None = None) -> InvalidError:

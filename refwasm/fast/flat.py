@@ -30,6 +30,7 @@ class FlatTranslator(Translator):
         self.targets: dict[int, int] = {}  # label id -> the chunk a branch to it goes to
         self.cur = self.new_chunk()
         self.ind = 0
+        self.charge_on_return = False
 
     # -- Chunks ----------------------------------------------------------------------------
 

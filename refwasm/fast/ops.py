@@ -288,8 +288,9 @@ st_f64 = _D.pack_into
 st_v128 = struct.Struct("<QQ").pack_into
 _ld_f32 = _F.unpack_from
 
-MEMORY_ERRORS = (struct.error, IndexError)
-"""What a load or store out of bounds raises in Python; generated code turns it into the trap."""
+MEMORY_ERRORS = (struct.error, IndexError, OverflowError)
+"""What a load or store out of bounds raises in Python (``OverflowError``: a 64-bit address
+beyond what ``struct`` takes); generated code turns it into the trap."""
 
 
 def ld_f32(mem: bytearray, ea: int) -> float:

@@ -236,6 +236,7 @@ class Translator:
         self.targeted: set[int] = set()
         self.ninstr = 0
         self.charged = False
+        self.charge_on_return = True  # the function's fuel (the flat form charges per chunk)
 
     # -- Output ------------------------------------------------------------------------------
 
@@ -393,10 +394,6 @@ class Translator:
         self.emit("d -= 1")
         self.charge_frame()
         func_label = Label("func", 0, len(ft.results), len(ft.results), False, 0)
-        if self.fueled:
-            func_label.fuel_line = len(self.lines)
-            self.emit("")
-            self.emit("if _fu[0] < 0: _fuel_exhausted()")
         for i, t in enumerate(code.locals):
             self.emit(f"l{nparams + i} = {self.default(t)}")
         br_line = len(self.lines)
@@ -417,7 +414,7 @@ class Translator:
         self.emit("    raise _TrapError(_INTEGER_DIVIDE_BY_ZERO) from None")
         if self.uses_br:
             self.lines[br_line] = "    _br = 0"
-        self.fix_fuel(func_label)
+        self.consts[f"FU{self.index}"] = func_label.fuel_count + 1
         return self.sized("\n".join(head + self.lines) + "\n")
 
     def charge_frame(self) -> None:
@@ -671,6 +668,13 @@ class Translator:
         self.emit_return_of(self.pops(len(self.func.type.results)))
 
     def emit_return_of(self, vals: list[Slot]) -> None:
+        """exec-return; with fuel, the function's own instructions are charged here (loops
+        charge theirs per iteration): a recursion then runs into the call-depth limit before
+        it is charged, as on the reference, and what never returns is bounded by its loops or
+        by the call depth."""
+        if self.fueled and self.charge_on_return:
+            self.emit(f"_fu[0] -= FU{self.index}")
+            self.emit("if _fu[0] < 0: _fuel_exhausted()")
         release = f"STORE.frames_in_use -= FS{self.index}; " if self.charged else ""
         if not vals:
             self.emit(release + "return")

@@ -35,7 +35,6 @@ from refwasm.oracle.wire import (
 from refwasm.script.limits import (
     DEFAULT_TIMEOUT,
     ENGINE_DEFAULT,
-    TIME_LIMIT_EXCEEDED,
     EngineDefault,
     resolve_fuel,
     time_limit,
@@ -212,7 +211,7 @@ class Oracle:
 
 def timed_out(outcome: Outcome) -> bool:
     """Whether a call ended at the time limit (after which the oracle has a fresh store)."""
-    return isinstance(outcome, Failed) and outcome.message == TIME_LIMIT_EXCEEDED
+    return isinstance(outcome, Failed) and outcome.message == errors.TIME_LIMIT_EXCEEDED
 
 
 def _name(t: Any) -> str:

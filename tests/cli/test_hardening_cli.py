@@ -16,7 +16,7 @@ import pytest
 
 from refwasm import cli
 from refwasm.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TROUBLE, main
-from refwasm.script.limits import DEFAULT_FUEL, DEFAULT_TIMEOUT, ENGINE_FUEL, resolve_fuel
+from refwasm.script.limits import DEFAULT_FUEL, DEFAULT_TIMEOUT, resolve_fuel
 
 SPIN = '(module (func (export "spin") (loop br 0)) (func (export "one") (result i32) i32.const 1))'
 SCRIPT = SPIN + '\n(assert_return (invoke "spin"))\n(assert_return (invoke "one") (i32.const 1))\n'
@@ -141,7 +141,7 @@ def test_ctrl_c_in_wast_with_workers(tmp_path: Path, whole_group: bool) -> None:
 def test_commands_have_default_limits(command: list[str]) -> None:
     args = cli.parser_for(command).parse_args(command)
     assert (resolve_fuel(args.fuel, "reference"), args.timeout) == (DEFAULT_FUEL, DEFAULT_TIMEOUT)
-    assert resolve_fuel(args.fuel, "fast") == ENGINE_FUEL["fast"]  # its own unit (docs)
+    assert resolve_fuel(args.fuel, "fast") == DEFAULT_FUEL  # one default serves both engines
     none = cli.parser_for(command).parse_args([*command, "--fuel", "none", "--timeout", "none"])
     assert (resolve_fuel(none.fuel, "fast"), none.timeout) == (None, None)
     given = cli.parser_for(command).parse_args([*command, "--fuel", "7"])

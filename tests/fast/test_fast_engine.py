@@ -173,10 +173,13 @@ def test_fuel_stops_an_endless_loop() -> None:
     assert call(wat, fuel=100_000) == f"exhaustion: {FUEL_EXHAUSTED}"
 
 
-def test_fuel_stops_endless_recursion_and_enough_fuel_finishes() -> None:
+def test_fuel_and_recursion() -> None:
+    """A function's own instructions are charged when it returns: a recursion without end
+    meets the call-depth limit (as on the reference), a long one that returns pays for all."""
     wat = '(module (func $f (export "f") (call $f)))'
-    assert call(wat, fuel=10_000, max_call_depth=1_000_000) == f"exhaustion: {FUEL_EXHAUSTED}"
+    assert call(wat, fuel=10_000) == f"exhaustion: {CALL_STACK_EXHAUSTED}"
     assert call(RECURSE, [100], fuel=100_000) == [100]
+    assert call(RECURSE, [10_000], fuel=10_000) == f"exhaustion: {FUEL_EXHAUSTED}"
 
 
 def test_fuel_is_charged_per_iteration() -> None:
