@@ -349,12 +349,13 @@ json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**130), 2**130
 json_values = st.recursive(json_scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
     max_leaves=12)
-# References travel as null or host values only: a forged function address (``"func"``) is
-# issue 15's item 3, fixed at the embedding's boundary; add it here once that is in.
+# References travel as null, host values or function addresses, forged ones included (issue
+# 15's item 3: the embedding refuses an address the store does not have).
 wire_values = st.fixed_dictionaries(
     {"type": st.sampled_from(["i32", "i64", "f32", "f64", "v128", "externref", "funcref", "x"])},
     optional={"bits": st.one_of(st.integers(-5, 2**129), st.text(max_size=10)),
-              "null": st.booleans(), "host": st.integers(-1, 10)},
+              "null": st.booleans(), "host": st.integers(-1, 10),
+              "func": st.one_of(st.integers(-3, 5), st.integers(2**16, 2**70))},
 )
 
 

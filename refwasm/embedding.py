@@ -22,7 +22,7 @@ from refwasm.execution.runtime import (
     alloc_table,
     grow_mem,
     grow_table,
-    value_has_type,
+    value_in_store,
 )
 from refwasm.execution.values import ExternVal, Ref, Val
 from refwasm.features import DEFAULT_FEATURES, Features
@@ -40,6 +40,7 @@ from refwasm.syntax.types import (
     Mut,
     TableType,
     TypeIdx,
+    ValType,
 )
 
 __all__ = [
@@ -208,6 +209,7 @@ def func_invoke(
 
 def table_alloc(store: Store, tabletype: TableType, ref: Ref) -> int:
     """embed-table-alloc"""
+    check_value(store, ref, tabletype.reftype)
     return alloc_table(store, tabletype, ref)
 
 
@@ -224,8 +226,9 @@ def table_read(store: Store, a: int, i: int) -> Ref:
 
 def table_write(store: Store, a: int, i: int, ref: Ref) -> None:
     """embed-table-write"""
-    elem = store.tables[check_addr(a, len(store.tables), "table")].elem
-    elem[check_addr(i, len(elem), "table element")] = ref
+    table = store.tables[check_addr(a, len(store.tables), "table")]
+    check_value(store, ref, table.type.reftype)
+    table.elem[check_addr(i, len(table.elem), "table element")] = ref
 
 
 def table_size(store: Store, a: int) -> int:
@@ -236,6 +239,7 @@ def table_size(store: Store, a: int) -> int:
 def table_grow(store: Store, a: int, n: int, ref: Ref) -> None:
     """embed-table-grow"""
     table = store.tables[check_addr(a, len(store.tables), "table")]
+    check_value(store, ref, table.type.reftype)
     if n < 0 or not grow_table(store, table, n, ref):
         raise EmbedderError("table grow failed")
 
@@ -284,6 +288,7 @@ def mem_grow(store: Store, a: int, n: int) -> None:
 
 def global_alloc(store: Store, globaltype: GlobalType, val: Val) -> int:
     """embed-global-alloc"""
+    check_value(store, val, globaltype.valtype)
     return alloc_global(store, globaltype, val)
 
 
@@ -302,9 +307,15 @@ def global_write(store: Store, a: int, val: Val) -> None:
     glob = store.globals[check_addr(a, len(store.globals), "global")]
     if glob.type.mut is not Mut.VAR:
         raise EmbedderError("global is immutable")
-    if not value_has_type(val, glob.type.valtype):
-        raise EmbedderError(f"value {val!r} does not have type {glob.type.valtype}")
+    check_value(store, val, glob.type.valtype)
     glob.value = val
+
+
+def check_value(store: Store, val: Val, t: ValType) -> None:
+    """A value the embedder passed: of type ``t``, and naming only functions the store has
+    (the embedder's error otherwise)."""
+    if not value_in_store(store, val, t):
+        raise EmbedderError(f"value {val!r} is not a value of type {t} in this store")
 
 
 def check_addr(a: int, length: int, what: str) -> int:

@@ -57,7 +57,7 @@ from refwasm.execution.runtime import (
     grow_mem,
     grow_table,
     release_frame,
-    value_has_type,
+    value_in_store,
 )
 from refwasm.execution.values import RefFuncAddr, RefNullVal, Val
 from refwasm.syntax.types import PAGE_SIZE, FuncType
@@ -646,7 +646,7 @@ def call_host(m: Machine, f: HostFuncInst, args: list[Val]) -> list[Val]:
         store.max_call_depth = saved
     results = list(results)
     if len(results) != len(f.type.results) or not all(
-        value_has_type(v, t) for v, t in zip(results, f.type.results, strict=True)
+        value_in_store(store, v, t) for v, t in zip(results, f.type.results, strict=True)
     ):
         raise EmbedderError(f"host function results {results!r} do not fit {f.type}")
     return results

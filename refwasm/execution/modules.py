@@ -32,7 +32,7 @@ from refwasm.execution.runtime import (
     alloc_mem,
     alloc_table,
     null_of,
-    value_has_type,
+    value_in_store,
 )
 from refwasm.execution.values import (
     ExternFuncAddr,
@@ -167,7 +167,7 @@ def invoke_func(
     if len(args) != len(ft.params):
         raise EmbedderError(f"expected {len(ft.params)} arguments, got {len(args)}")
     for v, t in zip(args, ft.params, strict=True):
-        if not value_has_type(v, t):
+        if not value_in_store(store, v, t):
             raise EmbedderError(f"argument {v!r} is not a value of type {t}")
     if store.executor is not None:
         return store.executor.invoke(store, funcaddr, list(args), fuel)

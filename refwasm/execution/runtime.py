@@ -272,6 +272,18 @@ def value_has_type(v: Val, t: ValType) -> bool:
     return isinstance(v, RefFuncAddr | RefHostAddr | RefExtern)
 
 
+def value_in_store(store: Store, v: Val, t: ValType) -> bool:
+    """valid-val against a store: ``v`` has type ``t`` and any function address it holds is
+    one the store has.  An embedder that passes a reference to a function that does not exist
+    makes an error ("error" in the embedding appendix), caught at the boundary so that no Wasm
+    instruction ever meets such an address."""
+    if not value_has_type(v, t):
+        return False
+    while isinstance(v, RefExtern):
+        v = v.ref
+    return not isinstance(v, RefFuncAddr) or 0 <= v.addr < len(store.funcs)
+
+
 # -- Allocation -------------------------------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ from refwasm.execution.runtime import (
     Store,
     WasmFuncInst,
     charge_frame,
-    value_has_type,
+    value_in_store,
 )
 from refwasm.execution.values import Ref, RefFuncAddr, RefNullVal, Val
 from refwasm.fast import ops
@@ -205,7 +205,7 @@ class Variant:
             finally:
                 store.max_call_depth = saved
             if len(results) != len(ft.results) or not all(
-                value_has_type(v, t) for v, t in zip(results, ft.results, strict=True)
+                value_in_store(store, v, t) for v, t in zip(results, ft.results, strict=True)
             ):
                 raise EmbedderError(f"host function results {results!r} do not fit {ft}")
             return packed(convert(results, ft.results, to_register))
