@@ -57,11 +57,24 @@ def invoke_export(store, module, name="f", args=()):
 started = time.perf_counter()
 '''
 
+# The peak resident size of this process alone: ``VmHWM`` belongs to the address space, which
+# exec replaces, where ``ru_maxrss`` keeps the parent's peak across fork and exec (a child of a
+# large pytest worker would report the worker's size).
 EPILOGUE = '''
+def peak_kib():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 print(json.dumps({
     "outcome": outcome,
     "seconds": time.perf_counter() - started,
-    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mib": peak_kib() / 1024,
 }))
 '''
 
