@@ -1140,11 +1140,13 @@ class InstrParser:
             return handler(self, keyword, cur)
         if keyword in mnemonics.MEMORY_OPS:
             op = mnemonics.MEMORY_OPS[keyword]
-            return op.make(0, self.memarg(cur, op.natural_align))
+            x = self.optional_memidx(cur)
+            return op.make(x, self.memarg(cur, op.natural_align))
         if keyword in mnemonics.LANE_MEMORY_OPS:
             lane_op = mnemonics.LANE_MEMORY_OPS[keyword]
+            x = self.lane_memidx(cur)
             memarg = self.memarg(cur, lane_op.natural_align)
-            return lane_op.make(0, memarg, self.lane_index(cur.next()))
+            return lane_op.make(x, memarg, self.lane_index(cur.next()))
         if keyword in _STRUCTURAL_KEYWORDS:
             raise fail(UNEXPECTED_TOKEN)
         raise fail(f"{UNKNOWN_OPERATOR} {keyword}")
@@ -1168,6 +1170,25 @@ class InstrParser:
                                        is not None):
             return self.index(space, cur)
         return None
+
+    def optional_memidx(self, cur: Cursor) -> int:
+        """``Tmemidx_(I)`` before a memarg or as a lone immediate, 0 when left out (3.0
+        ``Tplaininstr_(I)/memory/abbrev``); without multiple memories there is none to give."""
+        if not self.features.multi_memory:
+            return 0
+        return self.optional_index(MEMORY, cur) or 0
+
+    def lane_memidx(self, cur: Cursor) -> int:
+        """The ``Tmemidx_(I)`` of ``v128.loadN_lane``/``v128.storeN_lane``: a lone number is
+        the lane index, so a number is a memory index only if a memarg or lane follows."""
+        if not self.features.multi_memory:
+            return 0
+        first = cur.peek()
+        second = cur.items[cur.pos + 1] if cur.pos + 1 < len(cur.items) else None
+        if is_id(first) or (_is_index_atom(first) and (
+                _is_index_atom(second) or _is_memarg_field(second))):
+            return self.index(MEMORY, cur)
+        return 0
 
     def label(self, cur: Cursor) -> int:
         """``text-labelidx``: a depth, or the innermost label with that identifier."""
@@ -1233,6 +1254,10 @@ def _is_index_atom(item: SExpr | None) -> bool:
     return is_id(item) or (isinstance(item, Atom) and parse_nat(item.text) is not None)
 
 
+def _is_memarg_field(item: SExpr | None) -> bool:
+    return isinstance(item, Atom) and item.text.startswith(("offset=", "align="))
+
+
 def _h_call(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
     """``text-call``: ``call x``."""
     return Call(p.index(FUNC, cur))
@@ -1288,20 +1313,34 @@ def _h_table(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
 
 
 def _h_memory(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-instr-memory`` without memarg: ``memory.size`` ... ``data.drop x``."""
+    """``text-instr-memory`` without memarg: ``memory.size`` ... ``data.drop x``; memory
+    indices default to 0 (3.0 ``Tplaininstr_(I)/memory/abbrev``)."""
     match keyword:
         case "memory.size":
-            return MemorySize(0)
+            return MemorySize(p.optional_memidx(cur))
         case "memory.grow":
-            return MemoryGrow(0)
+            return MemoryGrow(p.optional_memidx(cur))
         case "memory.fill":
-            return MemoryFill(0)
+            return MemoryFill(p.optional_memidx(cur))
         case "memory.copy":
-            return MemoryCopy(0, 0)
+            if not p.features.multi_memory or not _is_index_atom(cur.peek()):
+                return MemoryCopy(0, 0)
+            dst = p.index(MEMORY, cur)
+            return MemoryCopy(dst, p.index(MEMORY, cur))
         case "memory.init":
-            return MemoryInit(0, p.index(DATA, cur))
+            return _memory_init(p, cur)
         case _:
             return DataDrop(p.index(DATA, cur))
+
+
+def _memory_init(p: InstrParser, cur: Cursor) -> Instr:
+    """``memory.init x? y``: with two indices the first names the memory."""
+    first = cur.peek()
+    second = cur.items[cur.pos + 1] if cur.pos + 1 < len(cur.items) else None
+    if p.features.multi_memory and _is_index_atom(first) and _is_index_atom(second):
+        memory = p.index(MEMORY, cur)
+        return MemoryInit(memory, p.index(DATA, cur))
+    return MemoryInit(0, p.index(DATA, cur))
 
 
 def _h_ref(p: InstrParser, keyword: str, cur: Cursor) -> Instr:

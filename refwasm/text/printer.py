@@ -3,7 +3,8 @@
 The printer writes the explicit, unabbreviated forms with numeric indices: every type use is
 ``(type x)``, every segment names its table or memory, blocks are flat ``block ... end``.
 Floats are written as hex floats or ``nan:0x...``, so ``parse_module(print_module(m)) == m``
-bit for bit.  It covers the 2.0 syntax; 3.0-only constructs raise ``ValueError``.
+bit for bit.  It covers the 2.0 syntax and 3.0 memory indices; other 3.0-only constructs raise
+``ValueError``.
 """
 
 from __future__ import annotations
@@ -272,6 +273,12 @@ def blocktype(bt: BlockType) -> str:
     return f" (result {valtype(bt)})"
 
 
+def memidx(x: int) -> str:
+    """A ``Tmemidx_(I)`` immediate, left out for memory 0 (3.0 ``Tplaininstr_(I)/memory/abbrev``)
+    so that 2.0 text stays 2.0 text."""
+    return f" {x}" if x else ""
+
+
 def memarg(ma: MemArg) -> str:
     return f" offset={ma.offset} align={1 << ma.align}"
 
@@ -324,28 +331,30 @@ def plain(instr: Instr) -> str:
             return f"table.init {x} {y}"
         case ElemDrop(x):
             return f"elem.drop {x}"
-        case Load(mem=0) as load:
-            return mnemonics.load_name(load) + memarg(load.memarg)
-        case Store(mem=0) as store:
-            return mnemonics.store_name(store) + memarg(store.memarg)
-        case VLoad(mem=0) as vload:
-            return mnemonics.vload_name(vload) + memarg(vload.memarg)
-        case VStore(0, ma):
-            return "v128.store" + memarg(ma)
-        case VLoadLane(sz, 0, ma, lane):
-            return f"v128.load{sz}_lane{memarg(ma)} {lane}"
-        case VStoreLane(sz, 0, ma, lane):
-            return f"v128.store{sz}_lane{memarg(ma)} {lane}"
-        case MemorySize(0):
-            return "memory.size"
-        case MemoryGrow(0):
-            return "memory.grow"
-        case MemoryFill(0):
-            return "memory.fill"
+        case Load() as load:
+            return mnemonics.load_name(load) + memidx(load.mem) + memarg(load.memarg)
+        case Store() as store:
+            return mnemonics.store_name(store) + memidx(store.mem) + memarg(store.memarg)
+        case VLoad() as vload:
+            return mnemonics.vload_name(vload) + memidx(vload.mem) + memarg(vload.memarg)
+        case VStore(x, ma):
+            return "v128.store" + memidx(x) + memarg(ma)
+        case VLoadLane(sz, x, ma, lane):
+            return f"v128.load{sz}_lane{memidx(x)}{memarg(ma)} {lane}"
+        case VStoreLane(sz, x, ma, lane):
+            return f"v128.store{sz}_lane{memidx(x)}{memarg(ma)} {lane}"
+        case MemorySize(x):
+            return "memory.size" + memidx(x)
+        case MemoryGrow(x):
+            return "memory.grow" + memidx(x)
+        case MemoryFill(x):
+            return "memory.fill" + memidx(x)
         case MemoryCopy(0, 0):
             return "memory.copy"
-        case MemoryInit(0, x):
-            return f"memory.init {x}"
+        case MemoryCopy(x, y):
+            return f"memory.copy {x} {y}"
+        case MemoryInit(x, y):
+            return f"memory.init{memidx(x)} {y}"
         case DataDrop(x):
             return f"data.drop {x}"
         case RefNull(ht):
