@@ -13,11 +13,26 @@ definition of each (``fpmin``/``fpmax`` and ``extend_s`` too live there).  The i
 only SIMD uses (``iabs``, ``ineg``, ``imin``/``imax``, saturating arithmetic, ``iavgr_u``,
 ``iq15mulr_sat_s``, ``narrow``, ``inot``/``iandnot``/``ibitselect``) are defined here.
 
-Relaxed SIMD (3.0) is implemented in the *deterministic profile* (3.0 ``aux-relaxed``: every
-choice parameter R is 0), where each relaxed operator equals its regular counterpart:
-``relaxed_swizzle`` = ``swizzle``, ``relaxed_trunc`` = ``trunc_sat``, ``relaxed_min`` = ``fmin``,
-``relaxed_madd`` = unfused ``fadd(fmul(...))``, ``relaxed_laneselect`` = ``bitselect``,
-``relaxed_q15mulr_s`` = ``q15mulr_sat_s``, ``relaxed_dot`` = signed dot with ``iadd_sat_s``.
+Relaxed SIMD (3.0) makes one fixed, documented choice: the *deterministic profile*'s (3.0
+``aux-relaxed``, SpecTec ``3.0-numerics.relaxed``: ``$relaxed2``/``$relaxed4`` pick alternative
+0, i.e. every choice parameter R is 0).  Each relaxed operator then equals the regular operator
+the spec lists first, so a relaxed instruction gives what its non-relaxed counterpart gives
+(NaN results then follow the scalar operators' own NaN choice, ``refwasm.numerics.floating``):
+
+* ``i8x16.relaxed_swizzle`` (``$irelaxed_swizzle_lane_``, ``$R_swizzle`` = 0): ``swizzle``,
+  0 for every index >= 16 (never lane ``i mod 16``);
+* ``relaxed_trunc`` (``$relaxed_trunc__``, ``$R_trunc_s``/``$R_trunc_u`` = 0): ``trunc_sat``,
+  NaN to 0 and out-of-range values saturated (never ``INT32_MIN``/``UINT32_MAX`` instead);
+* ``relaxed_madd``/``relaxed_nmadd`` (``$frelaxed_madd_``, ``$R_fmadd`` = 0): the *unfused*
+  ``fadd(fmul(z1, z2), z3)``, the product rounded first (never ``fma``); nmadd negates ``z1``;
+* ``relaxed_min``/``relaxed_max`` (``$frelaxed_min_``/``$frelaxed_max_``, ``$R_fmin``/``$R_fmax``
+  = 0): ``fmin``/``fmax``: a NaN operand gives a NaN, ``-0 < +0``;
+* ``relaxed_laneselect`` (``$irelaxed_laneselect_``, ``$R_laneselect`` = 0): ``bitselect`` by
+  every mask bit (never the top bit spread over the lane);
+* ``i16x8.relaxed_q15mulr_s`` (``$irelaxed_q15mulr_``, ``$R_iq15mulr`` = 0):
+  ``q15mulr_sat_s``: ``-2^15 * -2^15`` saturates to ``2^15 - 1``;
+* ``relaxed_dot_i8x16_i7x16_s`` and ``..._add_s`` (``$vextbinop__``/``$vextternop__``,
+  ``$R_idot`` = 0): both operands' lanes read *signed*, pairs added with ``iadd_sat_s``.
 
 The interpreter's interface is ``vector_fn(instr) -> (arity, fn)``: built once per instruction
 (cached) so that executing one only calls ``fn`` on the popped operands.
@@ -253,17 +268,17 @@ def narrow_u(m: int, n: int, i: int) -> int:
 
 
 def irelaxed_laneselect(n: int, i1: int, i2: int, i3: int) -> int:
-    """``op-irelaxed_laneselect``: ``relaxed(R)[ibitselect(i1, i2, i3), ...]`` with R = 0."""
+    """``op-irelaxed_laneselect`` / ``$irelaxed_laneselect_``: ``ibitselect`` (R = 0)."""
     return ibitselect(n, i1, i2, i3)
 
 
 def frelaxed_madd(n: int, z1: int, z2: int, z3: int) -> int:
-    """``op-frelaxed_madd``: the unfused ``fadd(fmul(z1, z2), z3)`` (R_fmadd = 0)."""
+    """``op-frelaxed_madd`` / ``$frelaxed_madd_``: unfused ``fadd(fmul(z1, z2), z3)`` (R = 0)."""
     return fadd(n, fmul(n, z1, z2), z3)
 
 
 def frelaxed_nmadd(n: int, z1: int, z2: int, z3: int) -> int:
-    """``op-frelaxed_nmadd``: ``frelaxed_madd(-z1, z2, z3)``."""
+    """``op-frelaxed_nmadd`` / ``$frelaxed_nmadd_``: ``frelaxed_madd(-z1, z2, z3)``."""
     return frelaxed_madd(n, fneg(n, z1), z2, z3)
 
 

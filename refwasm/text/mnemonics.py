@@ -44,6 +44,8 @@ from refwasm.syntax.instructions import (
     VCvtop,
     VExtBinOp,
     VExtbinop,
+    VExtTernOp,
+    VExtternop,
     VExtUnOp,
     VExtunop,
     VLoad,
@@ -61,6 +63,8 @@ from refwasm.syntax.instructions import (
     VStoreLane,
     VSwizzlOp,
     VSwizzlop,
+    VTernOp,
+    VTernop,
     VTestOp,
     VTestop,
     VUnOp,
@@ -247,6 +251,32 @@ for _s in ("s", "u"):
     _simd(f"f64x2.convert_low_i32x4_{_s}", VCvtop(F64X2, I32X4, VCvtOp(f"convert_low_{_s}")))
 _simd("f32x4.demote_f64x2_zero", VCvtop(F32X4, F64X2, VCvtOp.DEMOTE_ZERO))
 _simd("f64x2.promote_low_f32x4", VCvtop(F64X2, F32X4, VCvtOp.PROMOTE_LOW))
+
+# -- Relaxed SIMD (3.0 ``6.3-text.instructions``; the dot names follow the test suite, as the
+# SpecTec grammar lacks them and the prose misnames the ``_add`` form's shape) ----------------
+
+
+def _relaxed(name: str, instr: Instr) -> None:
+    _plain(name, instr, "relaxed_simd")
+
+
+_relaxed("i8x16.relaxed_swizzle", VSwizzlop(VSwizzlOp.RELAXED_SWIZZLE))
+for _s in ("s", "u"):
+    _relaxed(f"i32x4.relaxed_trunc_f32x4_{_s}",
+             VCvtop(I32X4, F32X4, VCvtOp(f"relaxed_trunc_{_s}")))
+    _relaxed(f"i32x4.relaxed_trunc_f64x2_{_s}_zero",
+             VCvtop(I32X4, F64X2, VCvtOp(f"relaxed_trunc_{_s}_zero")))
+for _sh in (F32X4, F64X2):
+    for _vt in (VTernOp.RELAXED_MADD, VTernOp.RELAXED_NMADD):
+        _relaxed(f"{_sh.value}.{_vt.value}", VTernop(_sh, _vt))
+    for _vb in (VBinOp.RELAXED_MIN, VBinOp.RELAXED_MAX):
+        _relaxed(f"{_sh.value}.{_vb.value}", VBinop(_sh, _vb))
+for _sh in (I8X16, I16X8, I32X4, I64X2):
+    _relaxed(f"{_sh.value}.relaxed_laneselect", VTernop(_sh, VTernOp.RELAXED_LANESELECT))
+_relaxed("i16x8.relaxed_q15mulr_s", VBinop(I16X8, VBinOp.RELAXED_Q15MULR_S))
+_relaxed("i16x8.relaxed_dot_i8x16_i7x16_s", VExtbinop(I16X8, I8X16, VExtBinOp.RELAXED_DOT_S))
+_relaxed("i32x4.relaxed_dot_i8x16_i7x16_add_s",
+         VExtternop(I32X4, I8X16, VExtTernOp.RELAXED_DOT_ADD_S))
 
 PLAIN_NAMES: dict[Instr, str] = {instr: name for name, instr in PLAIN.items()}
 

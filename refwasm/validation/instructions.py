@@ -969,9 +969,16 @@ def valid_vunop(v: Validator, instr: VUnop) -> None:
     _vec(v, 1)
 
 
+def _need_relaxed(v: Validator, instr: VBinop | VSwizzlop | VExtbinop | VCvtop) -> None:
+    """A relaxed operator sharing a 2.0 instruction shape needs ``relaxed_simd`` as well."""
+    if instr.op.value.startswith("relaxed_"):
+        _need(v.ctx.features.relaxed_simd)
+
+
 @rule(VBinop)
 def valid_vbinop(v: Validator, instr: VBinop) -> None:
     """``Instr_ok/vbinop``"""
+    _need_relaxed(v, instr)
     _vec(v, 2)
 
 
@@ -1011,6 +1018,7 @@ def valid_vbitmask(v: Validator, instr: VBitmask) -> None:
 @rule(VSwizzlop)
 def valid_vswizzlop(v: Validator, instr: VSwizzlop) -> None:
     """``Instr_ok/vswizzlop``"""
+    _need_relaxed(v, instr)
     _vec(v, 2)
 
 
@@ -1034,6 +1042,7 @@ def valid_vextunop(v: Validator, instr: VExtunop) -> None:
 @rule(VExtbinop)
 def valid_vextbinop(v: Validator, instr: VExtbinop) -> None:
     """``Instr_ok/vextbinop``"""
+    _need_relaxed(v, instr)
     _vec(v, 2)
 
 
@@ -1053,6 +1062,7 @@ def valid_vnarrow(v: Validator, instr: VNarrow) -> None:
 @rule(VCvtop)
 def valid_vcvtop(v: Validator, instr: VCvtop) -> None:
     """``Instr_ok/vcvtop``"""
+    _need_relaxed(v, instr)
     _vec(v, 1)
 
 

@@ -205,7 +205,8 @@ def mnemonic(i: Instr) -> str:
 def test_every_opcode_means_what_wabt_says(tmp_path: Path) -> None:
     if shutil.which("wasm-objdump") is None:
         pytest.skip("wasm-objdump (wabt) is not on PATH")
-    entries = _entries()
+    # Relaxed SIMD (3.0) is checked against wabt in tests/numerics/test_relaxed_simd.py.
+    entries = [(code, op) for code, op in _entries() if op.feature != "relaxed_simd"]
     assert len(entries) > 400  # 1.0 + 2.0 (SIMD alone has 236)
     data = _function_module(b"".join(_instr_bytes(code, op) for code, op in entries))
     ours = [mnemonic(i) for i in decode_module(data).funcs[0].body]
