@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from refwasm.binary.decode import SECTION_ORDER
 from refwasm.binary.opcodes import FC_OPCODES, FD_OPCODES, OPCODES, Imm, Op
+from refwasm.features import Features
 from refwasm.syntax import (
     DECLARE,
     EXTERNREF,
@@ -239,7 +240,13 @@ def plain_instrs() -> st.SearchStrategy[Instr]:
     The ~400 opcodes without immediates are one ``sampled_from`` (cheap to draw); the others
     get a strategy each.
     """
-    ops = [op for table in (OPCODES, FC_OPCODES, FD_OPCODES) for op in table.values()]
+    wasm_2_0 = Features.for_version("2.0")  # the tables also hold 3.0 opcodes behind flags
+    ops = [
+        op
+        for table in (OPCODES, FC_OPCODES, FD_OPCODES)
+        for op in table.values()
+        if op.feature is None or getattr(wasm_2_0, op.feature, False)
+    ]
     fixed = [op.static[0] for op in ops if op.imm is Imm.PLAIN]
     with_immediates = [
         strategy

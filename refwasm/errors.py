@@ -94,7 +94,9 @@ MALFORMED_EXPORT_KIND = "malformed export kind"
 MALFORMED_MUTABILITY = "malformed mutability"
 MALFORMED_ELEMENTS_SEGMENT_KIND = "malformed elements segment kind"
 MALFORMED_DATA_SEGMENT_KIND = "malformed data segment kind"
-MALFORMED_LIMITS_FLAGS = "integer too large"  # the 2.0 suite's message for a bad limits flag
+# A limits flag byte with bits other than 0 and 2 (3.0 ``Blimits``); 2.0 reads the flag as a
+# ``u1`` and says ``integer too large`` / ``integer representation too long``.
+MALFORMED_LIMITS_FLAGS = "malformed limits flags"
 ZERO_BYTE_EXPECTED = "zero byte expected"
 JUNK_AFTER_LAST_SECTION = "junk after last section"
 UNKNOWN_OPERATOR = "unknown operator"
@@ -117,6 +119,7 @@ MALFORMED_ELEMENT_KIND = "malformed element kind"
 # Validation (assert_invalid).
 TYPE_MISMATCH = "type mismatch"
 ALIGNMENT_TOO_LARGE = "alignment must not be larger than natural"
+OFFSET_OUT_OF_RANGE = "offset out of range"  # a memarg offset past the address type (3.0)
 GLOBAL_IS_IMMUTABLE = "global is immutable"
 CONSTANT_EXPRESSION_REQUIRED = "constant expression required"
 DUPLICATE_EXPORT_NAME = "duplicate export name"
@@ -178,6 +181,8 @@ SUITE_WORDING: dict[str, dict[str, str]] = {
     },
     "3.0": {
         GLOBAL_IS_IMMUTABLE: "immutable global",
+        # A lane index is a ``u8`` (``Tlaneidx``), out of range like any other constant.
+        MALFORMED_LANE_INDEX: "i8 constant out of range",
     },
 }
 

@@ -40,6 +40,11 @@ class Features:
     multi_memory: bool = False
     memory64: bool = False
     relaxed_simd: bool = False
+    # Rules of an edition that no proposal names.
+    # A length (section size, vector count, name length) past this bound is ``length out of
+    # bounds``: 2.0 bounds it by the input left after it, 1.0 by the size of the whole input
+    # (a longer one is read on until the input runs out: ``unexpected end``).
+    lengths_bounded_by_rest: bool = True
 
     @classmethod
     def for_version(cls, version: Version | str) -> Features:
@@ -53,6 +58,7 @@ class Features:
                 reference_types=False,
                 bulk_memory=False,
                 simd=False,
+                lengths_bounded_by_rest=False,
             )
         if version is Version.WASM_2_0:
             return cls()

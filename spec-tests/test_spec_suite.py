@@ -43,7 +43,6 @@ def test_wasm_2_0_fast(wast_path: str) -> None:
     check(run_file(wast_path, engine="fast", version=Version.WASM_2_0))
 
 
-@pytest.mark.slow
 @pytest.mark.wast_files("wasm-1.0")
 def test_wasm_1_0(wast_path: str) -> None:
     check(run_file(wast_path, version=Version.WASM_1_0))

@@ -42,6 +42,7 @@ from refwasm.errors import (
     MALFORMED_EXPORT_KIND,
     MALFORMED_FUNCTION_TYPE,
     MALFORMED_IMPORT_KIND,
+    MALFORMED_LIMITS_FLAGS,
     MALFORMED_MEMOP_FLAGS,
     MALFORMED_MUTABILITY,
     MALFORMED_REFERENCE_TYPE,
@@ -163,6 +164,10 @@ MAX_MODULE_LOCALS = 1 << 24
 # count section (12) sits between the element (9) and code (10) sections.
 SECTION_ORDER: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11)
 DATACOUNT_SECTION_ID = 12
+# The flag byte of 3.0 ``Blimits``: bit 0 announces a maximum, bit 2 the ``i64`` address type.
+LIMITS_FLAG_MAX = 0x01
+LIMITS_FLAG_I64 = 0x04
+LIMITS_FLAG_BITS = LIMITS_FLAG_MAX | LIMITS_FLAG_I64
 
 _EXTERN_KINDS = {0: ExternKind.FUNC, 1: ExternKind.TABLE, 2: ExternKind.MEM, 3: ExternKind.GLOBAL}
 
@@ -212,7 +217,7 @@ class _Decoder:
     """The state of one decoding: the reader, the feature set and what sections said so far."""
 
     def __init__(self, data: bytes, features: Features) -> None:
-        self.r = Reader(data)
+        self.r = Reader(data, features.lengths_bounded_by_rest)
         self.features = features
         self.ops: dict[int, Op] = _enabled("ops", features)
         self.valtypes: dict[int, ValType] = _enabled("valtypes", features)
@@ -523,21 +528,35 @@ class _Decoder:
             raise MalformedError(INTEGER_TOO_LONG if b & 0x80 else MALFORMED_REFERENCE_TYPE)
         return t
 
-    def limits(self) -> Limits:
-        """``binary-limits``: flag 0 (min) or 1 (min, max); the flag is read as a ``u1``."""
+    def limits(self) -> tuple[AddrType, Limits]:
+        """``binary-limits``: flag 0 (min) or 1 (min, max); 2.0 reads the flag as a ``u1``."""
+        if self.features.memory64:
+            return self.limits64()
         r = self.r
         if r.u(1):
-            return Limits(r.u32(), r.u32())
-        return Limits(r.u32())
+            return AddrType.I32, Limits(r.u32(), r.u32())
+        return AddrType.I32, Limits(r.u32())
+
+    def limits64(self) -> tuple[AddrType, Limits]:
+        """``Blimits`` (3.0): a flag byte, bit 0 for a maximum and bit 2 for the ``i64``
+        address type, any other bit ``malformed limits flags``; both bounds are ``u64``."""
+        r = self.r
+        flags = r.byte()
+        if flags & ~LIMITS_FLAG_BITS:
+            raise MalformedError(MALFORMED_LIMITS_FLAGS)
+        addrtype = AddrType.I64 if flags & LIMITS_FLAG_I64 else AddrType.I32
+        minimum = r.u(64)
+        return addrtype, Limits(minimum, r.u(64) if flags & LIMITS_FLAG_MAX else None)
 
     def tabletype(self) -> TableType:
-        """``binary-tabletype``"""
+        """``binary-tabletype`` (3.0 ``Btabletype``: the limits carry the address type)"""
         reftype = self.reftype()
-        return TableType(AddrType.I32, self.limits(), reftype)
+        addrtype, limits = self.limits()
+        return TableType(addrtype, limits, reftype)
 
     def memtype(self) -> MemType:
-        """``binary-memtype``"""
-        return MemType(AddrType.I32, self.limits())
+        """``binary-memtype`` (3.0 ``Bmemtype``: the limits carry the address type)"""
+        return MemType(*self.limits())
 
     def globaltype(self) -> GlobalType:
         """``binary-globaltype``"""
@@ -668,7 +687,8 @@ class _Decoder:
             mem = r.u32()
         if align >= (64 if self.features.multi_memory else 32):
             raise MalformedError(MALFORMED_MEMOP_FLAGS)
-        return mem, MemArg(align, r.u32())
+        # memory64 widens the offset to a ``u64`` (validation bounds it by the address type).
+        return mem, MemArg(align, r.u(64) if self.features.memory64 else r.u32())
 
     def laneidx(self) -> int:
         """``binary-laneidx``: one byte."""

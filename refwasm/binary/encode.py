@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from refwasm.binary.decode import DATACOUNT_SECTION_ID, MAGIC, SECTION_ORDER, VERSION
+from refwasm.binary.decode import (
+    DATACOUNT_SECTION_ID,
+    LIMITS_FLAG_I64,
+    LIMITS_FLAG_MAX,
+    MAGIC,
+    SECTION_ORDER,
+    VERSION,
+)
 from refwasm.binary.leb128 import encode_i, encode_u
 from refwasm.binary.opcodes import (
     ELSE,
@@ -136,6 +143,12 @@ def _u32(value: int) -> bytes:
     return encode_u(value)
 
 
+def _u64(value: int) -> bytes:
+    if not 0 <= value < 1 << 64:
+        raise EncodeError(f"not a u64: {value}")
+    return encode_u(value)
+
+
 def _vec(items: list[bytes]) -> bytes:
     """``binary-vec``"""
     return _u32(len(items)) + b"".join(items)
@@ -167,25 +180,26 @@ def reftype(t: RefType) -> bytes:
     return _lookup(_REFTYPE_CODES, t, "reference type")
 
 
-def limits(lim: Limits) -> bytes:
-    """``binary-limits``"""
+def limits(lim: Limits, addrtype: AddrType = AddrType.I32) -> bytes:
+    """``binary-limits`` (3.0 ``Blimits``: flag bit 2 for the ``i64`` address type, whose
+    bounds are ``u64``; an ``i32`` type keeps 2.0's encoding)."""
+    if addrtype is AddrType.I32:
+        flags, bound = 0, _u32
+    else:
+        flags, bound = LIMITS_FLAG_I64, _u64
     if lim.max is None:
-        return b"\x00" + _u32(lim.min)
-    return b"\x01" + _u32(lim.min) + _u32(lim.max)
+        return bytes([flags]) + bound(lim.min)
+    return bytes([flags | LIMITS_FLAG_MAX]) + bound(lim.min) + bound(lim.max)
 
 
 def tabletype(tt: TableType) -> bytes:
     """``binary-tabletype``"""
-    if tt.addrtype is not AddrType.I32:
-        raise EncodeError("64-bit tables are not encoded yet")
-    return reftype(tt.reftype) + limits(tt.limits)
+    return reftype(tt.reftype) + limits(tt.limits, tt.addrtype)
 
 
 def memtype(mt: MemType) -> bytes:
     """``binary-memtype``"""
-    if mt.addrtype is not AddrType.I32:
-        raise EncodeError("64-bit memories are not encoded yet")
-    return limits(mt.limits)
+    return limits(mt.limits, mt.addrtype)
 
 
 def globaltype(gt: GlobalType) -> bytes:
@@ -227,8 +241,8 @@ def _opcode(key: tuple[object, ...]) -> bytes:
 def memarg(mem: int, arg: MemArg) -> bytes:
     """``binary-memarg``: a memory other than 0 sets bit 6 of the flags (multiple memories)."""
     if mem == 0:
-        return _u32(arg.align) + _u32(arg.offset)
-    return _u32(arg.align | 0x40) + _u32(mem) + _u32(arg.offset)
+        return _u32(arg.align) + _u64(arg.offset)
+    return _u32(arg.align | 0x40) + _u32(mem) + _u64(arg.offset)
 
 
 class _Encoder:

@@ -27,11 +27,13 @@ from refwasm.errors import (
 class Reader:
     """A position in a byte string; every read advances it or raises ``MalformedError``."""
 
-    __slots__ = ("data", "pos", "end_message")
+    __slots__ = ("data", "pos", "end_message", "lengths_bounded_by_rest")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, lengths_bounded_by_rest: bool = True) -> None:
         self.data = data
         self.pos = 0
+        # 2.0 bounds a length by the input left; 1.0 by the whole input (``Features``).
+        self.lengths_bounded_by_rest = lengths_bounded_by_rest
         # The message for running out of input; the decoder switches it inside sections.
         self.end_message = UNEXPECTED_END
 
@@ -123,9 +125,10 @@ class Reader:
         """A ``u32`` length that the rest of the input can hold.
 
         As in the reference interpreter, it is compared with what remains counted from the
-        length's own first byte; a longer one is ``length out of bounds``.
+        length's own first byte; a longer one is ``length out of bounds``.  The 1.0 interpreter
+        compared it with the size of the whole input, and read on until it ran out.
         """
-        start = self.pos
+        start = self.pos if self.lengths_bounded_by_rest else 0
         n = self.u32()
         if n > len(self.data) - start:
             raise MalformedError(LENGTH_OUT_OF_BOUNDS)

@@ -126,6 +126,7 @@ from refwasm.text.lexer import Atom, SExpr, SList, Str, read_sexprs_prefix
 from refwasm.text.numbers import is_number, parse_float, parse_int, parse_nat
 
 U32_OUT_OF_RANGE = "i32 constant out of range"
+U64_OUT_OF_RANGE = "i64 constant out of range"
 WRONG_LANE_COUNT = "wrong number of lane literals"
 MULTIPLE_START = "multiple start sections"
 UNKNOWN_TYPE = "unknown type"
@@ -883,8 +884,9 @@ class ModuleParser:
         return AddrType.I32
 
     def limits(self, cur: Cursor, addrtype: AddrType) -> Limits:
-        """``text-limits``: ``n m?``."""
-        bits = addrtype.bits
+        """``text-limits``: ``n m?`` (3.0 ``Tlimits``: ``u64`` bounds whatever the address
+        type; validation bounds them by it: ``memory size``, ``table size``)."""
+        bits = 64 if self.features.memory64 else addrtype.bits
         minimum = self.limit_value(cur.next(), bits)
         item = cur.peek()
         maximum = None
@@ -894,7 +896,7 @@ class ModuleParser:
 
     @staticmethod
     def limit_value(item: SExpr, bits: int) -> int:
-        """A bound of ``text-limits``: a ``u32`` (``u64`` for 64-bit address types)."""
+        """A bound of ``text-limits``: a ``u32`` (a ``u64`` under memory64)."""
         text = atom_text(item)
         value = parse_nat(text)
         if value is None:
@@ -1213,6 +1215,8 @@ class InstrParser:
                 raise fail(f"{UNKNOWN_OPERATOR} {item.text}")
             if value >= 1 << 32 and not self.features.memory64:
                 raise fail(U32_OUT_OF_RANGE)
+            if value >= 1 << 64:  # ``Toffset``: a ``u64``
+                raise fail(U64_OUT_OF_RANGE)
             offset = value
             item = cur.peek()
         if isinstance(item, Atom) and item.text.startswith("align="):

@@ -139,6 +139,7 @@ from refwasm.validation.types import (
     reftype_sub,
     valid_blocktype,
     valid_heaptype,
+    valid_offset,
     valid_valtype,
     valtype_sub,
 )
@@ -648,6 +649,7 @@ def _mem(v: Validator, x: int, memarg: MemArg, width_bits: int) -> NumType:
     Returns the address type."""
     mt = mem(v.ctx, x)
     valid_memarg(memarg, width_bits)
+    valid_offset(memarg.offset, mt.addrtype)
     return _addr(mt.addrtype)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from refwasm.errors import (
     INVALID_RESULT_ARITY,
     MEMORY_SIZE_LIMIT,
+    OFFSET_OUT_OF_RANGE,
     SIZE_MIN_GREATER_THAN_MAX,
     TABLE_SIZE_LIMIT,
     TYPE_MISMATCH,
@@ -139,6 +140,14 @@ def valid_limits(limits: Limits, bound: int, message: str) -> None:
             raise InvalidError(message)
         if limits.min > limits.max:
             raise InvalidError(SIZE_MIN_GREATER_THAN_MAX)
+
+
+def valid_offset(offset: int, at: AddrType) -> None:
+    """The offset premise of ``Memarg_ok`` (3.0, memory64): ``memarg.OFFSET < 2^|at|``, so
+    an ``i32`` memory takes a ``u32`` offset only (the 3.0 suite's ``offset out of range``;
+    2.0 parses and decodes no larger offset)."""
+    if not 0 <= offset < 1 << at.bits:
+        raise InvalidError(OFFSET_OUT_OF_RANGE)
 
 
 def valid_addrtype(ctx: Context, at: AddrType) -> None:
