@@ -54,28 +54,24 @@ from refwasm.syntax.types import FuncType, NumType, ValType
 FastFn = Callable[..., Any]
 
 
-def to_register(t: ValType) -> Callable[[Any], Any] | None:
-    """How a value of type ``t`` enters fast code (``None``: unchanged)."""
-    if t is NumType.F32:
-        return ops.f32_of_bits
-    if t is NumType.F64:
-        return ops.f64_of_bits
-    return None
+# The values whose register differs from their bits (``ops.py``): f32 and f64 are floats.
+TO_REGISTER: dict[ValType, Callable[[Any], Any]] = {
+    NumType.F32: ops.f32_of_bits,
+    NumType.F64: ops.f64_of_bits,
+}
+TO_BITS: dict[ValType, Callable[[Any], Any]] = {
+    NumType.F32: ops.bits_of_f32,
+    NumType.F64: ops.bits_of_f64,
+}
 
 
-def to_bits(t: ValType) -> Callable[[Any], Any] | None:
-    """How a value of type ``t`` leaves fast code (``None``: unchanged)."""
-    if t is NumType.F32:
-        return ops.bits_of_f32
-    if t is NumType.F64:
-        return ops.bits_of_f64
-    return None
-
-
-def convert(values: list[Any], types: tuple[ValType, ...], how: Callable[[ValType], Any]) -> list[Any]:
+def convert(
+    values: list[Any], types: tuple[ValType, ...], how: dict[ValType, Callable[[Any], Any]]
+) -> list[Any]:
+    """``values`` of ``types`` into registers (``TO_REGISTER``) or bits (``TO_BITS``)."""
     out = list(values)
     for k, t in enumerate(types):
-        fn = how(t)
+        fn = how.get(t)
         if fn is not None:
             out[k] = fn(out[k])
     return out
@@ -199,7 +195,7 @@ class Variant:
             saved = store.max_call_depth
             store.max_call_depth = d
             try:
-                results = list(f.hostcode(convert(list(args), ft.params, to_bits)))
+                results = list(f.hostcode(convert(list(args), ft.params, TO_BITS)))
             except RecursionError:
                 raise ExhaustionError(CALL_STACK_EXHAUSTED) from None
             finally:
@@ -208,7 +204,7 @@ class Variant:
                 value_in_store(store, v, t) for v, t in zip(results, ft.results, strict=True)
             ):
                 raise EmbedderError(f"host function results {results!r} do not fit {ft}")
-            return packed(convert(results, ft.results, to_register))
+            return packed(convert(results, ft.results, TO_REGISTER))
 
         return host
 
@@ -219,14 +215,14 @@ class Variant:
 
         def on_reference(d: int, *args: Any) -> Any:
             m = Machine(store, depth_limit=d, fuel=fuel[0] if fueled else None)
-            m.stack.extend(convert(list(args), ft.params, to_bits))
+            m.stack.extend(convert(list(args), ft.params, TO_BITS))
             try:
                 invoke(m, addr)
                 run(m)
             finally:
                 if fueled and m.fuel is not None:
                     fuel[0] = m.fuel
-            return packed(convert(m.stack, ft.results, to_register))
+            return packed(convert(m.stack, ft.results, TO_REGISTER))
 
         return on_reference
 
@@ -316,7 +312,7 @@ class FastExecutor:
         fueled = fuel is not None
         fn = self.variant(store, fueled).callable(funcaddr)
         ft = store.funcs[funcaddr].type
-        regs = convert(args, ft.params, to_register)
+        regs = convert(args, ft.params, TO_REGISTER)
         saved, frames = self.fuel[0], store.frames_in_use
         if fuel is not None:
             self.fuel[0] = fuel
@@ -332,4 +328,4 @@ class FastExecutor:
             if fueled:
                 self.fuel[0] = saved
             store.frames_in_use = frames  # what frames an exception unwound still held
-        return convert(results_of(r, len(ft.results)), ft.results, to_bits)
+        return convert(results_of(r, len(ft.results)), ft.results, TO_BITS)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from refwasm.fast.translate import Label, Slot, Translator, scan_targets
+from refwasm.fast.translate import Slot, Translator
 from refwasm.syntax.instructions import BlockType, Instr
 
 
@@ -56,35 +56,11 @@ class FlatTranslator(Translator):
 
     # -- The function ----------------------------------------------------------------------
 
-    def source(self) -> str:
-        ft, code = self.func.type, self.func.code
-        self.targeted = scan_targets(code.body)
-        nparams = len(ft.params)
-        params = "".join(f", l{i}" for i in range(nparams))
-        lines = [
-            f"def F{self.index}(d{params}):",
-            "    if d <= 0: _call_stack_exhausted()",
-            "    d -= 1",
-        ]
-        self.charge_frame()  # written to the entry chunk: moved up below
-        lines += ["    " + line for line in self.chunks[0]]
-        self.chunks[0].clear()
-        for i, t in enumerate(code.locals):
-            lines.append(f"    l{nparams + i} = {self.default(t)}")
-        self.labels.append(Label("func", 0, len(ft.results), len(ft.results), False, 0))
-        self.body(code.body)
-        self.labels.pop()
-        if self.reachable:
-            self.emit_return()
-        lines += ["    pc = 0", "    try:", "        while True:"]
+    def body_source(self) -> list[str]:
+        """The flat form: the chunks inside ``try: while True:``, dispatched on ``pc``."""
+        lines = ["    pc = 0", "    try:", "        while True:"]
         self.dispatch(sorted(self.chunks), 3, lines)
-        lines += [
-            "    except _MEMORY_ERRORS:",
-            "        raise _TrapError(_OUT_OF_BOUNDS_MEMORY_ACCESS) from None",
-            "    except ZeroDivisionError:",
-            "        raise _TrapError(_INTEGER_DIVIDE_BY_ZERO) from None",
-        ]
-        return self.sized("\n".join(lines) + "\n")
+        return lines
 
     def dispatch(self, ids: list[int], depth: int, out: list[str]) -> None:
         """A binary tree of tests on ``pc`` over the chunks ``ids`` (recursion depth log2)."""
@@ -108,17 +84,9 @@ class FlatTranslator(Translator):
 
     def open_block(self, kind: str, bt: BlockType) -> Callable[[], None]:
         """exec-block / exec-loop: a targeted loop starts a chunk, a targeted block ends one."""
-        nparams, nresults = self.blocktype(bt)
-        ordinal = self.ordinal
-        self.ordinal += 1
-        targeted = ordinal in self.targeted
-        if targeted:
-            self.flush()
-        base = len(self.stack) - nparams
-        arity = nparams if kind == "loop" else nresults
-        label = Label(kind, base, arity, nresults, targeted, ordinal + 1)
+        label = self.new_label(kind, bt)
+        base, nresults, targeted = label.base, label.results, label.pyloop
         if targeted and kind == "loop":
-            self.params_to_registers(base)
             head = self.new_chunk()
             self.goto(head)
             self.start(head)
@@ -146,17 +114,11 @@ class FlatTranslator(Translator):
         work: list[tuple[Iterator[Instr], Callable[[], None] | None]],
     ) -> Callable[[], None]:
         """exec-if: a jump to the ``else`` chunk unless the condition holds."""
-        nparams, nresults = self.blocktype(bt)
-        ordinal = self.ordinal
-        self.ordinal += 1
-        targeted = ordinal in self.targeted
         cond = self.condition(self.pop())
-        self.flush()
-        base = len(self.stack) - nparams
-        self.params_to_registers(base)
+        label = self.new_label("if", bt)
+        base, nresults, targeted = label.base, label.results, label.pyloop
         params: list[Slot] = self.stack[base:]
         else_chunk, end_chunk = self.new_chunk(), self.new_chunk()
-        label = Label("if", base, nresults, nresults, targeted, ordinal + 1)
         self.targets[label.id] = end_chunk
         self.emit(f"if not ({cond}): pc = {else_chunk}; continue")
         self.labels.append(label)

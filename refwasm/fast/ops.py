@@ -42,6 +42,8 @@ from refwasm.execution.runtime import (
     copy_elems,
     fill_bytes,
     fill_elems,
+    grow_mem,
+    grow_table,
 )
 from refwasm.execution.values import Ref, RefNullVal
 from refwasm.syntax.types import PAGE_SIZE
@@ -308,8 +310,6 @@ def st_f32(mem: bytearray, ea: int, x: float) -> None:
 
 def memory_grow(store: Store, mem: MemInst, n: int) -> int:
     """exec-memory.grow: the old size in pages, or -1 (as an i32) when growing fails."""
-    from refwasm.execution.runtime import grow_mem
-
     old = len(mem.data) // PAGE_SIZE
     return old if grow_mem(store, mem, n) else (1 << mem.type.addrtype.bits) - 1
 
@@ -408,8 +408,6 @@ def table_set(elem: list[Ref], i: int, val: Ref) -> None:
 
 def table_grow(store: Store, tab: TableInst, val: Ref, n: int) -> int:
     """exec-table.grow: the old size, or -1 when growing fails."""
-    from refwasm.execution.runtime import grow_table
-
     old = len(tab.elem)
     return old if grow_table(store, tab, n, val) else (1 << tab.type.addrtype.bits) - 1
 

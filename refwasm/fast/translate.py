@@ -149,12 +149,13 @@ class Label:
     fuel_count: int = 0
 
 
-def scan_targets(body: tuple[Instr, ...]) -> set[int]:
+def scan_targets(body: tuple[Instr, ...]) -> tuple[set[int], int]:
     """The ordinals (in reading order of reachable code) of the blocks, loops and ifs that a
-    reachable branch targets.  The translator reads the body in the same order and decides
-    dead code by the same rule, so the ordinals agree."""
+    reachable branch targets, and the number of reachable instructions.  The translator reads
+    the body in the same order and decides dead code by the same rule, so the ordinals agree."""
     targeted: set[int] = set()
     count = 0
+    ninstr = 0
     labels: list[list[Any]] = [[-1, "func"]]  # [ordinal, kind]
     # (iterator, ordinal, kind, else body or None, reachable at entry)
     work: list[tuple[Iterator[Instr], int, str, tuple[Instr, ...] | None]] = [
@@ -180,6 +181,7 @@ def scan_targets(body: tuple[Instr, ...]) -> set[int]:
             labels.pop()
             reachable = end_reachable or (kind != "loop" and ordinal in targeted)
             continue
+        ninstr += 1
         match instr:
             case Block(_, inner) | Loop(_, inner):
                 k = "loop" if isinstance(instr, Loop) else "block"
@@ -202,7 +204,7 @@ def scan_targets(body: tuple[Instr, ...]) -> set[int]:
             case _:
                 pass
     targeted.discard(-1)
-    return targeted
+    return targeted, ninstr
 
 
 class Translator:
@@ -223,7 +225,7 @@ class Translator:
         self.fueled = fueled
         self.consts = consts  # names the generated code reads from its namespace
         self.lines: list[str] = []
-        self.ind = 1
+        self.ind = 2  # the body's code sits in ``def``'s ``try:``
         self.stack: list[Slot] = []
         self.deps: dict[str, int] = {}
         self.clean = 0  # the slots below this height are registers or constants
@@ -384,22 +386,14 @@ class Translator:
     # -- The function --------------------------------------------------------------------------
 
     def source(self) -> str:
-        """``def F<index>(d, <params>)``: its body, as text."""
+        """``def F<index>(d, <params>)``, as text: the shared prologue and exception handlers
+        around the body in this translator's form (``body_source``)."""
         ft, code = self.func.type, self.func.code
-        self.targeted = scan_targets(code.body)
-        nparams = len(ft.params)
-        params = "".join(f", l{i}" for i in range(nparams))
-        head = [f"def F{self.index}(d{params}):"]
-        self.emit("if d <= 0: _call_stack_exhausted()")
-        self.emit("d -= 1")
-        self.charge_frame()
+        self.targeted, ninstr = scan_targets(code.body)
+        # Small frames (``SMALL_FRAME`` slots or fewer) are bounded by the call depth instead
+        # of charged: charging them would cost a third of a call's time.
+        self.charged = len(ft.params) + len(code.locals) > SMALL_FRAME or ninstr > SMALL_FRAME
         func_label = Label("func", 0, len(ft.results), len(ft.results), False, 0)
-        for i, t in enumerate(code.locals):
-            self.emit(f"l{nparams + i} = {self.default(t)}")
-        br_line = len(self.lines)
-        self.emit("pass")
-        self.emit("try:")
-        self.ind += 1
         self.labels.append(func_label)
         if self.fueled:
             self.regions.append(func_label)
@@ -407,46 +401,35 @@ class Translator:
         self.labels.pop()
         if self.reachable:
             self.emit_return()
-        self.ind -= 1
-        self.emit("except _MEMORY_ERRORS:")
-        self.emit("    raise _TrapError(_OUT_OF_BOUNDS_MEMORY_ACCESS) from None")
-        self.emit("except ZeroDivisionError:")
-        self.emit("    raise _TrapError(_INTEGER_DIVIDE_BY_ZERO) from None")
-        if self.uses_br:
-            self.lines[br_line] = "    _br = 0"
         self.consts[f"FU{self.index}"] = func_label.fuel_count + 1
-        return self.sized("\n".join(head + self.lines) + "\n")
+        lines = self.prologue() + self.body_source() + [
+            "    except _MEMORY_ERRORS:",
+            "        raise _TrapError(_OUT_OF_BOUNDS_MEMORY_ACCESS) from None",
+            "    except ZeroDivisionError:",
+            "        raise _TrapError(_INTEGER_DIVIDE_BY_ZERO) from None",
+        ]
+        return self.sized("\n".join(lines) + "\n")
 
-    def charge_frame(self) -> None:
-        """Count this activation against the store's memory budget (``runtime.charge_frame``)
-        if it is large; every ``return`` gives it back, and an exception's unwinding is settled
-        by the executor, which restores the count the call started with.
-
-        Small frames (``SMALL_FRAME`` slots or fewer) are bounded by the call depth instead:
-        charging them would cost a third of a call's time."""
-        code = self.func.code
-        self.charged = len(self.func.type.params) + len(code.locals) > SMALL_FRAME or (
-            self.ninstr_total() > SMALL_FRAME
-        )
+    def prologue(self) -> list[str]:
+        """The head of the function: exec-invoke's depth check, the frame's charge against the
+        memory budget (``runtime.charge_frame``; every ``return`` gives it back, and the
+        executor restores the count after an exception), and the locals' defaults."""
+        ft, code = self.func.type, self.func.code
+        nparams = len(ft.params)
+        lines = [
+            f"def F{self.index}(d{''.join(f', l{i}' for i in range(nparams))}):",
+            "    if d <= 0: _call_stack_exhausted()",
+            "    d -= 1",
+        ]
         if self.charged:
-            self.emit(f"STORE.frames_in_use += FS{self.index}")
-            self.emit("if STORE.frames_in_use > STORE.frames_room: _charge_frame(STORE, 0)")
+            lines.append(f"    STORE.frames_in_use += FS{self.index}")
+            lines.append("    if STORE.frames_in_use > STORE.frames_room: _charge_frame(STORE, 0)")
+        lines += [f"    l{nparams + i} = {self.default(t)}" for i, t in enumerate(code.locals)]
+        return lines
 
-    def ninstr_total(self) -> int:
-        """An upper bound of the registers a body uses: its instruction count (iteratively)."""
-        count, work = 0, [self.func.code.body]
-        while work:
-            for instr in work.pop():
-                count += 1
-                match instr:
-                    case Block(_, inner) | Loop(_, inner):
-                        work.append(inner)
-                    case If(_, then, else_):
-                        work.append(then)
-                        work.append(else_)
-                    case _:
-                        pass
-        return count
+    def body_source(self) -> list[str]:
+        """The structured form: the body inside ``try:``."""
+        return (["    _br = 0"] if self.uses_br else []) + ["    try:"] + self.lines
 
     def sized(self, source: str) -> str:
         """Record the frame size of the function whose source this is: its locals and the
@@ -512,19 +495,28 @@ class Translator:
             self.fix_fuel(label)
         self.after_loop(label)
 
-    def open_block(self, kind: str, bt: BlockType) -> Callable[[], None]:
-        """exec-block / exec-loop: a ``while True:`` if some branch targets the label."""
+    def new_label(self, kind: str, bt: BlockType) -> Label:
+        """The label a ``block``, ``loop`` or ``if`` enters (exec-block, exec-loop, exec-if:
+        its arity, and the height of its registers), with the operand stack made ready for a
+        construct that branches land in: no deferred value may cross it, and parameters that
+        a branch back (loop) or an absent ``else`` (if) passes on sit in their registers.
+        An ``if``'s condition has been popped already."""
         nparams, nresults = self.blocktype(bt)
         ordinal = self.ordinal
         self.ordinal += 1
         targeted = ordinal in self.targeted
-        if targeted:
+        if targeted or kind == "if":
             self.flush()
         base = len(self.stack) - nparams
-        if targeted and kind == "loop":  # a branch back rewrites them
+        if kind == "if" or (targeted and kind == "loop"):
             self.params_to_registers(base)
         arity = nparams if kind == "loop" else nresults
-        label = Label(kind, base, arity, nresults, targeted, ordinal + 1)
+        return Label(kind, base, arity, nresults, targeted, ordinal + 1)
+
+    def open_block(self, kind: str, bt: BlockType) -> Callable[[], None]:
+        """exec-block / exec-loop: a ``while True:`` if some branch targets the label."""
+        label = self.new_label(kind, bt)
+        targeted = label.pyloop
         if targeted:
             self.enter_loop(label)
             if self.fueled and kind == "loop":
@@ -553,15 +545,9 @@ class Translator:
         work: list[tuple[Iterator[Instr], Callable[[], None] | None]],
     ) -> Callable[[], None]:
         """exec-if: Python ``if``/``else``, inside a ``while True:`` if a branch targets it."""
-        nparams, nresults = self.blocktype(bt)
-        ordinal = self.ordinal
-        self.ordinal += 1
-        targeted = ordinal in self.targeted
         cond = self.condition(self.pop())
-        self.flush()
-        base = len(self.stack) - nparams
-        self.params_to_registers(base)  # an absent ``else`` passes them on as the results
-        label = Label("if", base, nresults, nresults, targeted, ordinal + 1)
+        label = self.new_label("if", bt)
+        base, nresults, targeted = label.base, label.results, label.pyloop
         params = self.stack[base:]
         if self.ind > MAX_INDENT:
             raise TooDeep("nesting too deep for Python's compiler")
