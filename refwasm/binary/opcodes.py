@@ -88,6 +88,7 @@ from refwasm.syntax.types import (
     FUNCREF,
     AbsHeapType,
     NumType,
+    PackType,
     RefType,
     ValType,
     VecType,
@@ -541,6 +542,13 @@ HEAPTYPES: dict[int, tuple[str | None, AbsHeapType]] = {
 }
 
 FUNC_TYPE_CODE = 0x60
+# 3.0 (GC) type definitions: ``Brectype``, ``Bsubtype``, ``Bcomptype``, ``Bstoragetype``.
+REC_TYPE_CODE = 0x4E
+SUB_FINAL_TYPE_CODE = 0x4F
+SUB_TYPE_CODE = 0x50
+STRUCT_TYPE_CODE = 0x5F
+ARRAY_TYPE_CODE = 0x5E
+PACKTYPES: dict[int, PackType] = {0x78: PackType.I8, 0x77: PackType.I16}
 EMPTY_BLOCK_TYPE = 0x40
 
 
