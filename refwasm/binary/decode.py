@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from refwasm.binary.gc import GC_HEAPTYPES, read_gc
 from refwasm.binary.opcodes import (
     ARRAY_TYPE_CODE,
     ELSE,
@@ -146,6 +147,7 @@ from refwasm.syntax.types import (
     FieldType,
     FuncType,
     GlobalType,
+    HeapType,
     Limits,
     MemType,
     Mut,
@@ -594,6 +596,19 @@ class _Decoder:
             raise MalformedError(INTEGER_TOO_LONG if b & 0x80 else MALFORMED_REFERENCE_TYPE)
         return t
 
+    def gc_heaptype(self) -> HeapType:
+        """``Bheaptype`` of the GC instructions: an abstract heap type code, or a type index
+        as a non-negative ``s33``."""
+        r = self.r
+        b = r.peek()
+        if b is not None and b in GC_HEAPTYPES:
+            r.pos += 1
+            return GC_HEAPTYPES[b]
+        x = r.s(33)
+        if x < 0:
+            raise MalformedError(MALFORMED_REFERENCE_TYPE)
+        return TypeIdx(x)
+
     def limits(self) -> tuple[AddrType, Limits]:
         """``binary-limits``: flag 0 (min) or 1 (min, max); 2.0 reads the flag as a ``u1``."""
         if self.features.memory64:
@@ -880,4 +895,5 @@ class _Decoder:
             Imm.VREPLACE_LANE: lambda op: VReplaceLane(op.static[0], self.laneidx()),
             Imm.PREFIX_FC: lambda op: self.prefixed(self.fc_dispatch),
             Imm.PREFIX_FD: lambda op: self.prefixed(self.fd_dispatch),
+            Imm.PREFIX_FB: lambda op: read_gc(r, self.gc_heaptype),
         }

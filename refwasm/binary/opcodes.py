@@ -34,6 +34,7 @@ from refwasm.syntax.instructions import (
     Instr,
     LoadPack,
     Nop,
+    RefEq,
     RefIsNull,
     RelOp,
     Relop,
@@ -151,6 +152,7 @@ class Imm(enum.Enum):
     VREPLACE_LANE = "replace_lane"  # laneidx; static = (shape,)
     PREFIX_FC = "0xFC"  # a u32 sub-opcode into FC_OPCODES
     PREFIX_FD = "0xFD"  # a u32 sub-opcode into FD_OPCODES
+    PREFIX_FB = "0xFB"  # a u32 sub-opcode of the GC instructions (``binary/gc.py``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +199,8 @@ def _control() -> None:
     # The prefixes exist in every version; their sub-opcodes carry the feature flags.
     _imm(OPCODES, PREFIX_FC, None, Imm.PREFIX_FC)
     _imm(OPCODES, PREFIX_FD, None, Imm.PREFIX_FD)
+    _imm(OPCODES, 0xFB, "gc", Imm.PREFIX_FB)
+    _plain(OPCODES, 0xD3, "gc", RefEq())
 
 
 def _variables_tables_memories() -> None:
@@ -561,7 +565,7 @@ def _encodings() -> dict[tuple[Any, ...], bytes]:
     for prefix, table in [(b"", OPCODES), (bytes([PREFIX_FC]), FC_OPCODES),
                           (bytes([PREFIX_FD]), FD_OPCODES)]:  # fmt: skip
         for code, op in table.items():
-            if op.imm in (Imm.PREFIX_FC, Imm.PREFIX_FD):
+            if op.imm in (Imm.PREFIX_FC, Imm.PREFIX_FD, Imm.PREFIX_FB):
                 continue
             opcode = prefix + (encode_u(code) if prefix else bytes([code]))
             inverse[(op.imm, *op.static)] = opcode

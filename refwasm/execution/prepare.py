@@ -16,6 +16,7 @@ from typing import Any
 
 from refwasm.errors import crash, crash_unless
 from refwasm.execution import instructions as ins
+from refwasm.execution.gc import prepare_gc
 from refwasm.execution.instructions import Op
 from refwasm.execution.runtime import (
     DataInst,
@@ -332,7 +333,7 @@ def prepare_instr(instr: Instr, ctx: Context) -> Op:
         case VLoad() | VLoadLane() | VStore() | VStoreLane():
             return prepare_vector_memory(instr, ctx)
         case _:
-            return prepare_vector(instr)
+            return prepare_gc(instr, ctx) or prepare_vector(instr)
 
 
 def prepare_vector_memory(instr: VLoad | VLoadLane | VStore | VStoreLane, ctx: Context) -> Op:

@@ -231,6 +231,11 @@ def _top(ctx: Context, ht: HeapType) -> AbsHeapType:
     return AbsHeapType.FUNC  # an index without a defined type (a context without deftypes)
 
 
+def top_heaptype(ctx: Context, ht: HeapType) -> AbsHeapType:
+    """The top of the hierarchy ``ht`` belongs to (``any``, ``func``, ``extern``, ``exn``)."""
+    return _top(ctx, ht)
+
+
 def comptype_kind(ct: CompType) -> AbsHeapType:
     """The abstract heap type right above a defined type of composite type ``ct``
     (``Heaptype_sub/struct``, ``Heaptype_sub/array``, ``Heaptype_sub/func``)."""
