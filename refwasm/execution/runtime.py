@@ -28,10 +28,13 @@ from refwasm.errors import MEMORY_BUDGET_EXHAUSTED, ExhaustionError
 from refwasm.execution.values import (
     ExternVal,
     Ref,
+    RefArrayAddr,
     RefExtern,
     RefFuncAddr,
     RefHostAddr,
+    RefI31Num,
     RefNullVal,
+    RefStructAddr,
     Val,
 )
 from refwasm.syntax.modules import Func
@@ -281,7 +284,8 @@ def value_has_type(v: Val, t: ValType) -> bool:
         return isinstance(v, RefFuncAddr)
     if t.heaptype is AbsHeapType.EXTERN:
         return isinstance(v, RefHostAddr | RefExtern)
-    return isinstance(v, RefFuncAddr | RefHostAddr | RefExtern)
+    return isinstance(
+        v, RefFuncAddr | RefHostAddr | RefExtern | RefI31Num | RefStructAddr | RefArrayAddr)
 
 
 def value_in_store(store: Store, v: Val, t: ValType) -> bool:
