@@ -42,16 +42,9 @@ from refwasm.syntax.instructions import (
     StructSet,
     Sx,
 )
-from refwasm.syntax.types import AbsHeapType, HeapType, RefType
+from refwasm.syntax.types import HeapType, RefType
 
 PREFIX_FB = 0xFB
-# The abstract heap types' one-byte codes (``Babsheaptype``).
-GC_HEAPTYPES: dict[int, AbsHeapType] = {
-    0x74: AbsHeapType.NOEXN, 0x73: AbsHeapType.NOFUNC, 0x72: AbsHeapType.NOEXTERN,
-    0x71: AbsHeapType.NONE, 0x70: AbsHeapType.FUNC, 0x6F: AbsHeapType.EXTERN,
-    0x6E: AbsHeapType.ANY, 0x6D: AbsHeapType.EQ, 0x6C: AbsHeapType.I31,
-    0x6B: AbsHeapType.STRUCT, 0x6A: AbsHeapType.ARRAY, 0x69: AbsHeapType.EXN,
-}
 
 # Sub-opcodes with one type index, and those with none.
 _ONE_TYPE: dict[int, Callable[[int], Instr]] = {
