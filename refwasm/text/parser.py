@@ -613,8 +613,8 @@ class ModuleParser:
             elem_type = reftype
             if nxt is not None and self.is_reftype(nxt):
                 elem_type = self.reftype(nxt)
-            elif not isinstance(nxt, SList):
-                elem_type = self.funcs_reftype()
+            elif not isinstance(nxt, SList) and not self.features.gc:
+                elem_type = self.funcs_reftype()  # 3.0: bare functions take the table's type
             inits = self.elem_inits(ecur, reftype, allow_bare_funcs=True)
             n = len(inits)
             self.tables.append(Table(TableType(addrtype, Limits(n, n), reftype)))

@@ -107,7 +107,7 @@ def valid_subtype(ctx: Context, subtype: SubType, x: int) -> None:
             raise InvalidError(SUB_TYPE)
         super_ = unroll(ctx.deftypes[use.idx])
         if super_.final or not comptype_sub(ctx, expand(ctx.deftypes[x]), super_.comptype):
-            raise InvalidError(SUB_TYPE)
+            raise InvalidError(f"{SUB_TYPE} {x} does not match super type {use.idx}")
 
 
 def valid_comptype(ctx: Context, comptype: CompType) -> None:
@@ -253,7 +253,8 @@ def _br_on_cast(v: Validator, label: int, rt1: RefType, rt2: RefType, branch: Re
         raise InvalidError(TYPE_MISMATCH)
     v.pop_expect(rt1)
     rest = labels[:-1]
-    v.push_vals(tuple(v.pop_vals(rest)))  # type: ignore[arg-type]
+    v.pop_vals(rest)
+    v.push_vals(rest)  # the label's types, not the operands' (gc issue 516)
     v.push_val(fallthrough)
 
 
