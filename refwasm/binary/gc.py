@@ -42,7 +42,21 @@ from refwasm.syntax.instructions import (
     StructSet,
     Sx,
 )
-from refwasm.syntax.types import HeapType, RefType
+from refwasm.syntax.types import (
+    ArrayType,
+    CompType,
+    FieldType,
+    FuncType,
+    HeapType,
+    Mut,
+    PackType,
+    RecType,
+    RefType,
+    StructType,
+    SubType,
+    TypeIdx,
+    ValType,
+)
 
 PREFIX_FB = 0xFB
 
@@ -60,6 +74,9 @@ _PLAIN: dict[int, Instr] = {
     29: I31Get(Sx.S), 30: I31Get(Sx.U),
 }
 _SX = {0: None, 1: Sx.S, 2: Sx.U}
+GC_CLASSES: frozenset[type] = frozenset(
+    {type(i) for i in _PLAIN.values()} | set(_ONE_TYPE.values()) | set(_TWO_INDICES.values())
+    | {StructGet, StructSet, ArrayGet, RefTest, RefCast, BrOnCast, BrOnCastFail})  # type: ignore[arg-type]
 
 
 def read_gc(r: Reader, heaptype: Callable[[], HeapType]) -> Instr:
@@ -102,6 +119,8 @@ def _br_on_cast(r: Reader, heaptype: Callable[[], HeapType], on_cast: bool) -> I
 
 def write_gc(i: Instr, heaptype: Callable[[HeapType], bytes]) -> bytes | None:
     """The bytes of a GC instruction (``0xFB``, sub-opcode, immediates), or ``None``."""
+    if type(i) not in GC_CLASSES:
+        return None
     for code, instr in _PLAIN.items():
         if i == instr:
             return _fb(code)
@@ -140,3 +159,47 @@ def _fields(i: Instr) -> tuple[int, ...]:
 
 def _fb(code: int, *immediates: int) -> bytes:
     return bytes([PREFIX_FB]) + encode_u(code) + b"".join(encode_u(x) for x in immediates)
+
+
+def write_rectype(rectype: RecType, valtype: Callable[[ValType], bytes]) -> bytes:
+    """``Brectype``: a group of one as its sub type, else ``0x4E`` and the vector; a sub
+    type as its composite type alone when final without supertypes (the short form the
+    decoder reads back to the same syntax)."""
+    subs = [_write_subtype(st, valtype) for st in rectype.subtypes]
+    if len(subs) == 1:
+        return subs[0]
+    return b"\x4e" + encode_u(len(subs)) + b"".join(subs)
+
+
+def _write_subtype(st: SubType, valtype: Callable[[ValType], bytes]) -> bytes:
+    comptype = _write_comptype(st.comptype, valtype)
+    if st.final and not st.supertypes:
+        return comptype
+    supers = []
+    for use in st.supertypes:
+        if not isinstance(use, TypeIdx):
+            raise ValueError(f"type use {use} has no binary form")
+        supers.append(encode_u(use.idx))
+    head = b"\x4f" if st.final else b"\x50"
+    return head + encode_u(len(supers)) + b"".join(supers) + comptype
+
+
+def _write_comptype(ct: CompType, valtype: Callable[[ValType], bytes]) -> bytes:
+    match ct:
+        case FuncType(params, results):
+            return (b"\x60" + encode_u(len(params)) + b"".join(valtype(t) for t in params)
+                    + encode_u(len(results)) + b"".join(valtype(t) for t in results))
+        case StructType(fields):
+            return b"\x5f" + encode_u(len(fields)) + b"".join(_write_field(f, valtype)
+                                                              for f in fields)
+        case ArrayType(field):
+            return b"\x5e" + _write_field(field, valtype)
+
+
+_PACK_CODES = {PackType.I8: b"\x78", PackType.I16: b"\x77"}
+
+
+def _write_field(ft: FieldType, valtype: Callable[[ValType], bytes]) -> bytes:
+    t = ft.storage
+    storage = _PACK_CODES[t] if isinstance(t, PackType) else valtype(t)
+    return storage + (b"\x01" if ft.mut is Mut.VAR else b"\x00")

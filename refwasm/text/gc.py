@@ -52,10 +52,13 @@ from refwasm.syntax.types import (
     Mut,
     PackType,
     RecType,
+    RefType,
     StorageType,
     StructType,
     SubType,
     TypeIdx,
+    TypeUse,
+    ValType,
 )
 from refwasm.text import mnemonics
 from refwasm.text.lexer import Atom, SExpr, SList
@@ -288,3 +291,95 @@ for _kw in ("array.new", "array.new_default", "array.new_fixed", "array.new_data
 for _kw in ("ref.test", "ref.cast", "br_on_cast", "br_on_cast_fail"):
     _HANDLERS[_kw] = _h_cast
     mnemonics.FEATURE_OF[_kw] = "gc"
+
+
+# -- Printing (the inverse of the above; used by ``printer.py``) ---------------------------------
+
+
+def print_types(rectype: RecType, valtype: Callable[[ValType], str],
+                signature: Callable[[FuncType], str]) -> str:
+    """``Trectype``: a group of one as ``(type (sub final? x* comptype))``, a larger one as
+    ``(rec (type ...)*)``; the full ``sub`` form always, so the round trip is exact."""
+    types = [f"(type {_print_subtype(st, valtype, signature)})" for st in rectype.subtypes]
+    if len(types) == 1:
+        return types[0]
+    return "(rec " + " ".join(types) + ")"
+
+
+def _print_subtype(st: SubType, valtype: Callable[[ValType], str],
+                   signature: Callable[[FuncType], str]) -> str:
+    final = " final" if st.final else ""
+    supers = "".join(f" {_print_use(u)}" for u in st.supertypes)
+    return f"(sub{final}{supers} {_print_comptype(st.comptype, valtype, signature)})"
+
+
+def _print_use(use: TypeUse) -> str:
+    if not isinstance(use, TypeIdx):
+        raise ValueError(f"type use {use} has no text form")
+    return str(use.idx)
+
+
+def _print_comptype(ct: CompType, valtype: Callable[[ValType], str],
+                    signature: Callable[[FuncType], str]) -> str:
+    match ct:
+        case FuncType():
+            return f"(func{signature(ct)})"
+        case StructType(fields):
+            return "(struct" + "".join(
+                f" (field {_print_field(f, valtype)})" for f in fields) + ")"
+        case ArrayType(field):
+            return f"(array {_print_field(field, valtype)})"
+
+
+def _print_field(ft: FieldType, valtype: Callable[[ValType], str]) -> str:
+    t = ft.storage
+    storage = t.value if isinstance(t, PackType) else valtype(t)
+    return f"(mut {storage})" if ft.mut is Mut.VAR else storage
+
+
+def print_instr(instr: Instr, reftype: Callable[[RefType], str]) -> str | None:
+    """The text of a GC instruction with immediates, ``None`` for any other."""
+    match instr:
+        case StructNew(x):
+            return f"struct.new {x}"
+        case StructNewDefault(x):
+            return f"struct.new_default {x}"
+        case StructGet(sx, x, i):
+            return f"struct.get{_sx_suffix(sx)} {x} {i}"
+        case StructSet(x, i):
+            return f"struct.set {x} {i}"
+        case ArrayNewFixed(x, n):
+            return f"array.new_fixed {x} {n}"
+        case ArrayNewData(x, y):
+            return f"array.new_data {x} {y}"
+        case ArrayNewElem(x, y):
+            return f"array.new_elem {x} {y}"
+        case ArrayGet(sx, x):
+            return f"array.get{_sx_suffix(sx)} {x}"
+        case ArrayCopy(x, y):
+            return f"array.copy {x} {y}"
+        case ArrayInitData(x, y):
+            return f"array.init_data {x} {y}"
+        case ArrayInitElem(x, y):
+            return f"array.init_elem {x} {y}"
+        case RefTest(rt):
+            return f"ref.test {reftype(rt)}"
+        case RefCast(rt):
+            return f"ref.cast {reftype(rt)}"
+        case BrOnCast(label, rt1, rt2):
+            return f"br_on_cast {label} {reftype(rt1)} {reftype(rt2)}"
+        case BrOnCastFail(label, rt1, rt2):
+            return f"br_on_cast_fail {label} {reftype(rt1)} {reftype(rt2)}"
+    for name, make in _ARRAY_ONE.items():
+        if type(instr) is make:
+            return f"{name} {instr.type}"  # type: ignore[union-attr]
+    return None
+
+
+def _sx_suffix(sx: Sx | None) -> str:
+    return "" if sx is None else f"_{sx.value}"
+
+
+for _kw, _instr in _PLAIN.items():
+    mnemonics.PLAIN_NAMES[_instr] = _kw
+mnemonics.PLAIN_NAMES[ArrayLen()] = "array.len"
