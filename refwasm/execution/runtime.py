@@ -297,6 +297,10 @@ def value_in_store(store: Store, v: Val, t: ValType) -> bool:
         return False
     while isinstance(v, RefExtern):
         v = v.ref
+    if isinstance(v, RefStructAddr):
+        return 0 <= v.addr < len(store.structs)
+    if isinstance(v, RefArrayAddr):
+        return 0 <= v.addr < len(store.arrays)
     return not isinstance(v, RefFuncAddr) or 0 <= v.addr < len(store.funcs)
 
 

@@ -277,3 +277,46 @@ def test_huge_array_refused_before_allocation() -> None:
     """An array that cannot fit is refused before a list of its size is built."""
     with pytest.raises(ExhaustionError):
         run((Const(I32, 0x7FFF_FFFF), ArrayNewDefault(A), Drop()), (), budget=1 << 20)
+
+
+def test_array_copy_and_init_elem_traps() -> None:
+    """Step_read/array.copy-null1, array.copy-oob2; Step_read/array.init_data-oob1."""
+    with pytest.raises(TrapError, match=NULL_ARRAY_REFERENCE):
+        run((RefNull(TypeIdx(A)), Const(I32, 0), Const(I32, 1), ArrayNewDefault(A),
+             Const(I32, 0), Const(I32, 0), ArrayCopy(A, A)), ())
+    with pytest.raises(TrapError, match=OUT_OF_BOUNDS_ARRAY_ACCESS):
+        run((Const(I32, 4), ArrayNewDefault(A), Const(I32, 0), Const(I32, 1), ArrayNewDefault(A),
+             Const(I32, 0), Const(I32, 2), ArrayCopy(A, A)), ())
+    with pytest.raises(TrapError, match=OUT_OF_BOUNDS_ARRAY_ACCESS):
+        run((Const(I32, 1), ArrayNewDefault(A), Const(I32, 1), Const(I32, 0), Const(I32, 1),
+             ArrayInitData(A, 0)), (), datas=(Data(b"\x00\x00", PASSIVE),))
+
+
+def test_struct_set_null_traps() -> None:
+    """Step/struct.set-null"""
+    with pytest.raises(TrapError, match=NULL_STRUCTURE_REFERENCE):
+        run((RefNull(TypeIdx(S)), Const(I32, 1), StructSet(S, 0)), ())
+
+
+def test_zero_length_operations_at_the_end_are_in_bounds() -> None:
+    """array.fill-zero and array.copy-zero: ``n = 0`` at offset = length does not trap."""
+    body = (Const(I32, 2), ArrayNewDefault(A), LocalSet(0),
+            LocalGet(0), Const(I32, 2), Const(I32, 7), Const(I32, 0), ArrayFill(A),
+            LocalGet(0), Const(I32, 2), LocalGet(0), Const(I32, 2), Const(I32, 0), ArrayCopy(A, A),
+            LocalGet(0), ArrayLen())
+    assert run(body, (I32,), locals_=(RefType(True, TypeIdx(A)),)) == [2]
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_fast_engine_runs_gc_code_on_the_reference(engine: str) -> None:
+    """The fast path hands functions with GC instructions to the reference, in one store."""
+    module = Module(
+        types=(Type(RecType((ARRAY16,))), Type(RecType((SubType(True, (), FuncType((), (I32,))),)))),
+        funcs=(Func(1, (), (Const(I32, 3), ArrayNewDefault(0), ArrayLen())),),
+        exports=(Export("f", ExternIdx(ExternKind.FUNC, 0)),),
+    )
+    store = store_init(engine=engine)
+    ev = instance_export(module_instantiate(store, module, [], GC), "f")
+    assert isinstance(ev, ExternFuncAddr)
+    assert func_invoke(store, ev.addr, []) == [3]
+    assert len(store.arrays) == 1
