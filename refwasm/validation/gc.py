@@ -365,8 +365,14 @@ def valid_array_new_fixed(v: Validator, instr: ArrayNewFixed) -> None:
     _gc(v)
     dt, field = _array(v, instr.type)
     t = unpacked(field.storage)
-    for _ in range(instr.size):
+    # Pop what the stack holds; past it an unreachable frame's stack yields BOT for every
+    # further operand, so a huge ``n`` in dead code costs no more than the stack's height.
+    frame = v.ctrls[-1]
+    held = min(instr.size, len(v.vals) - frame.height)
+    for _ in range(held):
         v.pop_expect(t)
+    if instr.size > held and not frame.unreachable:
+        raise InvalidError(TYPE_MISMATCH)
     v.push_val(RefType(False, dt))
 
 

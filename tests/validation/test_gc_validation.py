@@ -122,3 +122,11 @@ def test_allocation_is_a_constant_instruction() -> None:
             valid_const_instr(ctx, instr)
     with pytest.raises(InvalidError, match="constant expression required"):
         valid_const_instr(Context(features=Features.for_version("2.0")), RefI31())
+
+
+def test_huge_array_new_fixed_in_dead_code_is_fast() -> None:
+    """``Instr_ok/array.new_fixed`` with ``n`` = 2^32 - 1 after ``unreachable``: valid, and
+    checked without popping 4 billion operands."""
+    check("(module (type $a (array i32)) (func (unreachable) (drop (array.new_fixed $a 4294967295))))")
+    invalid("(module (type $a (array i32))"
+            " (func (drop (array.new_fixed $a 3 (i32.const 1) (i32.const 2)))))", "type mismatch")
