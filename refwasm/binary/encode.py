@@ -234,7 +234,10 @@ def functype(ty: Type) -> bytes:
     subtypes = ty.rectype.subtypes
     ft = subtypes[0].comptype if len(subtypes) == 1 else None
     if not isinstance(ft, FuncType) or not subtypes[0].final or subtypes[0].supertypes:
-        return write_rectype(ty.rectype, valtype)  # 3.0 (GC): ``Brectype``
+        try:
+            return write_rectype(ty.rectype, valtype)  # 3.0 (GC): ``Brectype``
+        except ValueError as e:
+            raise EncodeError(str(e)) from e
     params = [valtype(t) for t in ft.params]
     results = [valtype(t) for t in ft.results]
     return bytes([FUNC_TYPE_CODE]) + _vec(params) + _vec(results)
