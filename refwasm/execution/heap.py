@@ -5,7 +5,7 @@
 Struct and array instances live in the store's lists (``Store.structs``, ``Store.arrays``);
 a reference to one is its address.  Every allocation is counted against the store's memory
 budget (``OBJECT_SIZE`` per object and ``SLOT_SIZE`` per field or element, estimates of what
-CPython takes): nothing is ever freed, as in the spec's store, so a loop that allocates
+CPython takes, as ``runtime.py`` estimates frames): nothing is ever freed, as in the spec's store, so a loop that allocates
 without bound ends in ``ExhaustionError`` (memory budget exhausted), never a ``MemoryError``.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from refwasm.errors import MEMORY_BUDGET_EXHAUSTED, ExhaustionError
+from refwasm.execution.runtime import SLOT_SIZE as RUNTIME_SLOT_SIZE
 from refwasm.execution.runtime import FuncInst, Store
 from refwasm.execution.values import (
     ExternFuncAddr,
@@ -58,7 +59,9 @@ from refwasm.validation.context import Context
 from refwasm.validation.types import deftype_sub, heaptype_sub, reftype_sub, valtype_sub
 
 OBJECT_SIZE = 64
-SLOT_SIZE = 16
+# As for frames (``runtime.SLOT_SIZE``): a list entry and the value object it usually points
+# to (an i64 is a 36-byte int, a reference a small object; repeated values share one).
+SLOT_SIZE = RUNTIME_SLOT_SIZE
 
 
 @dataclass(slots=True)

@@ -109,7 +109,7 @@ TYPES = (STRUCT, ARRAY16, DERIVED, BASE)
 
 def run(body: tuple[Instr, ...], results: tuple[ValType, ...], params: tuple[ValType, ...] = (),
         args: tuple[Val, ...] = (), locals_: tuple[ValType, ...] = (), budget: int | None = None,
-        datas: tuple[Data, ...] = ()) -> list[Val]:
+        datas: tuple[Data, ...] = (), engine: str = "reference") -> list[Val]:
     """Instantiate a module with ``TYPES``, then one function of the given type, and call it."""
     # Types 0..3 must be closed in order: BASE (3) precedes DERIVED (2) in no group, so the
     # supertype lives in an earlier group.
@@ -122,7 +122,8 @@ def run(body: tuple[Instr, ...], results: tuple[ValType, ...], params: tuple[Val
         datas=datas,
         exports=(Export("f", ExternIdx(ExternKind.FUNC, 0)),),
     )
-    store = store_init() if budget is None else store_init(memory_budget=budget)
+    store = store_init(engine=engine) if budget is None else store_init(
+        memory_budget=budget, engine=engine)
     inst = module_instantiate(store, module, [], GC)
     ev = instance_export(inst, "f")
     assert isinstance(ev, ExternFuncAddr)
@@ -265,12 +266,14 @@ def test_extern_conversions_round_trip() -> None:
     assert nul == [RefNullVal(AbsHeapType.ANY)]
 
 
-def test_unbounded_allocation_ends_in_exhaustion() -> None:
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_unbounded_allocation_ends_in_exhaustion(engine: str) -> None:
     """Heap objects count against the store's memory budget: a loop allocating forever ends
-    in ExhaustionError, not MemoryError."""
-    body = (Loop(None, (Const(I32, 100), ArrayNewDefault(A), Drop(), Br(0))),)
+    in ExhaustionError, not MemoryError, on either engine."""
+    body = (Loop(None, (Const(I32, 100), ArrayNewDefault(A), Drop(),
+                        Const(I32, 1), Const(I64, 2), StructNew(S), Drop(), Br(0))),)
     with pytest.raises(ExhaustionError):
-        run(body, (), budget=1 << 20)
+        run(body, (), budget=1 << 20, engine=engine)
 
 
 def test_huge_array_refused_before_allocation() -> None:
