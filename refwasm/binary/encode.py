@@ -205,10 +205,9 @@ def heaptype(ht: HeapType) -> bytes:
 def limits(lim: Limits, addrtype: AddrType = AddrType.I32) -> bytes:
     """``binary-limits`` (3.0 ``Blimits``: flag bit 2 for the ``i64`` address type, whose
     bounds are ``u64``; an ``i32`` type keeps 2.0's encoding)."""
-    if addrtype is AddrType.I32:
-        flags, bound = 0, _u32
-    else:
-        flags, bound = LIMITS_FLAG_I64, _u64
+    # Minimal LEB128 writes a u32 and a u64 below 2^32 alike; a larger bound of an i32 type
+    # is 3.0's (``Blimits`` reads u64 bounds whatever the address type) and invalid.
+    flags, bound = (0 if addrtype is AddrType.I32 else LIMITS_FLAG_I64), _u64
     if lim.max is None:
         return bytes([flags]) + bound(lim.min)
     return bytes([flags | LIMITS_FLAG_MAX]) + bound(lim.min) + bound(lim.max)
