@@ -130,3 +130,54 @@ def test_huge_array_new_fixed_in_dead_code_is_fast() -> None:
     check("(module (type $a (array i32)) (func (unreachable) (drop (array.new_fixed $a 4294967295))))")
     invalid("(module (type $a (array i32))"
             " (func (drop (array.new_fixed $a 3 (i32.const 1) (i32.const 2)))))", "type mismatch")
+
+
+@pytest.mark.parametrize("body, message", [
+    # Instr_ok/struct.new_default, array.new_default: defaultable fields only
+    ("(drop (struct.new_default $nn))", "type mismatch"),
+    ("(drop (array.new_default $ann (i32.const 1)))", "type mismatch"),
+    # Instr_ok/array.new_elem, array.init_elem: C.elems[y] <: the element type
+    ("(drop (array.new_elem $ai 0 (i32.const 0) (i32.const 0)))", "type mismatch"),
+    ("(array.init_elem $af 0 (array.new_default $af (i32.const 1)) (i32.const 0) (i32.const 0)"
+     " (i32.const 0))", "array is immutable"),
+    # Instr_ok/array.len: an array reference
+    ("(drop (array.len (struct.new_default $s)))", "type mismatch"),
+    # Instr_ok/ref.test, ref.cast: the operand is in the target's hierarchy
+    ("(drop (ref.test (ref null func) (ref.i31 (i32.const 0))))", "type mismatch"),
+    ("(drop (ref.cast i31ref (ref.null extern)))", "type mismatch"),
+    # Instr_ok/br_on_cast: rt2 <: rt1, and rt2 <: the label's last type
+    ("(block (result i31ref) (drop (br_on_cast 0 i31ref anyref (ref.null none))) (ref.null none))",
+     "type mismatch"),
+    ("(block (result i31ref) (drop (br_on_cast 0 anyref structref (ref.null none))) "
+     "(ref.null none))", "type mismatch"),
+    # Instr_ok/br_on_cast_fail: rt1 \\ rt2 <: the label's last type
+    ("(block (result i31ref) (drop (br_on_cast_fail 0 anyref i31ref (ref.null none))) "
+     "(ref.null none))", "type mismatch"),
+    # Instr_ok/any.convert_extern, extern.convert_any: the other hierarchy's operand
+    ("(drop (any.convert_extern (ref.null any)))", "type mismatch"),
+    ("(drop (extern.convert_any (ref.null extern)))", "type mismatch"),
+])
+def test_more_gc_typing_rejections(body: str, message: str) -> None:
+    invalid(f"""(module
+      (type $s (struct (field i32)))
+      (type $nn (struct (field (ref $s))))
+      (type $ann (array (ref $s)))
+      (type $ai (array (mut i32)))
+      (type $af (array funcref))
+      (elem funcref)
+      (func {body}))""", message)
+
+
+@pytest.mark.parametrize("body", [
+    "(drop (block (result i31ref) (br_on_cast 0 anyref i31ref (ref.null any)) (drop)"
+    " (ref.null none)))",
+    "(drop (block (result anyref) (br_on_cast_fail 0 anyref i31ref (ref.null any))))",
+    "(drop (ref.cast (ref i31) (ref.i31 (i32.const 0))))",
+    "(drop (ref.test structref (ref.null none)))",
+    "(drop (extern.convert_any (any.convert_extern (ref.null extern))))",
+    "(drop (array.new_elem $af 0 (i32.const 0) (i32.const 0)))",
+])
+def test_more_gc_typing_accepts(body: str) -> None:
+    """``br_on_cast``: the fallthrough is ``rt1 \\ rt2``, the branch ``rt2``; ``br_on_cast_fail``
+    the other way round; casts and conversions within their hierarchies."""
+    check(f"(module (type $af (array funcref)) (elem funcref) (func {body}))")
