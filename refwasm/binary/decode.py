@@ -12,8 +12,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from refwasm.binary.gc import read_gc
 from refwasm.binary.opcodes import (
     ABSHEAPTYPES,
+    ARRAY_TYPE_CODE,
     ELSE,
     EMPTY_BLOCK_TYPE,
     END,
@@ -22,9 +24,14 @@ from refwasm.binary.opcodes import (
     FUNC_TYPE_CODE,
     HEAPTYPES,
     OPCODES,
+    PACKTYPES,
+    REC_TYPE_CODE,
     REF_CODE,
     REF_NULL_CODE,
     REFTYPES,
+    STRUCT_TYPE_CODE,
+    SUB_FINAL_TYPE_CODE,
+    SUB_TYPE_CODE,
     TABLE_INIT_CODE,
     VALTYPES,
     Imm,
@@ -141,11 +148,14 @@ from refwasm.syntax.types import (
     FUNCREF,
     AbsHeapType,
     AddrType,
+    ArrayType,
+    CompType,
     ExternFunc,
     ExternGlobal,
     ExternMem,
     ExternTable,
     ExternType,
+    FieldType,
     FuncType,
     GlobalType,
     HeapType,
@@ -153,7 +163,11 @@ from refwasm.syntax.types import (
     MemType,
     Mut,
     NumType,
+    RecType,
     RefType,
+    StorageType,
+    StructType,
+    SubType,
     TableType,
     TypeIdx,
     ValType,
@@ -348,12 +362,65 @@ class _Decoder:
     def type_(self) -> Type:
         """``binary-functype`` (a 2.0 type is a one-element rec group of a final function type;
         3.0's ``rec``/``sub``/``struct``/``array`` codes go here under ``gc``)."""
+        if self.features.gc:
+            return self.rectype()
         code = self.r.byte()
         if code != FUNC_TYPE_CODE:
             raise MalformedError(INTEGER_TOO_LONG if code & 0x80 else MALFORMED_FUNCTION_TYPE)
         params = tuple(self.vec(self.valtype))
         results = tuple(self.vec(self.valtype))
         return Type(plain_functype(FuncType(params, results)))
+
+    def rectype(self) -> Type:
+        """``Brectype`` (3.0): ``0x4E`` and a vector of sub types, or one sub type alone."""
+        r = self.r
+        if r.peek() == REC_TYPE_CODE:
+            r.pos += 1
+            return Type(RecType(tuple(self.vec(self.subtype))))
+        return Type(RecType((self.subtype(),)))
+
+    def subtype(self) -> SubType:
+        """``Bsubtype``: ``0x50`` (open) or ``0x4F`` (final) with supertype indices, or a
+        composite type alone (final, no supertypes)."""
+        r = self.r
+        code = r.peek()
+        if code in (SUB_TYPE_CODE, SUB_FINAL_TYPE_CODE):
+            r.pos += 1
+            supers = tuple(TypeIdx(x) for x in self.vec(r.u32))
+            return SubType(code == SUB_FINAL_TYPE_CODE, supers, self.comptype())
+        return SubType(True, (), self.comptype())
+
+    def comptype(self) -> CompType:
+        """``Bcomptype``: ``0x5E`` array, ``0x5F`` struct, ``0x60`` function type."""
+        code = self.r.byte()
+        if code == ARRAY_TYPE_CODE:
+            return ArrayType(self.fieldtype())
+        if code == STRUCT_TYPE_CODE:
+            return StructType(tuple(self.vec(self.fieldtype)))
+        if code != FUNC_TYPE_CODE:
+            raise MalformedError(INTEGER_TOO_LONG if code & 0x80 else MALFORMED_FUNCTION_TYPE)
+        params = tuple(self.vec(self.valtype))
+        return FuncType(params, tuple(self.vec(self.valtype)))
+
+    def fieldtype(self) -> FieldType:
+        """``Bfieldtype``: a storage type (``Bstoragetype``: a value type, or ``0x78`` i8,
+        ``0x77`` i16), then the mutability byte."""
+        r = self.r
+        pack = PACKTYPES.get(r.peek() or 0)
+        storage: StorageType
+        if pack is not None:
+            r.pos += 1
+            storage = pack
+        else:
+            storage = self.valtype()
+        return FieldType(self.mut(), storage)
+
+    def mut(self) -> Mut:
+        """``Bmut``: 0 (constant) or 1 (variable)."""
+        mut = self.r.byte()
+        if mut not in (0, 1):
+            raise MalformedError(MALFORMED_MUTABILITY)
+        return Mut.VAR if mut else Mut.CONST
 
     def importsec(self) -> list[Import]:
         """``binary-importsec``"""
@@ -878,4 +945,5 @@ class _Decoder:
             Imm.VREPLACE_LANE: lambda op: VReplaceLane(op.static[0], self.laneidx()),
             Imm.PREFIX_FC: lambda op: self.prefixed(self.fc_dispatch),
             Imm.PREFIX_FD: lambda op: self.prefixed(self.fd_dispatch),
+            Imm.PREFIX_FB: lambda op: read_gc(r, self.heaptype),
         }

@@ -22,6 +22,7 @@ from refwasm.binary.decode import (
     SECTION_ORDER,
     VERSION,
 )
+from refwasm.binary.gc import write_gc, write_rectype
 from refwasm.binary.leb128 import encode_i, encode_u
 from refwasm.binary.opcodes import (
     ABSHEAPTYPES,
@@ -230,11 +231,12 @@ def globaltype(gt: GlobalType) -> bytes:
 def functype(ty: Type) -> bytes:
     """``binary-functype`` (only the 2.0 shape: a rec group of one final function type)."""
     subtypes = ty.rectype.subtypes
-    if len(subtypes) != 1 or not subtypes[0].final or subtypes[0].supertypes:
-        raise EncodeError("rec groups and sub types are not encoded yet")
-    ft = subtypes[0].comptype
-    if not isinstance(ft, FuncType):
-        raise EncodeError("struct and array types are not encoded yet")
+    ft = subtypes[0].comptype if len(subtypes) == 1 else None
+    if not isinstance(ft, FuncType) or not subtypes[0].final or subtypes[0].supertypes:
+        try:
+            return write_rectype(ty.rectype, valtype)  # 3.0 (GC): ``Brectype``
+        except ValueError as e:
+            raise EncodeError(str(e)) from e
     params = [valtype(t) for t in ft.params]
     results = [valtype(t) for t in ft.results]
     return bytes([FUNC_TYPE_CODE]) + _vec(params) + _vec(results)
@@ -442,6 +444,9 @@ class _Encoder:
         """``binary-instr``: one non-structured instruction."""
         writer = self.writers.get(type(i))
         if writer is None or (isinstance(i, Select) and i.types is None):
+            gc = write_gc(i, heaptype)  # 3.0 GC instructions (``0xFB``)
+            if gc is not None:
+                return gc
             return _opcode((Imm.PLAIN, i))
         return writer(i)
 

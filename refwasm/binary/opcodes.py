@@ -36,6 +36,7 @@ from refwasm.syntax.instructions import (
     LoadPack,
     Nop,
     RefAsNonNull,
+    RefEq,
     RefIsNull,
     RelOp,
     Relop,
@@ -90,6 +91,7 @@ from refwasm.syntax.types import (
     FUNCREF,
     AbsHeapType,
     NumType,
+    PackType,
     RefType,
     ValType,
     VecType,
@@ -158,6 +160,7 @@ class Imm(enum.Enum):
     BR_ON_NON_NULL = "br_on_non_null"  # labelidx (3.0)
     PREFIX_FC = "0xFC"  # a u32 sub-opcode into FC_OPCODES
     PREFIX_FD = "0xFD"  # a u32 sub-opcode into FD_OPCODES
+    PREFIX_FB = "0xFB"  # a u32 sub-opcode of the GC instructions (``binary/gc.py``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +207,8 @@ def _control() -> None:
     # The prefixes exist in every version; their sub-opcodes carry the feature flags.
     _imm(OPCODES, PREFIX_FC, None, Imm.PREFIX_FC)
     _imm(OPCODES, PREFIX_FD, None, Imm.PREFIX_FD)
+    _imm(OPCODES, 0xFB, "gc", Imm.PREFIX_FB)
+    _plain(OPCODES, 0xD3, "gc", RefEq())
 
 
 def _variables_tables_memories() -> None:
@@ -583,6 +588,13 @@ HEAPTYPES: dict[int, tuple[str | None, AbsHeapType]] = {
 }
 
 FUNC_TYPE_CODE = 0x60
+# 3.0 (GC) type definitions: ``Brectype``, ``Bsubtype``, ``Bcomptype``, ``Bstoragetype``.
+REC_TYPE_CODE = 0x4E
+SUB_FINAL_TYPE_CODE = 0x4F
+SUB_TYPE_CODE = 0x50
+STRUCT_TYPE_CODE = 0x5F
+ARRAY_TYPE_CODE = 0x5E
+PACKTYPES: dict[int, PackType] = {0x78: PackType.I8, 0x77: PackType.I16}
 # ``Btable``: ``0x40 0x00`` announces a table type followed by its initialiser expression.
 TABLE_INIT_CODE = 0x40
 EMPTY_BLOCK_TYPE = 0x40
@@ -597,7 +609,7 @@ def _encodings() -> dict[tuple[Any, ...], bytes]:
     for prefix, table in [(b"", OPCODES), (bytes([PREFIX_FC]), FC_OPCODES),
                           (bytes([PREFIX_FD]), FD_OPCODES)]:  # fmt: skip
         for code, op in table.items():
-            if op.imm in (Imm.PREFIX_FC, Imm.PREFIX_FD):
+            if op.imm in (Imm.PREFIX_FC, Imm.PREFIX_FD, Imm.PREFIX_FB):
                 continue
             opcode = prefix + (encode_u(code) if prefix else bytes([code]))
             inverse[(op.imm, *op.static)] = opcode

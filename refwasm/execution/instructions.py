@@ -36,6 +36,7 @@ from refwasm.errors import (
     ExhaustionError,
     TrapError,
 )
+from refwasm.execution.heap import func_deftype
 from refwasm.execution.runtime import (
     DataInst,
     ElemInst,
@@ -60,7 +61,8 @@ from refwasm.execution.runtime import (
     value_in_store,
 )
 from refwasm.execution.values import RefFuncAddr, RefNullVal, Val
-from refwasm.syntax.types import PAGE_SIZE, FuncType
+from refwasm.syntax.types import PAGE_SIZE, DefType, FuncType
+from refwasm.validation.types import deftype_sub
 
 Handler = Callable[["Machine", Any], None]
 Op = tuple[Handler, Any]
@@ -514,15 +516,16 @@ def exec_call(m: Machine, funcaddr: int) -> None:
     invoke(m, funcaddr)
 
 
-def exec_call_indirect(m: Machine, args: tuple[TableInst, FuncType]) -> None:
+def exec_call_indirect(m: Machine, args: tuple[TableInst, FuncType, DefType | None]) -> None:
     """exec-call_indirect"""
     invoke(m, indirect_callee(m, args))
 
 
-def indirect_callee(m: Machine, args: tuple[TableInst, FuncType]) -> int:
+def indirect_callee(m: Machine, args: tuple[TableInst, FuncType, DefType | None]) -> int:
     """The steps call_indirect and return_call_indirect share: pop the index, look it up in
-    the table, check the function's type; the callee's address."""
-    tab, ft_expect = args
+    the table, check the function's type; the callee's address.  In 3.0 the function's
+    defined type must match the expected one (``Step_read/call_indirect``: a ``ref.cast``)."""
+    tab, ft_expect, dt_expect = args
     i: int = m.stack.pop()
     # The reference interpreter names the index in both messages; the suite checks prefixes.
     if i >= len(tab.elem):
@@ -530,7 +533,11 @@ def indirect_callee(m: Machine, args: tuple[TableInst, FuncType]) -> int:
     r = tab.elem[i]
     if not isinstance(r, RefFuncAddr):
         raise TrapError(f"{UNINITIALIZED_ELEMENT} {i}")
-    if m.store.funcs[r.addr].type != ft_expect:
+    f = m.store.funcs[r.addr]
+    if dt_expect is not None:
+        if not deftype_sub(func_deftype(f), dt_expect):
+            raise TrapError(INDIRECT_CALL_TYPE_MISMATCH)
+    elif f.type != ft_expect:
         raise TrapError(INDIRECT_CALL_TYPE_MISMATCH)
     return r.addr
 
@@ -568,7 +575,9 @@ def exec_return_call(m: Machine, funcaddr: int) -> None:
     tail_invoke(m, funcaddr)
 
 
-def exec_return_call_indirect(m: Machine, args: tuple[TableInst, FuncType]) -> None:
+def exec_return_call_indirect(
+    m: Machine, args: tuple[TableInst, FuncType, DefType | None]
+) -> None:
     """Step_read/return_call_indirect (3.0)"""
     tail_invoke(m, indirect_callee(m, args))
 

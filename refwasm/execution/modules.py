@@ -18,6 +18,12 @@ from refwasm.errors import (
     crash,
     crash_unless,
 )
+from refwasm.execution.heap import (
+    close_reftype,
+    close_valtype,
+    import_matches,
+    module_deftypes,
+)
 from refwasm.execution.instructions import Machine, exec_return, invoke, run
 from refwasm.execution.prepare import Context, flatten
 from refwasm.execution.runtime import (
@@ -72,6 +78,7 @@ from refwasm.syntax.types import (
     Mut,
     NumType,
     RefType,
+    TableType,
     TypeIdx,
 )
 from refwasm.validation.context import Context as ValidationContext
@@ -228,8 +235,10 @@ def instantiate_valid(
     """exec-instantiation from its step 3, for a module already known to be valid."""
     if len(externvals) != len(module.imports):
         raise EmbedderError(f"expected {len(module.imports)} imports, got {len(externvals)}")
+    deftypes = module_deftypes(module)
     for ev, imp in zip(externvals, module.imports, strict=True):
-        if not match_externtype(externval_type(store, ev), imp.desc, module):
+        externval_type(store, ev)  # an address the store does not hold is the embedder's error
+        if not import_matches(store, ev, imp.desc, deftypes):
             raise UnlinkableError(INCOMPATIBLE_IMPORT_TYPE)
     m = new_machine(store, fuel)
     moduleinst = alloc_module(m, module, externvals)
@@ -258,7 +267,7 @@ def alloc_module(m: Machine, module: Module, externvals: Sequence[ExternVal]) ->
     refer to them; each global's initialiser runs with the globals before it (2.0 allows only
     imported ones, 3.0 earlier ones too); element segments' initialisers last."""
     store = m.store
-    inst = ModuleInst(types=subtypes(module))
+    inst = ModuleInst(types=subtypes(module), deftypes=module_deftypes(module))
     for ev in externvals:
         match ev:
             case ExternFuncAddr(a):
@@ -273,15 +282,19 @@ def alloc_module(m: Machine, module: Module, externvals: Sequence[ExternVal]) ->
         ft = func_type_at(inst.types, func.typeidx)
         if ft is None:
             crash(f"function type {func.typeidx}")
-        inst.funcaddrs.append(alloc_func(store, ft, func, inst))
+        deftype = inst.deftypes[func.typeidx]
+        inst.funcaddrs.append(alloc_func(store, ft, func, inst, deftype))
     for glob in module.globals:
         (val,) = execute(m, inst, glob.init, 1)
-        inst.globaladdrs.append(alloc_global(store, glob.globaltype, val))
+        gt = GlobalType(glob.globaltype.mut, close_valtype(glob.globaltype.valtype, inst.deftypes))
+        inst.globaladdrs.append(alloc_global(store, gt, val))
     for table in module.tables:
         init: Ref = null_of(table.tabletype.reftype)
         if table.init is not None:
             (init,) = execute(m, inst, table.init, 1)  # type: ignore[assignment]
-        inst.tableaddrs.append(alloc_table(store, table.tabletype, init))
+        tt = table.tabletype
+        tt = TableType(tt.addrtype, tt.limits, close_reftype(tt.reftype, inst.deftypes))
+        inst.tableaddrs.append(alloc_table(store, tt, init))
     for mem in module.mems:
         inst.memaddrs.append(alloc_mem(store, mem.memtype))
     for elem in module.elems:

@@ -16,6 +16,7 @@ from typing import Any
 
 from refwasm.errors import crash, crash_unless
 from refwasm.execution import instructions as ins
+from refwasm.execution.gc import prepare_gc
 from refwasm.execution.instructions import Op
 from refwasm.execution.runtime import (
     DataInst,
@@ -99,7 +100,7 @@ from refwasm.syntax.instructions import (
     Store as StoreInstr,
 )
 from refwasm.syntax.modules import func_type_at
-from refwasm.syntax.types import FuncType, TypeIdx, ValType
+from refwasm.syntax.types import DefType, FuncType, TypeIdx, ValType
 
 
 class Context:
@@ -115,6 +116,11 @@ class Context:
         if ft is None:
             crash(f"type {typeidx} is not a function type")
         return ft
+
+    def deftype(self, typeidx: int) -> DefType | None:
+        """The defined type at a type index (3.0 indirect calls match by it)."""
+        deftypes = self.module.deftypes
+        return deftypes[typeidx] if 0 <= typeidx < len(deftypes) else None
 
     def blocktype_arity(self, bt: BlockType) -> tuple[int, int]:
         """(parameter count, result count) of a block type (valid-blocktype)."""
@@ -247,13 +253,13 @@ def prepare_instr(instr: Instr, ctx: Context) -> Op:
         case Call(x):
             return ins.exec_call, ctx.module.funcaddrs[x]
         case CallIndirect(x, TypeIdx(y)):
-            return ins.exec_call_indirect, (ctx.table(x), ctx.functype(y))
+            return ins.exec_call_indirect, (ctx.table(x), ctx.functype(y), ctx.deftype(y))
         case CallRef(TypeIdx()):
             return ins.exec_call_ref, None
         case ReturnCall(x):
             return ins.exec_return_call, ctx.module.funcaddrs[x]
         case ReturnCallIndirect(x, TypeIdx(y)):
-            return ins.exec_return_call_indirect, (ctx.table(x), ctx.functype(y))
+            return ins.exec_return_call_indirect, (ctx.table(x), ctx.functype(y), ctx.deftype(y))
         case ReturnCallRef(TypeIdx()):
             return ins.exec_return_call_ref, None
         case RefAsNonNull():
@@ -332,7 +338,7 @@ def prepare_instr(instr: Instr, ctx: Context) -> Op:
         case VLoad() | VLoadLane() | VStore() | VStoreLane():
             return prepare_vector_memory(instr, ctx)
         case _:
-            return prepare_vector(instr)
+            return prepare_gc(instr, ctx) or prepare_vector(instr)
 
 
 def prepare_vector_memory(instr: VLoad | VLoadLane | VStore | VStoreLane, ctx: Context) -> Op:

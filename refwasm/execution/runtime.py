@@ -28,10 +28,13 @@ from refwasm.errors import MEMORY_BUDGET_EXHAUSTED, ExhaustionError
 from refwasm.execution.values import (
     ExternVal,
     Ref,
+    RefArrayAddr,
     RefExtern,
     RefFuncAddr,
     RefHostAddr,
+    RefI31Num,
     RefNullVal,
+    RefStructAddr,
     Val,
 )
 from refwasm.syntax.modules import Func
@@ -39,6 +42,7 @@ from refwasm.syntax.types import (
     PAGE_SIZE,
     AbsHeapType,
     AddrType,
+    DefType,
     FuncType,
     GlobalType,
     Limits,
@@ -103,6 +107,8 @@ class ModuleInst:
     """``moduleinst``: the addresses of a module's definitions and imports, in index order."""
 
     types: tuple[SubType, ...] = ()
+    # The same types closed (``$rolldt``): what ``C.types[x]`` means at run time (3.0).
+    deftypes: tuple[DefType, ...] = ()
     funcaddrs: list[int] = field(default_factory=list)
     tableaddrs: list[int] = field(default_factory=list)
     memaddrs: list[int] = field(default_factory=list)
@@ -123,6 +129,8 @@ class WasmFuncInst:
     module: ModuleInst
     code: Func
     compiled: Any = None
+    # The defined type the function was declared with (3.0 casts and indirect calls).
+    deftype: DefType | None = None
 
 
 @dataclass(slots=True)
@@ -131,6 +139,7 @@ class HostFuncInst:
 
     type: FuncType
     hostcode: HostFunc
+    deftype: DefType | None = None
 
 
 FuncInst = WasmFuncInst | HostFuncInst
@@ -185,6 +194,12 @@ class Store:
     globals: list[GlobalInst] = field(default_factory=list)
     elems: list[ElemInst] = field(default_factory=list)
     datas: list[DataInst] = field(default_factory=list)
+    # Heap objects (3.0 ``structinst``, ``arrayinst``; ``execution/heap.py``) and the bytes
+    # they count against the memory budget.  The spec's store keeps every object it
+    # allocated, and so does this one: no collector, so the budget bounds allocation.
+    structs: list[Any] = field(default_factory=list)
+    arrays: list[Any] = field(default_factory=list)
+    heap_bytes: int = 0
     # Not in the spec: bounds that keep a run of refwasm finite on any input.
     max_call_depth: int = DEFAULT_MAX_CALL_DEPTH
     memory_budget: int = DEFAULT_MEMORY_BUDGET
@@ -202,8 +217,8 @@ class Store:
         return self.heap_in_use() + self.frames_in_use
 
     def heap_in_use(self) -> int:
-        """The memory budget's part taken by memories and tables."""
-        return sum(len(m.data) for m in self.mems) + TABLE_ELEMENT_SIZE * sum(
+        """The memory budget's part taken by memories, tables and heap objects."""
+        return self.heap_bytes + sum(len(m.data) for m in self.mems) + TABLE_ELEMENT_SIZE * sum(
             len(t.elem) for t in self.tables
         )
 
@@ -269,7 +284,8 @@ def value_has_type(v: Val, t: ValType) -> bool:
         return isinstance(v, RefFuncAddr)
     if t.heaptype is AbsHeapType.EXTERN:
         return isinstance(v, RefHostAddr | RefExtern)
-    return isinstance(v, RefFuncAddr | RefHostAddr | RefExtern)
+    return isinstance(
+        v, RefFuncAddr | RefHostAddr | RefExtern | RefI31Num | RefStructAddr | RefArrayAddr)
 
 
 def value_in_store(store: Store, v: Val, t: ValType) -> bool:
@@ -281,15 +297,22 @@ def value_in_store(store: Store, v: Val, t: ValType) -> bool:
         return False
     while isinstance(v, RefExtern):
         v = v.ref
+    if isinstance(v, RefStructAddr):
+        return 0 <= v.addr < len(store.structs)
+    if isinstance(v, RefArrayAddr):
+        return 0 <= v.addr < len(store.arrays)
     return not isinstance(v, RefFuncAddr) or 0 <= v.addr < len(store.funcs)
 
 
 # -- Allocation -------------------------------------------------------------------------------
 
 
-def alloc_func(store: Store, functype: FuncType, func: Func, moduleinst: ModuleInst) -> int:
+def alloc_func(
+    store: Store, functype: FuncType, func: Func, moduleinst: ModuleInst,
+    deftype: DefType | None = None,
+) -> int:
     """alloc-func"""
-    store.funcs.append(WasmFuncInst(functype, moduleinst, func))
+    store.funcs.append(WasmFuncInst(functype, moduleinst, func, deftype=deftype))
     return len(store.funcs) - 1
 
 

@@ -41,7 +41,28 @@ class RefExtern:
     ref: Ref
 
 
-Ref = RefNullVal | RefFuncAddr | RefHostAddr | RefExtern
+@dataclass(frozen=True, slots=True)
+class RefI31Num:
+    """``REF.I31_NUM u31`` (3.0): an unboxed scalar; ``i`` is its 31 bits."""
+
+    i: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefStructAddr:
+    """``REF.STRUCT_ADDR structaddr`` (3.0)"""
+
+    addr: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefArrayAddr:
+    """``REF.ARRAY_ADDR arrayaddr`` (3.0)"""
+
+    addr: int
+
+
+Ref = RefNullVal | RefFuncAddr | RefHostAddr | RefExtern | RefI31Num | RefStructAddr | RefArrayAddr
 Val = int | Ref
 
 

@@ -35,6 +35,7 @@ from refwasm.errors import (
     ExhaustionError,
     TrapError,
 )
+from refwasm.execution.heap import func_deftype
 from refwasm.execution.instructions import Machine, invoke, run
 from refwasm.execution.runtime import (
     EmbedderError,
@@ -49,7 +50,8 @@ from refwasm.execution.values import Ref, RefFuncAddr, RefNullVal, Val
 from refwasm.fast import ops
 from refwasm.fast.flat import FlatTranslator
 from refwasm.fast.translate import TooDeep, Translator, Untranslatable
-from refwasm.syntax.types import FuncType, NumType, ValType
+from refwasm.syntax.types import DefType, FuncType, NumType, ValType
+from refwasm.validation.types import deftype_sub
 
 FastFn = Callable[..., Any]
 
@@ -262,16 +264,20 @@ class Variant:
         self.namespaces[id(inst)] = entry
         return entry
 
-    def indirect_callee(self, elem: list[Ref], i: int, ft: FuncType) -> FastFn:
-        """exec-call_indirect's checks: the callee of table element ``i`` if its type is ``ft``."""
+    def indirect_callee(self, elem: list[Ref], i: int, ft: FuncType | DefType) -> FastFn:
+        """exec-call_indirect's checks: the callee of table element ``i`` if its type is ``ft``
+        (a defined type in 3.0: matched by ``Deftype_sub``)."""
         if i >= len(elem):
             raise TrapError(f"{UNDEFINED_ELEMENT} {i}")
         r = elem[i]
         if r.__class__ is not RefFuncAddr:
             raise TrapError(f"{UNINITIALIZED_ELEMENT} {i}")
         a = r.addr
-        actual = self.store.funcs[a].type
-        if actual is not ft and actual != ft:
+        f = self.store.funcs[a]
+        if isinstance(ft, DefType):
+            if f.deftype is not ft and not deftype_sub(func_deftype(f), ft):
+                raise TrapError(INDIRECT_CALL_TYPE_MISMATCH)
+        elif f.type is not ft and f.type != ft:
             raise TrapError(INDIRECT_CALL_TYPE_MISMATCH)
         fn = self.fns.get(a)
         return fn if fn is not None else self.callable(a)

@@ -707,7 +707,9 @@ class Translator:
             case CallIndirect(x, TypeIdx(y)):
                 ft = self.functype(y)
                 i = self.pop()
-                ftname = self.const(ft)
+                # 3.0: the callee's defined type must match (canonical types, subtyping).
+                deftypes = self.module.deftypes
+                ftname = self.const(deftypes[y] if y < len(deftypes) else ft)
                 self.call(f"_call_indirect(T{x}, {i.expr}, {ftname})", ft)
             case LocalGet(x):
                 self.push(Slot(f"l{x}", (f"l{x}",)))

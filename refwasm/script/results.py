@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from refwasm.engines.base import Value
-from refwasm.execution.values import RefExtern, RefFuncAddr, RefHostAddr, RefNullVal
+from refwasm.execution.values import (
+    RefArrayAddr,
+    RefExtern,
+    RefFuncAddr,
+    RefHostAddr,
+    RefI31Num,
+    RefNullVal,
+    RefStructAddr,
+)
 from refwasm.numerics.lanes import lanes
 from refwasm.syntax.instructions import Shape
 from refwasm.syntax.types import (
@@ -59,6 +67,15 @@ _TOP = {
     AbsHeapType.STRUCT: AbsHeapType.ANY,
     AbsHeapType.ARRAY: AbsHeapType.ANY,
     AbsHeapType.NONE: AbsHeapType.ANY,
+}
+
+
+# The GC kinds of reference a ``(ref.i31)``, ``(ref.struct)``, ... pattern accepts.
+_GC_PATTERNS: dict[HeapType, type | tuple[type, ...]] = {
+    AbsHeapType.I31: RefI31Num,
+    AbsHeapType.STRUCT: RefStructAddr,
+    AbsHeapType.ARRAY: RefArrayAddr,
+    AbsHeapType.EQ: (RefI31Num, RefStructAddr, RefArrayAddr),
 }
 
 
@@ -117,6 +134,13 @@ def show(value: Value) -> str:
             return f"ref.extern {n}"
         case RefExtern(ref):
             return f"extern({show(Value(EXTERNREF, ref))})"
+        case RefI31Num(i):
+            return f"ref.i31 {i}"
+        case RefStructAddr(a):
+            return f"ref.struct@{a}"
+        case RefArrayAddr(a):
+            return f"ref.array@{a}"
+    return repr(value.val)
 
 
 def show_expected(result: Result) -> str:
@@ -203,6 +227,8 @@ def _matches_ref_pattern(heaptype: HeapType | None, null: bool, value: Value) ->
         return False
     if heaptype is None:
         return True
+    if heaptype in _GC_PATTERNS:
+        return isinstance(ref, _GC_PATTERNS[heaptype])
     top = top_of(heaptype)
     if top == AbsHeapType.FUNC:
         return isinstance(ref, RefFuncAddr)

@@ -96,12 +96,24 @@ class RecIdx:
     idx: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class DefType:
-    """``_DEF rectype n``: the n-th sub type of a closed recursive type (semantic types)."""
+    """``_DEF rectype n``: the n-th sub type of a closed recursive type (semantic types).
+
+    Made by ``refwasm.syntax.deftypes`` from the canonical representative of its group, so
+    equality (iso-recursive type equivalence) is the identity of that group and the index:
+    comparing and hashing never walk the graph of groups (``deftypes.py``)."""
 
     rectype: RecType
     idx: int
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, DefType) and self.rectype is other.rectype and self.idx == other.idx
+        )
+
+    def __hash__(self) -> int:
+        return hash((id(self.rectype), self.idx))
 
 
 TypeUse = TypeIdx | RecIdx | DefType

@@ -343,6 +343,8 @@ class ModuleParser:
         # inline type uses (text-typeuse-abbrev).
         self.functypes: list[FuncType | None] = []
         self.type_index_of: dict[FuncType, int] = {}
+        # The field identifiers of each struct type, by type index (3.0, ``text/gc.py``).
+        self.gc_field_ids: dict[int, dict[str, int]] = {}
 
     # ---- pass 1: bind identifiers (text-context) ----
 
@@ -396,6 +398,11 @@ class ModuleParser:
     def collect_types(self, fields: list[SList]) -> None:
         """``text-typedef``: explicit types come first in the type index space; all their
         identifiers are bound first, as a reference type may name a later type."""
+        if self.features.gc:
+            from refwasm.text.gc import collect_types  # 3.0 rec groups and sub types
+
+            collect_types(self, fields)
+            return
         typedefs = [item for item in fields if item.head() == "type"]
         for item in typedefs:
             self.bind(TYPE, Cursor(item.items, 1).take_id())
@@ -446,7 +453,8 @@ class ModuleParser:
                 self.bind(ELEM, cur.take_id() if self.features.bulk_memory else None)
             elif head == "data":
                 self.bind(DATA, cur.take_id() if self.features.bulk_memory else None)
-            elif head not in ("type", "export", "start"):
+            elif head not in ("type", "export", "start") and not (
+                    head == "rec" and self.features.gc):
                 raise fail(f"{UNKNOWN_OPERATOR} {head}" if head else UNEXPECTED_TOKEN)
 
     @staticmethod
@@ -462,7 +470,7 @@ class ModuleParser:
         head = item.head()
         cur = Cursor(item.items, 1)
         match head:
-            case "type":
+            case "type" | "rec":
                 pass  # parsed by collect_types
             case "import":
                 self.import_(cur)
@@ -908,7 +916,7 @@ class ModuleParser:
         """The first type index holding ``ft``, appending an implicit type if there is none."""
         index = self.type_index_of.get(ft)
         if index is None:
-            index = len(self.types)
+            index = len(self.functypes)  # a type index counts sub types, not rec groups
             self.types.append(Type(plain_functype(ft)))
             self.functypes.append(ft)
             self.type_index_of[ft] = index

@@ -114,7 +114,10 @@ def print_module(m: Module, features: Features = DEFAULT_FEATURES) -> str:
         subs = ty.rectype.subtypes
         if len(subs) != 1 or not subs[0].final or subs[0].supertypes or not isinstance(
                 subs[0].comptype, FuncType):
-            raise ValueError("the printer supports function types only (2.0)")
+            from refwasm.text.gc import print_types  # 3.0 rec groups, sub, struct, array
+
+            lines.append(f"  {print_types(ty.rectype, valtype, signature)}")
+            continue
         lines.append(f"  (type (func{signature(subs[0].comptype)}))")
     for imp in m.imports:
         lines.append(f"  (import {string(imp.module.encode())} {string(imp.name.encode())} "
@@ -401,6 +404,11 @@ def plain(instr: Instr) -> str:
             return f"{shape.value}.extract_lane{suffix} {lane}"
         case VReplaceLane(shape, lane):
             return f"{shape.value}.replace_lane {lane}"
+    from refwasm.text.gc import print_instr  # 3.0 GC instructions
+
+    gc = print_instr(instr, reftype)
+    if gc is not None:
+        return gc
     raise ValueError(f"{instr} has no 2.0 text form")
 
 

@@ -12,6 +12,7 @@ from typing import TypeVar, overload
 
 from refwasm.errors import TYPE_MISMATCH, InvalidError, unknown
 from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.deftypes import expand
 from refwasm.syntax.modules import func_type_at
 from refwasm.syntax.types import (
     DefType,
@@ -37,6 +38,9 @@ class Context:
     stack, which is the algorithm's equivalent of ``C.labels``)."""
 
     types: tuple[SubType, ...] = ()
+    # The same index space closed into defined types (``C.types`` of 3.0, ``$rolldt``):
+    # what type indices in value types stand for when types are compared.
+    deftypes: tuple[DefType, ...] = ()
     funcs: tuple[FuncType, ...] = ()
     # The type use each function was declared with: ``ref.func`` yields ``(ref $t)`` in 3.0.
     func_typeuses: tuple[TypeUse, ...] = ()
@@ -95,11 +99,9 @@ def lookup(category: str, items: Sequence[T], index: int) -> T:
 def functype(ctx: Context, typeuse: TypeUse | int) -> FuncType:
     """``C.types[x]`` expanded to a function type (``unknown type x`` otherwise)."""
     if isinstance(typeuse, DefType):
-        subtypes = typeuse.rectype.subtypes
-        if 0 <= typeuse.idx < len(subtypes):
-            comptype = subtypes[typeuse.idx].comptype
-            if isinstance(comptype, FuncType):
-                return comptype
+        comptype = expand(typeuse)
+        if isinstance(comptype, FuncType):
+            return comptype
         raise InvalidError(TYPE_MISMATCH)
     # A ``RecIdx`` only occurs inside a rec group being defined, never in code.
     index = typeuse if isinstance(typeuse, int) else typeuse.idx

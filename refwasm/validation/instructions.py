@@ -27,6 +27,10 @@ from refwasm.errors import (
     unknown,
 )
 from refwasm.syntax.instructions import (
+    AnyConvertExtern,
+    ArrayNew,
+    ArrayNewDefault,
+    ArrayNewFixed,
     BinOp,
     Binop,
     Block,
@@ -45,6 +49,7 @@ from refwasm.syntax.instructions import (
     Drop,
     ElemDrop,
     Expr,
+    ExternConvertAny,
     GlobalGet,
     GlobalSet,
     If,
@@ -63,6 +68,7 @@ from refwasm.syntax.instructions import (
     Nop,
     RefAsNonNull,
     RefFunc,
+    RefI31,
     RefIsNull,
     RefNull,
     RelOp,
@@ -74,6 +80,8 @@ from refwasm.syntax.instructions import (
     Select,
     Shape,
     Store,
+    StructNew,
+    StructNewDefault,
     TableCopy,
     TableFill,
     TableGet,
@@ -337,7 +345,16 @@ def valid_const_instr(ctx: Context, instr: Instr) -> None:
         case Binop(nt, op):
             if ctx.features.extended_const and nt.is_int and op in _EXTENDED_CONST_OPS:
                 return
+    if ctx.features.gc and type(instr) in GC_CONST_INSTRS:
+        return
     raise InvalidError(CONSTANT_EXPRESSION_REQUIRED)
+
+
+# ``Instr_const`` of 3.0 GC: allocation, i31 and the conversions are constant.
+GC_CONST_INSTRS: frozenset[type] = frozenset({
+    RefI31, StructNew, StructNewDefault, ArrayNew, ArrayNewDefault, ArrayNewFixed,
+    AnyConvertExtern, ExternConvertAny,
+})
 
 
 # -- The rule table ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from refwasm.errors import (
     InvalidError,
 )
 from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.deftypes import close_types
 from refwasm.syntax.gcpause import gc_paused
 from refwasm.syntax.instructions import RefFunc
 from refwasm.syntax.modules import (
@@ -43,19 +44,18 @@ from refwasm.syntax.types import (
     GlobalType,
     MemType,
     ResultType,
-    SubType,
     TableType,
     TypeIdx,
     TypeUse,
 )
 from refwasm.validation import context as C
 from refwasm.validation.context import Context, Prefix
+from refwasm.validation.gc import valid_types
 from refwasm.validation.instructions import _addr, validate_const_expr, validate_expr
 from refwasm.validation.types import (
     defaultable,
     reftype_sub,
     valid_externtype,
-    valid_functype,
     valid_globaltype,
     valid_memtype,
     valid_reftype,
@@ -70,9 +70,10 @@ BodyContexts = dict[tuple[int, int], tuple[Context, ResultType]]
 @gc_paused
 def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> None:
     """``valid-module`` (``Module_ok``): raise ``InvalidError`` unless ``module`` is valid."""
-    ctx0 = Context(types=subtypes(module), refs=declared_refs(module), features=features)
-    for subtype in ctx0.types:
-        valid_subtype(ctx0, subtype)
+    deftypes = close_types([ty.rectype for ty in module.types])
+    ctx0 = Context(
+        types=subtypes(module), deftypes=deftypes, refs=declared_refs(module), features=features)
+    valid_types(ctx0)
     if module.tags:
         # Tags are 3.0 (exception handling), which refwasm does not model yet.
         raise InvalidError(UNSUPPORTED_INSTRUCTION)
@@ -134,14 +135,6 @@ def declared_refs(module: Module) -> frozenset[int]:
     refs = {i.func for expr in exprs for i in expr if isinstance(i, RefFunc)}
     refs |= {e.desc.index for e in module.exports if e.desc.kind is ExternKind.FUNC}
     return frozenset(refs)
-
-
-def valid_subtype(ctx: Context, subtype: SubType) -> None:
-    """``valid-functype`` for a 2.0 type definition (``Subtype_ok`` without GC)."""
-    comptype = subtype.comptype
-    if not isinstance(comptype, FuncType) or (subtype.supertypes and not ctx.features.gc):
-        raise InvalidError(TYPE_MISMATCH)  # struct, array and subtyping are 3.0 (not modelled)
-    valid_functype(ctx, comptype)
 
 
 def import_context(ctx: Context, imports: tuple[Import, ...]) -> Context:

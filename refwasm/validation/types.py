@@ -18,11 +18,14 @@ from refwasm.errors import (
     InvalidError,
     unknown,
 )
+from refwasm.syntax.deftypes import expand, supertypes
 from refwasm.syntax.instructions import BlockType
 from refwasm.syntax.types import (
     AbsHeapType,
     AddrType,
+    ArrayType,
     BotType,
+    CompType,
     DefType,
     ExternFunc,
     ExternGlobal,
@@ -30,14 +33,19 @@ from refwasm.syntax.types import (
     ExternTable,
     ExternTag,
     ExternType,
+    FieldType,
     FuncType,
     GlobalType,
     HeapType,
     Limits,
     MemType,
+    Mut,
     NumType,
+    PackType,
     RecIdx,
     RefType,
+    StorageType,
+    StructType,
     TableType,
     TypeIdx,
     ValType,
@@ -215,24 +223,55 @@ _BOTTOMS: dict[AbsHeapType, AbsHeapType] = {
 
 
 def _top(ctx: Context, ht: HeapType) -> AbsHeapType:
-    """The top of ``ht``'s hierarchy (a type use of a function type is under ``func``)."""
+    """The top of ``ht``'s hierarchy (a defined type is under its composite type's kind)."""
+    ht = resolve_heaptype(ctx, ht)
     if isinstance(ht, AbsHeapType):
         if ht in _BOTTOMS:
             return _BOTTOMS[ht]
         while ht in _ABS_SUPER:
             ht = _ABS_SUPER[ht]
         return ht
-    return AbsHeapType.FUNC  # 3.0 struct/array type uses are not modelled yet
+    if isinstance(ht, DefType):
+        return _top(ctx, comptype_kind(expand(ht)))
+    return AbsHeapType.FUNC  # an index without a defined type (a context without deftypes)
+
+
+def top_heaptype(ctx: Context, ht: HeapType) -> AbsHeapType:
+    """The top of the hierarchy ``ht`` belongs to (``any``, ``func``, ``extern``, ``exn``)."""
+    return _top(ctx, ht)
+
+
+def comptype_kind(ct: CompType) -> AbsHeapType:
+    """The abstract heap type right above a defined type of composite type ``ct``
+    (``Heaptype_sub/struct``, ``Heaptype_sub/array``, ``Heaptype_sub/func``)."""
+    if isinstance(ct, StructType):
+        return AbsHeapType.STRUCT
+    if isinstance(ct, ArrayType):
+        return AbsHeapType.ARRAY
+    return AbsHeapType.FUNC
+
+
+def resolve_heaptype(ctx: Context, ht: HeapType) -> HeapType:
+    """``C.TYPES[x]`` for a type index (``Heaptype_sub/typeidx-l``, ``typeidx-r``)."""
+    if isinstance(ht, TypeIdx) and 0 <= ht.idx < len(ctx.deftypes):
+        return ctx.deftypes[ht.idx]
+    return ht
 
 
 def heaptype_sub(ctx: Context, ht1: HeapType, ht2: HeapType) -> bool:
     """``Heaptype_sub``: reflexive; bottoms below everything of their hierarchy; ``eq`` below
-    ``any``; ``i31``/``struct``/``array`` below ``eq``; a function type below ``func``."""
+    ``any``; ``i31``/``struct``/``array`` below ``eq``; a defined type below the kind of its
+    composite type and below its declared supertypes (``Heaptype_sub/def``)."""
     if ht1 == ht2 or ht1 is AbsHeapType.BOT:
+        return True
+    ht1, ht2 = resolve_heaptype(ctx, ht1), resolve_heaptype(ctx, ht2)
+    if ht1 == ht2:
         return True
     if isinstance(ht1, AbsHeapType) and ht1 in _BOTTOMS:
         return _BOTTOMS[ht1] == _top(ctx, ht2)
     if isinstance(ht2, AbsHeapType):
+        if isinstance(ht1, DefType):
+            return heaptype_sub(ctx, comptype_kind(expand(ht1)), ht2)
         if isinstance(ht1, AbsHeapType):
             up: AbsHeapType | None = ht1
             while up is not None:
@@ -241,8 +280,23 @@ def heaptype_sub(ctx: Context, ht1: HeapType, ht2: HeapType) -> bool:
                 up = _ABS_SUPER.get(up)
             return False
         return ht2 == _top(ctx, ht1)
-    # Two type uses: function types match when they are the same type.
+    if isinstance(ht1, DefType) and isinstance(ht2, DefType):
+        return deftype_sub(ht1, ht2)
+    # Two type uses without defined types: function types match when they are the same type.
     return _same_functype(ctx, ht1, ht2)
+
+
+def deftype_sub(dt1: DefType, dt2: DefType) -> bool:
+    """``Deftype_sub/refl`` and ``Deftype_sub/super``: ``dt2`` is ``dt1`` or one of its
+    declared supertypes, transitively (each type has at most one; the chain is acyclic as a
+    supertype precedes its subtypes)."""
+    current: DefType | None = dt1
+    while current is not None:
+        if current == dt2:
+            return True
+        supers = supertypes(current)
+        current = supers[0] if supers else None
+    return False
 
 
 def _same_functype(ctx: Context, ht1: HeapType, ht2: HeapType) -> bool:
@@ -272,3 +326,33 @@ def valtype_sub(ctx: Context, t1: Operand, t2: ValType) -> bool:
 def resulttype_sub(ctx: Context, ts1: tuple[ValType, ...], ts2: tuple[ValType, ...]) -> bool:
     """``Resulttype_sub``: pointwise matching of equally long result types."""
     return len(ts1) == len(ts2) and all(valtype_sub(ctx, a, b) for a, b in zip(ts1, ts2, strict=True))
+
+
+def storagetype_sub(ctx: Context, t1: StorageType, t2: StorageType) -> bool:
+    """``Storagetype_sub/val``, ``Storagetype_sub/pack`` (packed types match only themselves)."""
+    if isinstance(t1, PackType) or isinstance(t2, PackType):
+        return t1 == t2
+    return valtype_sub(ctx, t1, t2)
+
+
+def fieldtype_sub(ctx: Context, ft1: FieldType, ft2: FieldType) -> bool:
+    """``Fieldtype_sub/const``, ``Fieldtype_sub/var``: a mutable field is invariant."""
+    if ft1.mut != ft2.mut:
+        return False
+    if not storagetype_sub(ctx, ft1.storage, ft2.storage):
+        return False
+    return ft1.mut is Mut.CONST or storagetype_sub(ctx, ft2.storage, ft1.storage)
+
+
+def comptype_sub(ctx: Context, ct1: CompType, ct2: CompType) -> bool:
+    """``Comptype_sub/struct`` (width and depth), ``Comptype_sub/array``, ``Comptype_sub/func``
+    (contravariant parameters, covariant results)."""
+    match ct1, ct2:
+        case StructType(fs1), StructType(fs2):
+            return len(fs1) >= len(fs2) and all(
+                fieldtype_sub(ctx, a, b) for a, b in zip(fs1, fs2, strict=False))
+        case ArrayType(f1), ArrayType(f2):
+            return fieldtype_sub(ctx, f1, f2)
+        case FuncType(p1, r1), FuncType(p2, r2):
+            return resulttype_sub(ctx, p2, p1) and resulttype_sub(ctx, r1, r2)
+    return False

@@ -28,6 +28,7 @@ from refwasm.syntax import (
     Module,
     Nop,
     NumType,
+    RecIdx,
     RecType,
     RefFunc,
     RefNull,
@@ -186,7 +187,8 @@ def _leb(n: int) -> bytes:
 @pytest.mark.parametrize(
     "module",
     [
-        Module(types=(Type(RecType((SubType(False, (), FuncType((), ())),))),)),
+        # A supertype that is no type index (only closed types hold ``RecIdx``).
+        Module(types=(Type(RecType((SubType(False, (RecIdx(0),), FuncType((), ())),))),)),
         Module(types=(TYPE0,), funcs=(Func(0, (), (Const(I32, 1 << 32),)),)),
         Module(types=(TYPE0,), funcs=(Func(1 << 32, (), ()),)),
     ],

@@ -110,7 +110,7 @@ def _entries() -> list[tuple[bytes, Op]]:
     out: list[tuple[bytes, Op]] = []
     for prefix, table in [(b"", OPCODES), (b"\xfc", FC_OPCODES), (b"\xfd", FD_OPCODES)]:
         for code, op in sorted(table.items()):
-            if op.imm in (Imm.BLOCK, Imm.LOOP, Imm.IF, Imm.PREFIX_FC, Imm.PREFIX_FD):
+            if op.imm in (Imm.BLOCK, Imm.LOOP, Imm.IF, Imm.PREFIX_FC, Imm.PREFIX_FD, Imm.PREFIX_FB):
                 continue
             opcode = prefix + (encode_u(code) if prefix else bytes([code]))
             out.append((opcode, op))
