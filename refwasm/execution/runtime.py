@@ -28,6 +28,7 @@ from refwasm.errors import MEMORY_BUDGET_EXHAUSTED, ExhaustionError
 from refwasm.execution.values import (
     ExternVal,
     Ref,
+    RefExnAddr,
     RefExtern,
     RefFuncAddr,
     RefHostAddr,
@@ -107,6 +108,7 @@ class ModuleInst:
     tableaddrs: list[int] = field(default_factory=list)
     memaddrs: list[int] = field(default_factory=list)
     globaladdrs: list[int] = field(default_factory=list)
+    tagaddrs: list[int] = field(default_factory=list)
     elemaddrs: list[int] = field(default_factory=list)
     dataaddrs: list[int] = field(default_factory=list)
     exports: dict[str, ExternVal] = field(default_factory=dict)
@@ -168,6 +170,24 @@ class ElemInst:
     elem: list[Ref]
 
 
+@dataclass(eq=False, slots=True)
+class TagInst:
+    """``taginst``: ``{type}`` (3.0), the tag's function type; tags are compared by address."""
+
+    type: FuncType
+
+
+@dataclass(eq=False, slots=True)
+class ExnInst:
+    """``exninst``: ``{tag, fields}`` (3.0): the tag's address and the values thrown with it.
+
+    Compared by identity: two throws of equal values are two exceptions.
+    """
+
+    tag: int
+    fields: tuple[Val, ...]
+
+
 @dataclass(slots=True)
 class DataInst:
     """``datainst``: ``{data}`` (emptied by ``data.drop``)."""
@@ -185,6 +205,7 @@ class Store:
     globals: list[GlobalInst] = field(default_factory=list)
     elems: list[ElemInst] = field(default_factory=list)
     datas: list[DataInst] = field(default_factory=list)
+    tags: list[TagInst] = field(default_factory=list)
     # Not in the spec: bounds that keep a run of refwasm finite on any input.
     max_call_depth: int = DEFAULT_MAX_CALL_DEPTH
     memory_budget: int = DEFAULT_MEMORY_BUDGET
@@ -269,6 +290,8 @@ def value_has_type(v: Val, t: ValType) -> bool:
         return isinstance(v, RefFuncAddr)
     if t.heaptype is AbsHeapType.EXTERN:
         return isinstance(v, RefHostAddr | RefExtern)
+    if t.heaptype is AbsHeapType.EXN:
+        return isinstance(v, RefExnAddr)
     return isinstance(v, RefFuncAddr | RefHostAddr | RefExtern)
 
 
@@ -323,6 +346,12 @@ def alloc_global(store: Store, globaltype: GlobalType, val: Val) -> int:
     """alloc-global"""
     store.globals.append(GlobalInst(globaltype, val))
     return len(store.globals) - 1
+
+
+def alloc_tag(store: Store, functype: FuncType) -> int:
+    """``$alloctag`` (3.0)"""
+    store.tags.append(TagInst(functype))
+    return len(store.tags) - 1
 
 
 def alloc_elem(store: Store, reftype: RefType, refs: list[Ref]) -> int:
@@ -449,4 +478,7 @@ class Frame:
     height: int = 0
     labels: list[tuple[int, int, int]] = field(default_factory=list)
     charge: int = 0
+    # The ``HANDLER_`` contexts of this activation (3.0 ``try_table``), innermost last, each
+    # with the label it wraps (``refwasm.execution.exceptions``); None until the first one.
+    handlers: list[Any] | None = None
 
