@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from refwasm.engines.base import Value
-from refwasm.execution.values import RefExtern, RefFuncAddr, RefHostAddr, RefNullVal
+from refwasm.execution.values import RefExnAddr, RefExtern, RefFuncAddr, RefHostAddr, RefNullVal
 from refwasm.numerics.lanes import lanes
 from refwasm.syntax.instructions import Shape
 from refwasm.syntax.types import (
@@ -117,6 +117,8 @@ def show(value: Value) -> str:
             return f"ref.extern {n}"
         case RefExtern(ref):
             return f"extern({show(Value(EXTERNREF, ref))})"
+        case RefExnAddr():
+            return "ref.exn"
 
 
 def show_expected(result: Result) -> str:

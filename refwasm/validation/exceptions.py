@@ -7,6 +7,9 @@ module (``refwasm.validation`` does) puts them there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import Enum
+
 from refwasm.errors import TYPE_MISMATCH, InvalidError
 from refwasm.syntax.instructions import (
     Catch,
@@ -21,7 +24,7 @@ from refwasm.syntax.instructions import (
 from refwasm.syntax.types import EXNREF, AbsHeapType, RefType, ValType
 from refwasm.validation.context import tag
 from refwasm.validation.instructions import BLOCK, Validator, _need, rule
-from refwasm.validation.types import resulttype_sub, valid_blocktype
+from refwasm.validation.types import Operand, resulttype_sub, valid_blocktype
 
 # ``(REF EXN)``: what the ``_ref`` catch clauses pass on, never null.
 REF_EXN = RefType(False, AbsHeapType.EXN)
@@ -31,8 +34,23 @@ REF_EXN = RefType(False, AbsHeapType.EXN)
 def valid_throw(v: Validator, instr: Throw) -> None:
     """``Instr_ok/throw``: ``t_1* t* -> t_2*`` where the tag's type is ``FUNC t* -> eps``."""
     _need(v.ctx.features.exceptions)
-    v.pop_vals(tag(v.ctx, instr.tag).params)
+    params = tag(v.ctx, instr.tag).params
+    # The suite words this mismatch as the reference interpreter does, with both sides.
+    frame = v.ctrls[-1]
+    available = v.vals[max(frame.height, len(v.vals) - len(params)) :]
+    try:
+        v.pop_vals(params)
+    except InvalidError:
+        raise InvalidError(
+            f"{TYPE_MISMATCH}: instruction requires [{_types(params)}] "
+            f"but stack has [{_types(available)}]"
+        ) from None
     v.unreachable()
+
+
+def _types(ts: Sequence[Operand]) -> str:
+    """Operand types as the reference interpreter lists them (``i32 i64``)."""
+    return " ".join(t.value if isinstance(t, Enum) else str(t) for t in ts)
 
 
 @rule(ThrowRef)
