@@ -401,7 +401,7 @@ def _fields(module: Module) -> dict[str, object]:
 # 3.0 instruction shapes without a typing rule yet: validation rejects them as unsupported.
 NOT_MODELLED = {
     "BrOnNull", "BrOnNonNull", "BrOnCast", "BrOnCastFail", "CallRef", "ReturnCallRef",
-    "Throw", "ThrowRef", "TryTable", "RefAsNonNull", "RefEq", "RefTest", "RefCast", "RefI31",
+    "RefAsNonNull", "RefEq", "RefTest", "RefCast", "RefI31",
     "I31Get", "StructNew", "StructNewDefault", "StructGet", "StructSet", "ArrayNew",
     "ArrayNewDefault", "ArrayNewFixed", "ArrayNewData", "ArrayNewElem", "ArrayGet", "ArraySet",
     "ArrayLen", "ArrayFill", "ArrayCopy", "ArrayInitData", "ArrayInitElem", "ExternConvertAny",
