@@ -330,8 +330,10 @@ class _Encoder:
         # An empty section is written only when a custom section must follow it.
         empty: dict[int, bytes] = {
             1: b"\x00", 2: b"\x00", 3: b"\x00", 4: b"\x00", 5: b"\x00", 6: b"\x00",
-            TAG_SECTION_ID: b"\x00", 7: b"\x00", 9: b"\x00", 12: _u32(len(m.datas)), 10: b"\x00", 11: b"\x00",
+            7: b"\x00", 9: b"\x00", 12: _u32(len(m.datas)), 10: b"\x00", 11: b"\x00",
         }  # fmt: skip
+        if self.features.exceptions:  # a tag section exists only with exceptions (3.0)
+            empty[TAG_SECTION_ID] = b"\x00"
         out = bytearray(MAGIC + VERSION)
         placed = {0, *SECTION_ORDER}
         for custom in m.customs:
