@@ -71,12 +71,17 @@ from refwasm.syntax.types import (
     ExternTag,
     ExternType,
     FuncType,
+    GlobalType,
     Limits,
+    Mut,
     NumType,
+    RefType,
     TagType,
     TypeIdx,
     plain_functype,
 )
+from refwasm.validation.context import Context as ValidationContext
+from refwasm.validation.types import reftype_sub
 
 # -- External types and matching (valid-externval, match-externtype) --------------------------
 
@@ -138,7 +143,7 @@ def match_externtype(actual: ExternType | FuncType, expected: ExternType, module
                 and match_limits(actual.memtype.limits, mt.limits)
             )
         case ExternGlobal(gt):
-            return isinstance(actual, ExternGlobal) and actual.globaltype == gt
+            return isinstance(actual, ExternGlobal) and match_globaltype(actual.globaltype, gt)
         case ExternTag(TagType(TypeIdx(x))):
             # Externtype_sub/tag, Tagtype_sub: the types are equivalent (each matches the other).
             return isinstance(actual, ExternTag) and tag_functype(actual) == func_type_at(
@@ -153,6 +158,22 @@ def tag_functype(xt: ExternTag) -> FuncType | None:
         comptype = use.rectype.subtypes[use.idx].comptype
         return comptype if isinstance(comptype, FuncType) else None
     return None
+
+
+def match_globaltype(actual: GlobalType, expected: GlobalType) -> bool:
+    """``Globaltype_sub``: a mutable global's type must be the same, an immutable one's may
+    be a subtype (3.0: an exported ``(ref $t)`` constant imports as ``funcref``).
+
+    Subtyping of abstract heap types needs no module; two type indices match when they are
+    the same index (canonical type equivalence across modules comes with GC).
+    """
+    if actual == expected:
+        return True
+    if actual.mut is not expected.mut or expected.mut is Mut.VAR:
+        return False
+    a, e = actual.valtype, expected.valtype
+    return isinstance(a, RefType) and isinstance(e, RefType) and reftype_sub(
+        ValidationContext(), a, e)
 
 
 # -- Running code -----------------------------------------------------------------------------

@@ -49,6 +49,8 @@ class Context:
     tags: tuple[FuncType, ...] = ()
     locals: tuple[ValType, ...] = ()
     return_: ResultType | None = None
+    # The locals that start ``UNSET`` (3.0 ``Local_ok/unset``: non-defaultable ones).
+    unset_locals: frozenset[int] = frozenset()
     refs: frozenset[int] = frozenset()
     features: Features = field(default=DEFAULT_FEATURES)
 
