@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from refwasm.errors import NULL_EXCEPTION_REFERENCE, ExceptionError, TrapError, crash_unless
-from refwasm.execution.runtime import ExnInst, Frame, release_frame
+from refwasm.execution.runtime import (
+    EmbedderError,
+    ExnInst,
+    Frame,
+    Store,
+    release_frame,
+    value_in_store,
+)
 from refwasm.execution.values import RefExnAddr, Val
 
 if TYPE_CHECKING:
@@ -50,6 +57,21 @@ def exception_of(error: ExceptionError) -> ExnInst:
     exn = error.exn
     crash_unless(isinstance(exn, ExnInst), "an ExceptionError without an exception instance")
     return exn  # type: ignore[return-value]
+
+
+def checked_exception(store: Store, error: ExceptionError) -> ExnInst:
+    """The exception an ``ExceptionError`` carries, checked against the store: a host function
+    may raise one, and an exception of a tag the store lacks, or with fields that are not
+    values of the tag's parameters, is the embedder's error (no handler may receive it)."""
+    exn = error.exn
+    if not (isinstance(exn, ExnInst) and 0 <= exn.tag < len(store.tags)):
+        raise EmbedderError(f"not an exception of this store: {exn!r}")
+    params = store.tags[exn.tag].type.params
+    if len(exn.fields) != len(params) or not all(
+        value_in_store(store, v, t) for v, t in zip(exn.fields, params, strict=True)
+    ):
+        raise EmbedderError(f"exception fields {exn.fields!r} do not fit the tag's {params}")
+    return exn
 
 
 def throw(exn: ExnInst) -> ExceptionError:
@@ -119,7 +141,7 @@ def unwind(m: Machine, error: ExceptionError) -> None:
     ``m`` has such a handler, re-raise ``error``: the exception leaves this machine."""
     from refwasm.execution.instructions import branch
 
-    exn = exception_of(error)
+    exn = checked_exception(m.store, error)
     while m.frames:
         f = m.frame
         handlers = f.handlers

@@ -304,6 +304,8 @@ def value_in_store(store: Store, v: Val, t: ValType) -> bool:
         return False
     while isinstance(v, RefExtern):
         v = v.ref
+    if isinstance(v, RefExnAddr):  # an exception of one of the store's tags (3.0)
+        return isinstance(v.exn, ExnInst) and 0 <= v.exn.tag < len(store.tags)
     return not isinstance(v, RefFuncAddr) or 0 <= v.addr < len(store.funcs)
 
 

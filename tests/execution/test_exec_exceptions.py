@@ -13,7 +13,7 @@ from refwasm import embedding
 from refwasm.errors import ExceptionError, TrapError, UnlinkableError
 from refwasm.execution.exceptions import exception_of
 from refwasm.execution.runtime import ExnInst, Store
-from refwasm.execution.values import ExternFuncAddr, ExternTagAddr, ExternVal, Val
+from refwasm.execution.values import ExternFuncAddr, ExternTagAddr, ExternVal, RefExnAddr, Val
 from refwasm.features import Features
 from refwasm.syntax.instructions import (
     Block,
@@ -427,3 +427,39 @@ def test_fast_engine_catches_through_a_fast_frame() -> None:
     store, inst = instantiate(FAST_MODULE, engine="fast")
     assert call(store, inst, "catcher", 10) == [11]
     assert store.frames_in_use == 0
+
+
+# -- Forged exceptions are the embedder's error -------------------------------------------------
+
+
+@pytest.mark.parametrize("forged", [
+    object(),  # not an exception instance at all
+    ExnInst(99, ()),  # a tag the store does not have
+    ExnInst(0, ()),  # too few fields for $e1 (param i32)
+    ExnInst(0, (RefExnAddr(ExnInst(0, (1,))),)),  # a field of the wrong type
+])
+def test_a_host_throwing_a_forged_exception_is_an_embedder_error(forged: object) -> None:
+    store, a = instantiate('(module (tag $e1 (export "e1") (param i32)))')
+    ev = embedding.instance_export(a, "e1")  # type: ignore[arg-type]
+
+    def host(args: list[Val]) -> list[Val]:
+        raise ExceptionError(forged)
+
+    hostfunc = embedding.func_alloc(store, FuncType((), ()), host)
+    _, b = instantiate("""(module
+      (import "a" "e1" (tag $e (param i32)))
+      (import "h" "f" (func $host))
+      (func (export "f") (block $h (try_table (catch_all $h) (call $host)))))""",
+                       [ev, ExternFuncAddr(hostfunc)], store)
+    with pytest.raises(embedding.EmbedderError):
+        call(store, b, "f")
+
+
+def test_a_forged_exception_reference_argument_is_refused() -> None:
+    store = embedding.store_init()
+    inst = embedding.module_instantiate(store, embedding.module_parse(
+        '(module (func (export "f") (param exnref)))', V3), [], V3)
+    with pytest.raises(embedding.EmbedderError):
+        call(store, inst, "f", RefExnAddr(object()))  # type: ignore[arg-type]
+    with pytest.raises(embedding.EmbedderError):
+        call(store, inst, "f", RefExnAddr(ExnInst(5, ())))
