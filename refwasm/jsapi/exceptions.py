@@ -133,8 +133,9 @@ def tag_address(agent: Agent, tag: object, where: str) -> int:
 
 
 class WasmException(JSError):
-    """``WebAssembly.Exception`` (``WebAssembly().Exception``): [[Address]] (the exception instance), [[Type]] (its tag),
-    [[Payload]] and [[Stack]].  Thrown as a Python exception, as JavaScript throws it."""
+    """``WebAssembly.Exception`` (``WebAssembly().Exception``): [[Address]] (the exception
+    instance), [[Type]] (its tag), [[Payload]] and [[Stack]].  Thrown as a Python exception, as
+    JavaScript throws it."""
 
     js_name = "WebAssembly.Exception"
 
@@ -146,7 +147,10 @@ class WasmException(JSError):
         where = "WebAssembly.Exception()"
         tagaddr = tag_address(agent, exception_tag, where)
         values = iterate_to_list(payload)  # Web IDL sequence<any>
-        trace = to_boolean(get(options, "traceStack")) if options not in (UNDEFINED, None) else False
+        if options not in (UNDEFINED, None):
+            # ExceptionOptions: traceStack is converted (a getter may throw), then unused:
+            # refwasm keeps no JavaScript call stack, and the spec allows [[Stack]] undefined.
+            to_boolean(get(options, "traceStack"))
         if tagaddr == get_js_exception_tag(agent):
             raise JSTypeError(f"{where}: {JS_TAG_PAYLOAD}")
         types = embedding.tag_type(agent.store, tagaddr).params
@@ -159,8 +163,6 @@ class WasmException(JSError):
             wasm_payload.append(to_webassembly_value(agent, value, t))
         exn = embedding.exn_alloc(agent.store, tagaddr, wasm_payload)
         initialize_exception_object(agent, self, exn)
-        # traceStack: refwasm keeps no JavaScript call stack; the spec allows undefined.
-        del trace
 
     def getArg(self, index: object = UNDEFINED) -> object:  # noqa: N802
         """getArg(index)"""

@@ -219,6 +219,30 @@ def test_a_loop_around_a_try_table_does_not_pile_up_handlers() -> None:
     assert call(store, inst, "f", 1000) == [3]
 
 
+def test_a_tail_call_leaves_the_handlers_of_its_frame() -> None:
+    """``Step_read/return_call-handler``: ``return_call`` inside a try_table discards the
+    handler with the frame, so the callee's exception is not caught there; ``call`` keeps it."""
+    store, inst = instantiate(f"""(module {TAGS}
+      (func $thrower (throw $e0))
+      (func (export "tail") (block $h (try_table (catch_all $h) (return_call $thrower))))
+      (func (export "call") (result i32)
+        (block $h (try_table (catch_all $h) (call $thrower)) (return (i32.const 0)))
+        (i32.const 1)))""")
+    assert call(store, inst, "call") == [1]
+    with pytest.raises(ExceptionError):
+        call(store, inst, "tail")
+
+
+def test_return_inside_a_try_table_leaves_its_handler() -> None:
+    """``Step_pure/return-handler``: after returning from inside a try_table, the caller's
+    exception is not caught by the callee's (gone) handler."""
+    store, inst = instantiate(f"""(module {TAGS}
+      (func $returns (block $h (try_table (catch_all $h) (return))))
+      (func (export "f") (call $returns) (throw $e0)))""")
+    with pytest.raises(ExceptionError):
+        call(store, inst, "f")
+
+
 def test_a_trap_is_not_caught() -> None:
     store, inst = instantiate(f"""(module {TAGS}
       (func (export "f") (block $h (try_table (catch_all $h) (unreachable)))))""")
