@@ -21,7 +21,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from refwasm.binary.decode import SECTION_ORDER
+from refwasm.binary.decode import SECTION_ORDER, TAG_SECTION_ID
 from refwasm.binary.opcodes import FC_OPCODES, FD_OPCODES, OPCODES, Imm, Op
 from refwasm.features import Features
 from refwasm.syntax import (
@@ -310,8 +310,9 @@ def funcs() -> st.SearchStrategy[Func]:
 @functools.cache
 def _customs(has_start: bool) -> st.SearchStrategy[tuple[Custom, ...]]:
     """Custom sections in section order (as decoding reports them); a custom "after" the start
-    section needs one, since an empty start section cannot be written."""
-    afters = [0, *(i for i in SECTION_ORDER if i != 8 or has_start)]
+    section needs one, since an empty start section cannot be written; none after the tag
+    section, which 2.0 modules do not have."""
+    afters = [0, *(i for i in SECTION_ORDER if (i != 8 or has_start) and i != TAG_SECTION_ID)]
     custom = st.builds(Custom, names, byte_strings, st.sampled_from(afters))
     return st.lists(custom, max_size=3).map(
         lambda cs: tuple(sorted(cs, key=lambda c: afters.index(c.after)))

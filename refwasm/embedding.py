@@ -14,12 +14,14 @@ from refwasm.execution.runtime import (
     DEFAULT_MAX_CALL_DEPTH,
     DEFAULT_MEMORY_BUDGET,
     EmbedderError,
+    ExnInst,
     ModuleInst,
     Store,
     alloc_global,
     alloc_hostfunc,
     alloc_mem,
     alloc_table,
+    alloc_tag,
     grow_mem,
     grow_table,
     value_in_store,
@@ -33,6 +35,7 @@ from refwasm.syntax.types import (
     ExternGlobal,
     ExternMem,
     ExternTable,
+    ExternTag,
     ExternType,
     FuncType,
     GlobalType,
@@ -158,6 +161,8 @@ def module_exports(module: Module) -> list[tuple[str, ExternType]]:
     mems += [ExternMem(m.memtype) for m in module.mems]
     globs = [imp.desc for imp in module.imports if isinstance(imp.desc, ExternGlobal)]
     globs += [ExternGlobal(g.globaltype) for g in module.globals]
+    tags = [imp.desc for imp in module.imports if isinstance(imp.desc, ExternTag)]
+    tags += [ExternTag(t.tagtype) for t in module.tags]
     result: list[tuple[str, ExternType]] = []
     for ex in module.exports:
         kind, i = ex.desc.kind, ex.desc.index
@@ -169,6 +174,8 @@ def module_exports(module: Module) -> list[tuple[str, ExternType]]:
             result.append((ex.name, mems[i]))
         elif kind is ExternKind.GLOBAL:
             result.append((ex.name, globs[i]))
+        elif kind is ExternKind.TAG:
+            result.append((ex.name, tags[i]))
         else:
             crash(f"export kind {kind} is not supported by the 2.0 embedding")
     return result
@@ -309,6 +316,42 @@ def global_write(store: Store, a: int, val: Val) -> None:
         raise EmbedderError("global is immutable")
     check_value(store, val, glob.type.valtype)
     glob.value = val
+
+
+# -- Tags and exceptions (3.0) ----------------------------------------------------------------
+
+
+def tag_alloc(store: Store, functype: FuncType) -> int:
+    """embed-tag-alloc: a tag of a function type without results."""
+    if functype.results:
+        raise EmbedderError(f"a tag type has no results: {functype}")
+    return alloc_tag(store, functype)
+
+
+def tag_type(store: Store, a: int) -> FuncType:
+    """embed-tag-type"""
+    return store.tags[check_addr(a, len(store.tags), "tag")].type
+
+
+def exn_alloc(store: Store, tagaddr: int, fields: Sequence[Val]) -> ExnInst:
+    """embed-exn-alloc: an exception of the tag with these values (its address is the
+    instance itself, see ``RefExnAddr``)."""
+    params = tag_type(store, tagaddr).params
+    if len(fields) != len(params):
+        raise EmbedderError(f"expected {len(params)} values, got {len(fields)}")
+    for val, t in zip(fields, params, strict=True):
+        check_value(store, val, t)
+    return ExnInst(tagaddr, tuple(fields))
+
+
+def exn_tag(store: Store, exn: ExnInst) -> int:
+    """embed-exn-tag"""
+    return exn.tag
+
+
+def exn_read(store: Store, exn: ExnInst) -> list[Val]:
+    """embed-exn-read"""
+    return list(exn.fields)
 
 
 def check_value(store: Store, val: Val, t: ValType) -> None:

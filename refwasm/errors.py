@@ -51,6 +51,21 @@ class ExhaustionError(WasmError):
     kind = "exhaustion"
 
 
+class ExceptionError(WasmError):
+    """A Wasm exception (3.0) left the outermost Wasm frame uncaught: an outcome, like a trap.
+
+    ``exn`` is the exception instance (``refwasm.execution.runtime.ExnInst``: its tag's address
+    and its fields), so that an embedder (the JS API) can read it or throw it on; raising this
+    is also how Wasm code and host functions throw (``refwasm.execution.exceptions``).
+    """
+
+    kind = "exception"
+
+    def __init__(self, exn: object) -> None:
+        super().__init__(UNCAUGHT_EXCEPTION)
+        self.exn = exn
+
+
 class Crash(Exception):
     """An internal invariant failed ("Assert: due to validation"): a bug in refwasm.
 
@@ -117,6 +132,8 @@ MALFORMED_VALUE_TYPE = "malformed value type"
 MALFORMED_FUNCTION_TYPE = "malformed function type"
 MALFORMED_BLOCK_TYPE = "malformed block type"
 MALFORMED_ELEMENT_KIND = "malformed element kind"
+MALFORMED_TAG_ATTRIBUTE = "malformed tag attribute"  # 3.0: a tag type's first byte is 0
+MALFORMED_CATCH_CLAUSE = "malformed catch clause"  # 3.0: a try_table catch kind past 3
 
 # Validation (assert_invalid).
 TYPE_MISMATCH = "type mismatch"
@@ -145,6 +162,7 @@ ARRAY_NOT_NUMERIC = "array type is not numeric or vector"
 # refwasm's own: an instruction or type of a proposal the feature setting leaves out (the
 # decoder and parser reject those first) or of a 3.0 proposal not modelled yet.
 UNSUPPORTED_INSTRUCTION = "unsupported instruction"
+NON_EMPTY_TAG_RESULT = "non-empty tag result type"  # a tag's function type has results (3.0)
 
 # Linking (assert_unlinkable).
 UNKNOWN_IMPORT = "unknown import"
@@ -173,6 +191,8 @@ CAST_FAILURE = "cast failure"
 CALL_STACK_EXHAUSTED = "call stack exhausted"
 FUEL_EXHAUSTED = "fuel exhausted"
 MEMORY_BUDGET_EXHAUSTED = "memory budget exhausted"
+UNCAUGHT_EXCEPTION = "uncaught exception"  # assert_exception (3.0) checks no message
+NULL_EXCEPTION_REFERENCE = "null exception reference"  # throw_ref of null (3.0)
 TIME_LIMIT_EXCEEDED = "time limit exceeded"  # refwasm's own limit (refwasm.script.limits)
 
 

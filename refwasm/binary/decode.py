@@ -16,6 +16,10 @@ from refwasm.binary.gc import read_gc
 from refwasm.binary.opcodes import (
     ABSHEAPTYPES,
     ARRAY_TYPE_CODE,
+    CATCH,
+    CATCH_ALL,
+    CATCH_ALL_REF,
+    CATCH_REF,
     ELSE,
     EMPTY_BLOCK_TYPE,
     END,
@@ -47,6 +51,7 @@ from refwasm.errors import (
     INTEGER_TOO_LONG,
     MAGIC_HEADER,
     MALFORMED_BLOCK_TYPE,
+    MALFORMED_CATCH_CLAUSE,
     MALFORMED_DATA_SEGMENT_KIND,
     MALFORMED_ELEMENT_KIND,
     MALFORMED_ELEMENTS_SEGMENT_KIND,
@@ -59,6 +64,7 @@ from refwasm.errors import (
     MALFORMED_REFERENCE_TYPE,
     MALFORMED_SECTION_ID,
     MALFORMED_TABLE,
+    MALFORMED_TAG_ATTRIBUTE,
     MALFORMED_VALUE_TYPE,
     SECTION_SIZE_MISMATCH,
     TOO_MANY_LOCALS,
@@ -81,6 +87,11 @@ from refwasm.syntax.instructions import (
     Call,
     CallIndirect,
     CallRef,
+    Catch,
+    CatchAll,
+    CatchAllRef,
+    CatchClause,
+    CatchRef,
     Const,
     DataDrop,
     ElemDrop,
@@ -114,6 +125,8 @@ from refwasm.syntax.instructions import (
     TableInit,
     TableSet,
     TableSize,
+    Throw,
+    TryTable,
     VConst,
     VExtractLane,
     VLoad,
@@ -142,6 +155,7 @@ from refwasm.syntax.modules import (
     Module,
     Start,
     Table,
+    Tag,
     Type,
 )
 from refwasm.syntax.types import (
@@ -154,6 +168,7 @@ from refwasm.syntax.types import (
     ExternGlobal,
     ExternMem,
     ExternTable,
+    ExternTag,
     ExternType,
     FieldType,
     FuncType,
@@ -169,6 +184,7 @@ from refwasm.syntax.types import (
     StructType,
     SubType,
     TableType,
+    TagType,
     TypeIdx,
     ValType,
     plain_functype,
@@ -188,14 +204,18 @@ MAX_MODULE_LOCALS = 1 << 24
 
 # Section ids (``binary-section``) and the order non-custom sections must come in: the data
 # count section (12) sits between the element (9) and code (10) sections.
-SECTION_ORDER: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11)
+SECTION_ORDER: tuple[int, ...] = (1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11)
 DATACOUNT_SECTION_ID = 12
+TAG_SECTION_ID = 13  # 3.0, between the memory and global sections
 # The flag byte of 3.0 ``Blimits``: bit 0 announces a maximum, bit 2 the ``i64`` address type.
 LIMITS_FLAG_MAX = 0x01
 LIMITS_FLAG_I64 = 0x04
 LIMITS_FLAG_BITS = LIMITS_FLAG_MAX | LIMITS_FLAG_I64
 
-_EXTERN_KINDS = {0: ExternKind.FUNC, 1: ExternKind.TABLE, 2: ExternKind.MEM, 3: ExternKind.GLOBAL}
+_EXTERN_KINDS = {
+    0: ExternKind.FUNC, 1: ExternKind.TABLE, 2: ExternKind.MEM, 3: ExternKind.GLOBAL,
+    4: ExternKind.TAG,  # 3.0, with exceptions
+}  # fmt: skip
 
 
 @gc_paused
@@ -231,13 +251,14 @@ _IMMEDIATES = "immediates"
 class _Frame:
     """An open structured instruction while decoding (explicit stack: no recursion limit)."""
 
-    __slots__ = ("imm", "blocktype", "outer", "then")
+    __slots__ = ("imm", "blocktype", "outer", "then", "catches")
 
     def __init__(self, imm: Imm, blocktype: BlockType, outer: list[Instr]) -> None:
         self.imm = imm
         self.blocktype = blocktype
         self.outer = outer
         self.then: list[Instr] | None = None
+        self.catches: tuple[CatchClause, ...] = ()  # a try_table's (3.0)
 
 
 class _Decoder:
@@ -295,8 +316,8 @@ class _Decoder:
         }  # fmt: skip
         if self.features.bulk_memory:
             readers[DATACOUNT_SECTION_ID] = self.datacountsec
-        # 3.0 adds the tag section (13, between the memory and global sections) under
-        # ``exceptions``: its reader goes here and its place in ``SECTION_ORDER``.
+        if self.features.exceptions:
+            readers[TAG_SECTION_ID] = self.tagsec
         return readers
 
     def section(self, section_id: int, last_id: int) -> Any:
@@ -331,6 +352,7 @@ class _Decoder:
         return Module(
             types=tuple(fields.get(1, ())),
             imports=tuple(fields.get(2, ())),
+            tags=tuple(fields.get(TAG_SECTION_ID, ())),
             globals=tuple(fields.get(6, ())),
             mems=tuple(fields.get(5, ())),
             tables=tuple(fields.get(4, ())),
@@ -440,6 +462,8 @@ class _Decoder:
             desc = ExternMem(self.memtype())
         elif kind == 3:
             desc = ExternGlobal(self.globaltype())
+        elif kind == 4 and self.features.exceptions:
+            desc = ExternTag(self.tagtype())
         else:
             raise MalformedError(MALFORMED_IMPORT_KIND)
         return Import(module, name, desc)
@@ -480,9 +504,21 @@ class _Decoder:
         """``binary-export``"""
         name = self.r.name()
         kind = _EXTERN_KINDS.get(self.r.byte())
+        if kind is ExternKind.TAG and not self.features.exceptions:
+            kind = None
         if kind is None:
             raise MalformedError(MALFORMED_EXPORT_KIND)
         return Export(name, ExternIdx(kind, self.r.u32()))
+
+    def tagsec(self) -> list[Tag]:
+        """``Btagsec`` (3.0)"""
+        return self.vec(lambda: Tag(self.tagtype()))
+
+    def tagtype(self) -> TagType:
+        """``Btagtype`` (3.0): an attribute byte, 0 (exception), then a type index."""
+        if self.r.byte() != 0x00:
+            raise MalformedError(MALFORMED_TAG_ATTRIBUTE)
+        return TagType(TypeIdx(self.r.u32()))
 
     def startsec(self) -> int:
         """``binary-startsec``"""
@@ -739,7 +775,10 @@ class _Decoder:
             if kind is _PLAIN:
                 current.append(payload)
             elif kind is _STRUCTURED:
-                stack.append(_Frame(op.imm, self.blocktype(), current))
+                frame = _Frame(op.imm, self.blocktype(), current)
+                if op.imm is Imm.TRY_TABLE:
+                    frame.catches = tuple(self.vec(self.catch))
+                stack.append(frame)
                 current = []
             else:
                 current.append(payload(op))
@@ -751,7 +790,7 @@ class _Decoder:
         for code, op in table.items():
             if op.imm is Imm.PLAIN:
                 dispatch[code] = (_PLAIN, op.static[0], op)
-            elif op.imm in (Imm.BLOCK, Imm.LOOP, Imm.IF):
+            elif op.imm in (Imm.BLOCK, Imm.LOOP, Imm.IF, Imm.TRY_TABLE):
                 dispatch[code] = (_STRUCTURED, None, op)
             else:
                 dispatch[code] = (_IMMEDIATES, self.readers[op.imm], op)
@@ -765,12 +804,29 @@ class _Decoder:
             instr = Block(frame.blocktype, tuple(body))
         elif frame.imm is Imm.LOOP:
             instr = Loop(frame.blocktype, tuple(body))
+        elif frame.imm is Imm.TRY_TABLE:
+            instr = TryTable(frame.blocktype, frame.catches, tuple(body))
         elif frame.then is None:
             instr = If(frame.blocktype, tuple(body), ())
         else:
             instr = If(frame.blocktype, tuple(frame.then), tuple(body))
         frame.outer.append(instr)
         return frame.outer
+
+    def catch(self) -> CatchClause:
+        """``Bcatch`` (3.0): a kind byte, then the tag index (``catch``, ``catch_ref``) and
+        the label index."""
+        r = self.r
+        kind = r.byte()
+        if kind == CATCH:
+            return Catch(r.u32(), r.u32())
+        if kind == CATCH_REF:
+            return CatchRef(r.u32(), r.u32())
+        if kind == CATCH_ALL:
+            return CatchAll(r.u32())
+        if kind == CATCH_ALL_REF:
+            return CatchAllRef(r.u32())
+        raise MalformedError(MALFORMED_CATCH_CLAUSE)
 
     def prefixed(self, dispatch: dict[int, tuple[str, Any, Op]]) -> Instr:
         """An ``0xFC``/``0xFD`` instruction: the sub-opcode is a ``u32``."""
@@ -943,6 +999,7 @@ class _Decoder:
             Imm.VSHUFFLE: vshuffle,
             Imm.VEXTRACT_LANE: lambda op: VExtractLane(op.static[0], op.static[1], self.laneidx()),
             Imm.VREPLACE_LANE: lambda op: VReplaceLane(op.static[0], self.laneidx()),
+            Imm.THROW: lambda op: Throw(u32()),
             Imm.PREFIX_FC: lambda op: self.prefixed(self.fc_dispatch),
             Imm.PREFIX_FD: lambda op: self.prefixed(self.fd_dispatch),
             Imm.PREFIX_FB: lambda op: read_gc(r, self.heaptype),

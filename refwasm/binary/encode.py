@@ -20,12 +20,17 @@ from refwasm.binary.decode import (
     LIMITS_FLAG_MAX,
     MAGIC,
     SECTION_ORDER,
+    TAG_SECTION_ID,
     VERSION,
 )
 from refwasm.binary.gc import write_gc, write_rectype
 from refwasm.binary.leb128 import encode_i, encode_u
 from refwasm.binary.opcodes import (
     ABSHEAPTYPES,
+    CATCH,
+    CATCH_ALL,
+    CATCH_ALL_REF,
+    CATCH_REF,
     ELSE,
     EMPTY_BLOCK_TYPE,
     ENCODINGS,
@@ -49,6 +54,11 @@ from refwasm.syntax.instructions import (
     Call,
     CallIndirect,
     CallRef,
+    Catch,
+    CatchAll,
+    CatchAllRef,
+    CatchClause,
+    CatchRef,
     Const,
     DataDrop,
     ElemDrop,
@@ -82,6 +92,8 @@ from refwasm.syntax.instructions import (
     TableInit,
     TableSet,
     TableSize,
+    Throw,
+    TryTable,
     VConst,
     VExtractLane,
     VLoad,
@@ -114,6 +126,7 @@ from refwasm.syntax.types import (
     ExternGlobal,
     ExternMem,
     ExternTable,
+    ExternTag,
     FuncType,
     GlobalType,
     HeapType,
@@ -123,6 +136,7 @@ from refwasm.syntax.types import (
     NumType,
     RefType,
     TableType,
+    TagType,
     TypeIdx,
     ValType,
 )
@@ -135,7 +149,7 @@ class EncodeError(ValueError):
 _VALTYPE_CODES: dict[ValType, int] = {t: code for code, (_, t) in VALTYPES.items()}
 _HEAPTYPE_CODES: dict[HeapType, int] = {t: code for code, (_, t) in ABSHEAPTYPES.items()}
 _EXTERN_KIND_CODES = {ExternKind.FUNC: 0, ExternKind.TABLE: 1, ExternKind.MEM: 2,
-                      ExternKind.GLOBAL: 3}  # fmt: skip
+                      ExternKind.GLOBAL: 3, ExternKind.TAG: 4}  # fmt: skip
 _END = bytes([END])
 _ELSE = bytes([ELSE])
 
@@ -242,6 +256,26 @@ def functype(ty: Type) -> bytes:
     return bytes([FUNC_TYPE_CODE]) + _vec(params) + _vec(results)
 
 
+def tagtype(jt: TagType) -> bytes:
+    """``Btagtype`` (3.0): the attribute 0, then the type index."""
+    if not isinstance(jt.typeuse, TypeIdx):
+        raise EncodeError(f"type use not encoded yet: {jt.typeuse!r}")
+    return b"\x00" + _u32(jt.typeuse.idx)
+
+
+def catch(c: CatchClause) -> bytes:
+    """``Bcatch`` (3.0): the clause's kind byte, its tag index if any, its label index."""
+    match c:
+        case Catch(x, l):
+            return bytes([CATCH]) + _u32(x) + _u32(l)
+        case CatchRef(x, l):
+            return bytes([CATCH_REF]) + _u32(x) + _u32(l)
+        case CatchAll(l):
+            return bytes([CATCH_ALL]) + _u32(l)
+        case CatchAllRef(l):
+            return bytes([CATCH_ALL_REF]) + _u32(l)
+
+
 def blocktype(bt: BlockType) -> bytes:
     """``binary-blocktype``: a type index is a non-negative ``s33``."""
     if bt is None:
@@ -277,14 +311,13 @@ class _Encoder:
 
     def module(self, m: Module) -> bytes:
         """``binary-module``: header, then the sections in order with customs in place."""
-        if m.tags:
-            raise EncodeError("tags are not encoded yet")
         contents: dict[int, bytes | None] = {
             1: self.nonempty([functype(t) for t in m.types]),
             2: self.nonempty([self.import_(i) for i in m.imports]),
             3: self.nonempty([_u32(f.typeidx) for f in m.funcs]),
             4: self.nonempty([self.table(t) for t in m.tables]),
             5: self.nonempty([memtype(mem.memtype) for mem in m.mems]),
+            TAG_SECTION_ID: self.nonempty([tagtype(t.tagtype) for t in m.tags]),
             6: self.nonempty([self.global_(g) for g in m.globals]),
             7: self.nonempty([self.export(e) for e in m.exports]),
             8: None if m.start is None else _u32(m.start.func),
@@ -300,6 +333,8 @@ class _Encoder:
             1: b"\x00", 2: b"\x00", 3: b"\x00", 4: b"\x00", 5: b"\x00", 6: b"\x00",
             7: b"\x00", 9: b"\x00", 12: _u32(len(m.datas)), 10: b"\x00", 11: b"\x00",
         }  # fmt: skip
+        if self.features.exceptions:  # a tag section exists only with exceptions (3.0)
+            empty[TAG_SECTION_ID] = b"\x00"
         out = bytearray(MAGIC + VERSION)
         placed = {0, *SECTION_ORDER}
         for custom in m.customs:
@@ -340,6 +375,8 @@ class _Encoder:
             encoded = b"\x02" + memtype(desc.memtype)
         elif isinstance(desc, ExternGlobal):
             encoded = b"\x03" + globaltype(desc.globaltype)
+        elif isinstance(desc, ExternTag):
+            encoded = b"\x04" + tagtype(desc.tagtype)
         else:
             raise EncodeError(f"import not encoded yet: {desc!r}")
         return _name(imp.module) + _name(imp.name) + encoded
@@ -429,6 +466,11 @@ class _Encoder:
                 out += blocktype(item.blocktype)
                 work.append(_END)
                 work.extend(reversed(item.body))
+            elif isinstance(item, TryTable):
+                out += _opcode((Imm.TRY_TABLE,)) + blocktype(item.blocktype)
+                out += _vec([catch(c) for c in item.catches])
+                work.append(_END)
+                work.extend(reversed(item.body))
             elif isinstance(item, If):
                 out += _opcode((Imm.IF,)) + blocktype(item.blocktype)
                 work.append(_END)
@@ -491,6 +533,7 @@ class _Encoder:
             BrTable: lambda i: op((Imm.BR_TABLE,)) + _vec([u32(x) for x in i.labels])
             + u32(i.default),
             Call: lambda i: op((Imm.CALL,)) + u32(i.func),
+            Throw: lambda i: op((Imm.THROW,)) + u32(i.tag),
             CallIndirect: call_indirect,
             ReturnCall: lambda i: op((Imm.RETURN_CALL,)) + u32(i.func),
             ReturnCallIndirect: lambda i: op((Imm.RETURN_CALL_INDIRECT,)) + typeidx(i.typeuse)

@@ -46,6 +46,7 @@ from refwasm.syntax.instructions import (
     Sx,
     TestOp,
     Testop,
+    ThrowRef,
     UnOp,
     Unop,
     Unreachable,
@@ -152,6 +153,8 @@ class Imm(enum.Enum):
     VSHUFFLE = "i8x16.shuffle"  # 16 lane indices
     VEXTRACT_LANE = "extract_lane"  # laneidx; static = (shape, sx | None)
     VREPLACE_LANE = "replace_lane"  # laneidx; static = (shape,)
+    THROW = "throw"  # tagidx (3.0)
+    TRY_TABLE = "try_table"  # blocktype vec(catch) instr* end (3.0)
     RETURN_CALL = "return_call"  # funcidx (3.0)
     RETURN_CALL_INDIRECT = "return_call_indirect"  # typeidx tableidx (3.0)
     CALL_REF = "call_ref"  # typeidx (3.0)
@@ -532,12 +535,24 @@ def _tail_calls_and_typed_references() -> None:
     _imm(OPCODES, 0xD6, "function_references", Imm.BR_ON_NON_NULL)
 
 
+def _exceptions() -> None:
+    """``Binstr/exn`` (3.0, ``exceptions``): ``throw``, ``throw_ref``, ``try_table``."""
+    _imm(OPCODES, 0x08, "exceptions", Imm.THROW)
+    _plain(OPCODES, 0x0A, "exceptions", ThrowRef())
+    _imm(OPCODES, 0x1F, "exceptions", Imm.TRY_TABLE)
+
+
+# The kind byte of each catch clause of ``try_table`` (``Bcatch``).
+CATCH, CATCH_REF, CATCH_ALL, CATCH_ALL_REF = 0x00, 0x01, 0x02, 0x03
+
+
 _control()
 _variables_tables_memories()
 _numeric()
 _vector()
 _relaxed_vector()
 _proposals_3_0()
+_exceptions()
 
 
 # -- Type codes (``binary-valtype``, ``binary-reftype``): gated like opcodes ----------------

@@ -21,6 +21,7 @@ from refwasm.execution.values import (
     ExternGlobalAddr,
     ExternMemAddr,
     ExternTableAddr,
+    ExternTagAddr,
     ExternVal,
     Ref,
     RefArrayAddr,
@@ -41,6 +42,7 @@ from refwasm.syntax.types import (
     ExternGlobal,
     ExternMem,
     ExternTable,
+    ExternTag,
     ExternType,
     FieldType,
     HeapType,
@@ -50,6 +52,7 @@ from refwasm.syntax.types import (
     PackType,
     RefType,
     StorageType,
+    TagType,
     TypeIdx,
     TypeUse,
     ValType,
@@ -233,6 +236,11 @@ def import_matches(
         case ExternMemAddr(a), ExternMem(mt):
             actual_mt = store.mems[a].type
             return actual_mt.addrtype == mt.addrtype and match_limits(actual_mt.limits, mt.limits)
+        case ExternTagAddr(a), ExternTag(TagType(use)):
+            # ``Externtype_sub/tag``: the tag types are equivalent (canonical equality).
+            tag = store.tags[a]
+            actual_dt = tag.deftype if tag.deftype is not None else plain_deftype(tag.type)
+            return actual_dt == use_deftype(use, deftypes)
     return False
 
 

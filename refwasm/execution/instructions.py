@@ -33,9 +33,11 @@ from refwasm.errors import (
     UNDEFINED_ELEMENT,
     UNINITIALIZED_ELEMENT,
     UNREACHABLE,
+    ExceptionError,
     ExhaustionError,
     TrapError,
 )
+from refwasm.execution.exceptions import unwind
 from refwasm.execution.heap import func_deftype
 from refwasm.execution.runtime import (
     DataInst,
@@ -95,12 +97,20 @@ def run(m: Machine) -> None:
 
     The inner loop runs one frame's code; it ends when a call or return changes the frame.
     A run that ends by an exception gives back the budget its remaining frames were charged.
+    A Wasm exception (``ExceptionError``, 3.0) goes to ``exceptions.unwind`` first, which
+    continues the run at the handler that catches it or lets it leave the machine.
     """
     try:
-        if m.fuel is not None:
-            run_with_fuel(m)
-        else:
-            run_steps(m)
+        while True:
+            try:
+                if m.fuel is not None:
+                    run_with_fuel(m)
+                else:
+                    run_steps(m)
+                return
+            except ExceptionError as error:
+                # A Wasm exception (3.0): continue at the handler that catches it, if any.
+                unwind(m, error)
     finally:
         if m.frames:
             abandon_frames(m)

@@ -37,6 +37,7 @@ from refwasm.execution.runtime import (
     alloc_global,
     alloc_mem,
     alloc_table,
+    alloc_tag,
     null_of,
     value_in_store,
 )
@@ -45,6 +46,7 @@ from refwasm.execution.values import (
     ExternGlobalAddr,
     ExternMemAddr,
     ExternTableAddr,
+    ExternTagAddr,
     ExternVal,
     Ref,
     Val,
@@ -67,10 +69,12 @@ from refwasm.syntax.modules import (
     subtypes,
 )
 from refwasm.syntax.types import (
+    DefType,
     ExternFunc,
     ExternGlobal,
     ExternMem,
     ExternTable,
+    ExternTag,
     ExternType,
     FuncType,
     GlobalType,
@@ -79,7 +83,9 @@ from refwasm.syntax.types import (
     NumType,
     RefType,
     TableType,
+    TagType,
     TypeIdx,
+    plain_functype,
 )
 from refwasm.validation.context import Context as ValidationContext
 from refwasm.validation.types import reftype_sub
@@ -102,9 +108,17 @@ def externval_type(store: Store, ev: ExternVal) -> ExternType | FuncType:
                 return ExternMem(store.mems[a].type)
             case ExternGlobalAddr(a):
                 return ExternGlobal(store.globals[a].type)
+            case ExternTagAddr(a):
+                return tag_externtype(store.tags[a].type)
     except IndexError:
         raise EmbedderError(f"no such address in the store: {ev}") from None
     raise UnlinkableError(INCOMPATIBLE_IMPORT_TYPE)
+
+
+def tag_externtype(ft: FuncType) -> ExternTag:
+    """``Externaddr_ok/tag``: a tag instance's external type, its function type closed (the
+    closed form of a type use is the type itself: ``DefType`` of a one-type rec group)."""
+    return ExternTag(TagType(DefType(plain_functype(ft), 0)))
 
 
 def match_limits(actual: Limits, expected: Limits) -> bool:
@@ -137,7 +151,20 @@ def match_externtype(actual: ExternType | FuncType, expected: ExternType, module
             )
         case ExternGlobal(gt):
             return isinstance(actual, ExternGlobal) and match_globaltype(actual.globaltype, gt)
+        case ExternTag(TagType(TypeIdx(x))):
+            # Externtype_sub/tag, Tagtype_sub: the types are equivalent (each matches the other).
+            return isinstance(actual, ExternTag) and tag_functype(actual) == func_type_at(
+                subtypes(module), x)
     return False
+
+
+def tag_functype(xt: ExternTag) -> FuncType | None:
+    """The function type of a closed tag type (``tag_externtype``'s inverse)."""
+    use = xt.tagtype.typeuse
+    if isinstance(use, DefType) and use.idx < len(use.rectype.subtypes):
+        comptype = use.rectype.subtypes[use.idx].comptype
+        return comptype if isinstance(comptype, FuncType) else None
+    return None
 
 
 def match_globaltype(actual: GlobalType, expected: GlobalType) -> bool:
@@ -278,6 +305,12 @@ def alloc_module(m: Machine, module: Module, externvals: Sequence[ExternVal]) ->
                 inst.memaddrs.append(a)
             case ExternGlobalAddr(a):
                 inst.globaladdrs.append(a)
+            case ExternTagAddr(a):
+                inst.tagaddrs.append(a)
+    for tag in module.tags:
+        use = tag.tagtype.typeuse
+        deftype = inst.deftypes[use.idx] if isinstance(use, TypeIdx) else None
+        inst.tagaddrs.append(alloc_tag(store, tag_type_at(inst, tag.tagtype), deftype))
     for func in module.funcs:
         ft = func_type_at(inst.types, func.typeidx)
         if ft is None:
@@ -317,7 +350,19 @@ def export_value(inst: ModuleInst, kind: ExternKind, index: int) -> ExternVal:
             return ExternMemAddr(inst.memaddrs[index])
         case ExternKind.GLOBAL:
             return ExternGlobalAddr(inst.globaladdrs[index])
+        case ExternKind.TAG:
+            return ExternTagAddr(inst.tagaddrs[index])
     crash(f"export of kind {kind} is not supported by the 2.0 interpreter")
+
+
+def tag_type_at(inst: ModuleInst, tagtype: TagType) -> FuncType:
+    """``$alloctag``'s argument: the tag's type, expanded to its function type (validation
+    made sure it is one)."""
+    use = tagtype.typeuse
+    ft = func_type_at(inst.types, use.idx) if isinstance(use, TypeIdx) else None
+    if ft is None:
+        crash(f"tag type {use} is not a function type")
+    return ft
 
 
 def initialise_segments(m: Machine, module: Module, inst: ModuleInst) -> None:

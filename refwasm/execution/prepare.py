@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from refwasm.errors import crash, crash_unless
+from refwasm.execution import exceptions as exn
 from refwasm.execution import instructions as ins
 from refwasm.execution.gc import prepare_gc
 from refwasm.execution.instructions import Op
@@ -45,6 +46,9 @@ from refwasm.syntax.instructions import (
     Call,
     CallIndirect,
     CallRef,
+    Catch,
+    CatchAllRef,
+    CatchRef,
     Const,
     Cvtop,
     DataDrop,
@@ -85,6 +89,9 @@ from refwasm.syntax.instructions import (
     TableSet,
     TableSize,
     Testop,
+    Throw,
+    ThrowRef,
+    TryTable,
     Unop,
     Unreachable,
     VConst,
@@ -146,6 +153,10 @@ class Context:
     def data(self, x: int) -> DataInst:
         return self.store.datas[self.module.dataaddrs[x]]
 
+    def tagaddr(self, x: int) -> int:
+        """``F.module.tagaddrs[x]`` (3.0)"""
+        return self.module.tagaddrs[x]
+
 
 @gc_paused
 def prepare_func(store: Store, f: WasmFuncInst) -> tuple[list[Op], list[Val]]:
@@ -165,6 +176,7 @@ def local_defaults(locals_: tuple[ValType, ...]) -> list[Val]:
 
 # What ends a nesting level of ``flatten``'s work stack (compared by identity).
 _TOP, _BLOCK, _LOOP, _THEN, _ELSE = "top", "block", "loop", "then", "else"
+_TRY = "try_table"
 # The op that ends a block's code: one shared tuple, as a body may hold millions of them.
 EXIT_LABEL: Op = (ins.exit_label, None)
 # Where a header goes until its end is known.
@@ -203,6 +215,11 @@ def flatten(body: Expr, ctx: Context) -> list[Op]:
             code.append(PENDING)
             n, m = ctx.blocktype_arity(instr.blocktype)
             work.append((iter(instr.then), _THEN, len(code) - 1, (n, m, instr.else_)))
+        elif isinstance(instr, TryTable):
+            code.append(PENDING)
+            n, m = ctx.blocktype_arity(instr.blocktype)
+            extra = (n, m, resolve_catches(instr, ctx))
+            work.append((iter(instr.body), _TRY, len(code) - 1, extra))
         else:
             code.append(prepare_instr(instr, ctx))
     return code
@@ -223,12 +240,27 @@ def close_level(
         n, arity, else_ = extra
         code.append(PENDING)
         work.append((iter(else_), _ELSE, at, (n, arity, len(code) - 1, len(code))))
+    elif kind is _TRY:
+        code.append(EXIT_LABEL)
+        code[at] = (exn.exec_try_table, (extra[0], extra[1], len(code), extra[2]))
     elif kind is _ELSE:
         n, arity, jump, else_pc = extra
         code.append(EXIT_LABEL)
         cont = len(code)
         code[jump] = (ins.exit_then, cont)
         code[at] = (ins.exec_if, (n, arity, else_pc, cont))
+
+
+def resolve_catches(instr: TryTable, ctx: Context) -> tuple[exn.CatchAt, ...]:
+    """A ``try_table``'s catch clauses with their tags resolved to addresses."""
+    return tuple(
+        exn.CatchAt(
+            ctx.tagaddr(c.tag) if isinstance(c, Catch | CatchRef) else None,
+            c.label,
+            isinstance(c, CatchRef | CatchAllRef),
+        )
+        for c in instr.catches
+    )
 
 
 def prepare_instr(instr: Instr, ctx: Context) -> Op:
@@ -262,6 +294,10 @@ def prepare_instr(instr: Instr, ctx: Context) -> Op:
             return ins.exec_return_call_indirect, (ctx.table(x), ctx.functype(y), ctx.deftype(y))
         case ReturnCallRef(TypeIdx()):
             return ins.exec_return_call_ref, None
+        case Throw(x):
+            return exn.exec_throw, (ctx.tagaddr(x), len(ctx.store.tags[ctx.tagaddr(x)].type.params))
+        case ThrowRef():
+            return exn.exec_throw_ref, None
         case RefAsNonNull():
             return ins.exec_ref_as_non_null, None
         case BrOnNull(l):

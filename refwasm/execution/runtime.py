@@ -29,6 +29,7 @@ from refwasm.execution.values import (
     ExternVal,
     Ref,
     RefArrayAddr,
+    RefExnAddr,
     RefExtern,
     RefFuncAddr,
     RefHostAddr,
@@ -113,6 +114,7 @@ class ModuleInst:
     tableaddrs: list[int] = field(default_factory=list)
     memaddrs: list[int] = field(default_factory=list)
     globaladdrs: list[int] = field(default_factory=list)
+    tagaddrs: list[int] = field(default_factory=list)
     elemaddrs: list[int] = field(default_factory=list)
     dataaddrs: list[int] = field(default_factory=list)
     exports: dict[str, ExternVal] = field(default_factory=dict)
@@ -177,6 +179,27 @@ class ElemInst:
     elem: list[Ref]
 
 
+@dataclass(eq=False, slots=True)
+class TagInst:
+    """``taginst``: ``{type}`` (3.0), the tag's function type; tags are compared by address."""
+
+    type: FuncType
+    # Its defined type (3.0), for import matching by canonical type; a host tag's is its
+    # function type alone in a final group.
+    deftype: DefType | None = None
+
+
+@dataclass(eq=False, slots=True)
+class ExnInst:
+    """``exninst``: ``{tag, fields}`` (3.0): the tag's address and the values thrown with it.
+
+    Compared by identity: two throws of equal values are two exceptions.
+    """
+
+    tag: int
+    fields: tuple[Val, ...]
+
+
 @dataclass(slots=True)
 class DataInst:
     """``datainst``: ``{data}`` (emptied by ``data.drop``)."""
@@ -200,6 +223,7 @@ class Store:
     structs: list[Any] = field(default_factory=list)
     arrays: list[Any] = field(default_factory=list)
     heap_bytes: int = 0
+    tags: list[TagInst] = field(default_factory=list)
     # Not in the spec: bounds that keep a run of refwasm finite on any input.
     max_call_depth: int = DEFAULT_MAX_CALL_DEPTH
     memory_budget: int = DEFAULT_MEMORY_BUDGET
@@ -284,6 +308,8 @@ def value_has_type(v: Val, t: ValType) -> bool:
         return isinstance(v, RefFuncAddr)
     if t.heaptype is AbsHeapType.EXTERN:
         return isinstance(v, RefHostAddr | RefExtern)
+    if t.heaptype is AbsHeapType.EXN:
+        return isinstance(v, RefExnAddr)
     return isinstance(
         v, RefFuncAddr | RefHostAddr | RefExtern | RefI31Num | RefStructAddr | RefArrayAddr)
 
@@ -301,6 +327,8 @@ def value_in_store(store: Store, v: Val, t: ValType) -> bool:
         return 0 <= v.addr < len(store.structs)
     if isinstance(v, RefArrayAddr):
         return 0 <= v.addr < len(store.arrays)
+    if isinstance(v, RefExnAddr):  # an exception of one of the store's tags (3.0)
+        return isinstance(v.exn, ExnInst) and 0 <= v.exn.tag < len(store.tags)
     return not isinstance(v, RefFuncAddr) or 0 <= v.addr < len(store.funcs)
 
 
@@ -346,6 +374,12 @@ def alloc_global(store: Store, globaltype: GlobalType, val: Val) -> int:
     """alloc-global"""
     store.globals.append(GlobalInst(globaltype, val))
     return len(store.globals) - 1
+
+
+def alloc_tag(store: Store, functype: FuncType, deftype: DefType | None = None) -> int:
+    """``$alloctag`` (3.0)"""
+    store.tags.append(TagInst(functype, deftype))
+    return len(store.tags) - 1
 
 
 def alloc_elem(store: Store, reftype: RefType, refs: list[Ref]) -> int:
@@ -472,4 +506,7 @@ class Frame:
     height: int = 0
     labels: list[tuple[int, int, int]] = field(default_factory=list)
     charge: int = 0
+    # The ``HANDLER_`` contexts of this activation (3.0 ``try_table``), innermost last, each
+    # with the label it wraps (``refwasm.execution.exceptions``); None until the first one.
+    handlers: list[Any] | None = None
 

@@ -9,8 +9,12 @@ small frozen objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from refwasm.syntax.types import HeapType
+
+if TYPE_CHECKING:
+    from refwasm.execution.runtime import ExnInst
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,21 @@ class RefArrayAddr:
     addr: int
 
 
-Ref = RefNullVal | RefFuncAddr | RefHostAddr | RefExtern | RefI31Num | RefStructAddr | RefArrayAddr
+@dataclass(frozen=True, slots=True)
+class RefExnAddr:
+    """``REF.EXN_ADDR exnaddr`` (3.0): a reference to an exception instance.
+
+    The address is the instance itself (compared by identity): the store's ``EXNS`` is not a
+    list that only grows, so exceptions nothing refers to any more are reclaimed.
+    """
+
+    exn: ExnInst
+
+
+Ref = (
+    RefNullVal | RefFuncAddr | RefHostAddr | RefExtern | RefI31Num | RefStructAddr | RefArrayAddr
+    | RefExnAddr
+)
 Val = int | Ref
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from refwasm import embedding
-from refwasm.errors import CALL_STACK_EXHAUSTED, ExhaustionError, TrapError
+from refwasm.errors import CALL_STACK_EXHAUSTED, ExceptionError, ExhaustionError, TrapError
 from refwasm.execution.values import Ref, RefExtern, RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.jsapi.errors import (
@@ -296,6 +296,10 @@ def call_exported_function(agent: Agent, funcaddr: int, arg_values: Sequence[obj
         ret = embedding.func_invoke(agent.store, funcaddr, args)
     except (TrapError, ExhaustionError) as error:
         raise js_exception_of(error) from None
+    except ExceptionError as error:  # 3.0: its payload or its WebAssembly.Exception
+        from refwasm.jsapi.exceptions import thrown_to_js
+
+        raise thrown_to_js(agent, error) from None
     if not ret:
         return UNDEFINED
     values = [to_js_value(agent, r, t) for r, t in zip(ret, functype.results, strict=True)]
@@ -360,6 +364,13 @@ def iterate_to_list(ret: object) -> list[object]:
     return values
 
 
+def thrown_into_wasm(agent: Agent, thrown: BaseException) -> BaseException:
+    """A host function's throw as Wasm sees it (``refwasm.jsapi.exceptions.thrown_to_wasm``)."""
+    from refwasm.jsapi.exceptions import thrown_to_wasm
+
+    return thrown_to_wasm(agent, thrown)
+
+
 def create_host_function(agent: Agent, func: Callable[..., object], functype: FuncType) -> int:
     """create a host function: a throw becomes a trap carrying the exception (``HostThrew``)."""
     call = js_call(func)
@@ -367,16 +378,16 @@ def create_host_function(agent: Agent, func: Callable[..., object], functype: Fu
     def hostfunc(arguments: list[Val]) -> list[Val]:
         try:
             return run_host_function(agent, call, functype, arguments)
-        except HostThrew:
-            raise  # an inner host function's exception, unwinding through this one
+        except (HostThrew, ExceptionError):
+            raise  # an inner host function's exception, or a Wasm one, unwinding through this one
         except (TrapError, ExhaustionError) as error:
             # Wasm trapped in a nested call that reached here without the JS boundary's mapping.
             raise HostThrew(js_exception_of(error)) from None
         except JSError as error:
-            raise HostThrew(error) from None
+            raise thrown_into_wasm(agent, error) from None
         except RecursionError:
             raise ExhaustionError(CALL_STACK_EXHAUSTED) from None
         except Exception as error:  # any other exception is thrown on, unchanged, like JS's
-            raise HostThrew(error) from None
+            raise thrown_into_wasm(agent, error) from None
 
     return embedding.func_alloc(agent.store, functype, hostfunc)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from refwasm import embedding
 from refwasm.features import DEFAULT_FEATURES, Features
-from refwasm.jsapi import errors, objects
+from refwasm.jsapi import errors, exceptions, objects
 from refwasm.jsapi.agent import Agent
 from refwasm.jsapi.values import UNDEFINED
 
@@ -84,6 +84,22 @@ class WebAssembly:
     def Table(self, descriptor: object = UNDEFINED, value: object = UNDEFINED) -> objects.Table:  # noqa: N802
         """new WebAssembly.Table(descriptor, value)"""
         return objects.Table(self.agent, descriptor, value)
+
+    def Tag(self, type_: object = UNDEFINED) -> exceptions.Tag:  # noqa: N802
+        """new WebAssembly.Tag(type) (3.0, exception handling)"""
+        return exceptions.Tag(self.agent, type_)
+
+    def Exception(  # noqa: N802
+        self, exception_tag: object = UNDEFINED, payload: object = UNDEFINED,
+        options: object = UNDEFINED,
+    ) -> exceptions.WasmException:
+        """new WebAssembly.Exception(exceptionTag, payload, options) (3.0)"""
+        return exceptions.WasmException(self.agent, exception_tag, payload, options)
+
+    @property
+    def JSTag(self) -> exceptions.Tag:  # noqa: N802
+        """The getter of WebAssembly.JSTag (3.0): the tag of exceptions thrown by JavaScript."""
+        return exceptions.js_tag(self.agent)
 
     def Global(self, descriptor: object = UNDEFINED, v: object = UNDEFINED) -> objects.Global:  # noqa: N802
         """new WebAssembly.Global(descriptor, v)"""

@@ -65,6 +65,10 @@ function runScenario(scenario) {
       const path = spec.call;
       return function (...args) { return lookup(path)(...args); };
     }
+    if ("throws_value" in spec) {
+      const path = spec.throws_value;
+      return function () { throw lookup(path); };
+    }
     throw new ScenarioError("bad hostfunc " + JSON.stringify(spec));
   }
 
@@ -140,7 +144,30 @@ function runScenario(scenario) {
         return { byteLength: buf.byteLength, bytes: Buffer.from(bytes).toString("hex") };
       }
     }
+    if (["new_tag", "new_exception", "call_catching", "exception_is", "exception_arg"]
+        .includes(s.op)) return exceptionStep(s);
     throw new ScenarioError("unknown op " + s.op);
+  }
+
+  // The exception-handling steps (see exception_step in scenario.py).
+  function exceptionStep(s) {
+    switch (s.op) {
+      case "new_tag": return new WebAssembly.Tag(value(s.descriptor));
+      case "new_exception": return new WebAssembly.Exception(lookup(s.tag), value(s.payload));
+      case "call_catching":
+        try {
+          return lookup(s.target)(...(s.args || []).map(value));
+        } catch (e) {
+          if (e instanceof WebAssembly.Exception) return e;
+          throw e;
+        }
+    }
+    const e = lookup(s.target);
+    if (!(e instanceof WebAssembly.Exception)) {
+      throw new ScenarioError(s.op + " needs a WebAssembly.Exception");
+    }
+    if (s.op === "exception_is") return e.is(lookup(s.tag));
+    return e.getArg(lookup(s.tag), value(s.index));  // node 20: getArg(tag, index)
   }
 
   function normal(v, depth) {
@@ -163,6 +190,8 @@ function runScenario(scenario) {
     }
     if (v instanceof WebAssembly.Instance) return { Instance: { exports: Object.keys(v.exports) } };
     if (v instanceof WebAssembly.Module) return { Module: true };
+    if (v instanceof WebAssembly.Tag) return { Tag: true };
+    if (v instanceof WebAssembly.Exception) return { Exception: true };
     if (typeof v === "function") {
       // Exported Functions have a numeric name; the scenario's host functions do not.
       if (/^\d+$/.test(v.name)) return { function: { name: v.name, length: v.length } };
@@ -177,6 +206,7 @@ function runScenario(scenario) {
   function errorOutcome(e) {
     if (e instanceof ScenarioError) throw e;
     if (e instanceof Unavailable) return { unavailable: e.message };
+    if (e instanceof WebAssembly.Exception) return { throws: "WebAssembly.Exception" };
     if (!(e instanceof Error)) return { throws: "(thrown value)" };
     const name = e instanceof WebAssembly.CompileError ? "CompileError"
       : e instanceof WebAssembly.LinkError ? "LinkError"

@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from refwasm import embedding
 from refwasm.errors import (
+    ExceptionError,
     ExhaustionError,
     InvalidError,
     MalformedError,
@@ -401,8 +402,17 @@ def read_the_imports(
                     raise link_error(at, TABLE_IMPORT_NOT_TABLE)
                 imports.append(ExternTableAddr(v._table))
             case ExternTag():
-                raise link_error(at, TAG_IMPORT_NOT_TAG)  # no Tag objects before the exception proposal
+                imports.append(ExternTagAddr(tag_import(agent, v, at)))
     return imports
+
+
+def tag_import(agent: Agent, v: object, at: tuple[str, int, str, str]) -> int:
+    """read the imports, for a tag: a WebAssembly.Tag of this agent, else a LinkError."""
+    from refwasm.jsapi.exceptions import Tag
+
+    if not (isinstance(v, Tag) and v._agent is agent):
+        raise link_error(at, TAG_IMPORT_NOT_TAG)
+    return v._address
 
 
 def link_error(at: tuple[str, int, str, str], message: str) -> LinkError:
@@ -424,6 +434,10 @@ def instantiate_core(
         raise CompileError(f"{where}: {error.message}") from None
     except (TrapError, ExhaustionError) as error:
         raise js_exception_of(error) from None
+    except ExceptionError as error:  # the start function threw (3.0)
+        from refwasm.jsapi.exceptions import thrown_to_js
+
+        raise thrown_to_js(agent, error) from None
 
 
 def describe_link_failure(
@@ -516,8 +530,10 @@ def create_exports_object(
                 value = create_memory_object(agent, memaddr)
             case ExternTableAddr(tableaddr):
                 value = create_table_object(agent, tableaddr)
-            case ExternTagAddr():
-                raise JSTypeError(TYPE_INCOMPATIBLE)  # Tag objects: exception handling, 3.0
+            case ExternTagAddr(tagaddr):
+                from refwasm.jsapi.exceptions import create_tag_object
+
+                value = create_tag_object(agent, tagaddr)
         values[name] = value
     return ExportsObject(values)
 

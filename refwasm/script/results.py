@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from refwasm.engines.base import Value
 from refwasm.execution.values import (
     RefArrayAddr,
+    RefExnAddr,
     RefExtern,
     RefFuncAddr,
     RefHostAddr,
@@ -140,6 +141,8 @@ def show(value: Value) -> str:
             return f"ref.struct@{a}"
         case RefArrayAddr(a):
             return f"ref.array@{a}"
+        case RefExnAddr():
+            return "ref.exn"
     return repr(value.val)
 
 

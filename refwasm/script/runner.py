@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar, assert_never
 from refwasm.engines.base import EngineError, ExternT, InstanceT, ModuleT, Session, Value
 from refwasm.errors import (
     UNKNOWN_IMPORT,
+    ExceptionError,
     ExhaustionError,
     InvalidError,
     MalformedError,
@@ -182,8 +183,9 @@ class ScriptRunner(Generic[ModuleT, InstanceT, ExternT]):
                 )
             case AssertModule(_, kind, _, _):
                 raise Skip(f"unknown module assertion assert_{kind}")
-            case AssertException():
-                raise Skip("assert_exception: exceptions are not implemented")
+            case AssertException(_, action):
+                # The action must end by an exception no handler caught (3.0); no message.
+                return expect(ExceptionError, "", lambda: self.perform(action), self.version)
             case Unsupported(_, kind, reason):
                 raise Skip(f"unsupported {kind}: {reason}")
             case _:

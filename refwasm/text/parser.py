@@ -46,6 +46,11 @@ from refwasm.syntax.instructions import (
     Call,
     CallIndirect,
     CallRef,
+    Catch,
+    CatchAll,
+    CatchAllRef,
+    CatchClause,
+    CatchRef,
     Const,
     DataDrop,
     ElemDrop,
@@ -79,6 +84,9 @@ from refwasm.syntax.instructions import (
     TableInit,
     TableSet,
     TableSize,
+    Throw,
+    ThrowRef,
+    TryTable,
     VConst,
     VExtractLane,
     VReplaceLane,
@@ -101,6 +109,7 @@ from refwasm.syntax.modules import (
     Module,
     Start,
     Table,
+    Tag,
     Type,
 )
 from refwasm.syntax.types import (
@@ -110,6 +119,7 @@ from refwasm.syntax.types import (
     ExternGlobal,
     ExternMem,
     ExternTable,
+    ExternTag,
     ExternType,
     FuncType,
     GlobalType,
@@ -120,6 +130,7 @@ from refwasm.syntax.types import (
     NumType,
     RefType,
     TableType,
+    TagType,
     TypeIdx,
     ValType,
     VecType,
@@ -139,9 +150,10 @@ UNKNOWN_TYPE = "unknown type"
 TYPE, FUNC, TABLE, MEMORY, GLOBAL, ELEM, DATA, LOCAL = (
     "type", "func", "table", "memory", "global", "elem", "data", "local",
 )
+TAG = "tag"  # 3.0
 _UNKNOWN_WORD = {
     TYPE: "type", FUNC: "function", TABLE: "table", MEMORY: "memory", GLOBAL: "global",
-    ELEM: "elem segment", DATA: "data segment", LOCAL: "local",
+    ELEM: "elem segment", DATA: "data segment", LOCAL: "local", TAG: "tag",
 }
 
 _NUMTYPES = {nt.value: nt for nt in NumType}
@@ -324,11 +336,12 @@ class ModuleParser:
     def __init__(self, features: Features) -> None:
         self.features = features
         self.ids: dict[str, dict[str, int]] = {
-            space: {} for space in (TYPE, FUNC, TABLE, MEMORY, GLOBAL, ELEM, DATA)
+            space: {} for space in (TYPE, FUNC, TABLE, MEMORY, GLOBAL, ELEM, DATA, TAG)
         }
         self.counts: dict[str, int] = dict.fromkeys(self.ids, 0)
         self.types: list[Type] = []
         self.imports: list[Import] = []
+        self.tags: list[Tag] = []
         self.globals: list[Global] = []
         self.mems: list[Mem] = []
         self.tables: list[Table] = []
@@ -385,6 +398,7 @@ class ModuleParser:
         return Module(
             types=tuple(self.types),
             imports=tuple(self.imports),
+            tags=tuple(self.tags),
             globals=tuple(self.globals),
             mems=tuple(self.mems),
             tables=tuple(self.tables),
@@ -425,6 +439,8 @@ class ModuleParser:
         for item in fields:
             head = item.head()
             cur = Cursor(item.items, 1)
+            if head == "tag" and not self.features.exceptions:
+                raise fail(f"{UNKNOWN_OPERATOR} tag")
             if head == "import":
                 cur.pos = 3
                 desc = cur.next()
@@ -482,6 +498,8 @@ class ModuleParser:
                 self.memory(item, cur)
             case "global":
                 self.global_(item, cur)
+            case "tag":
+                self.tag(item, cur)
             case "export":
                 self.export(cur)
             case "start":
@@ -512,6 +530,8 @@ class ModuleParser:
             desc = ExternTable(self.tabletype(cur))
         elif kind == "memory":
             desc = ExternMem(self.memtype(cur))
+        elif kind == "tag":
+            desc = ExternTag(self.tagtype(cur))
         else:
             desc = ExternGlobal(self.globaltype(cur.next()))
         cur.expect_end()
@@ -667,6 +687,27 @@ class ModuleParser:
             return
         init = InstrParser(self, {}).parse_body(cur.items, cur.pos)
         self.globals.append(Global(gt, init))
+
+    def tag(self, item: SList, cur: Cursor) -> None:
+        """``Ttag_(I)`` and its abbreviations (3.0): ``(tag id? (export n)* (import m n)?
+        typeuse)``."""
+        cur.take_id()
+        index = self.index_of(item)
+        self.inline_exports(cur, ExternKind.TAG, index)
+        imported = self.inline_import(cur)
+        jt = self.tagtype(cur)
+        cur.expect_end()
+        if imported is not None:
+            self.imports.append(Import(imported[0], imported[1], ExternTag(jt)))
+            return
+        self.tags.append(Tag(jt))
+
+    def tagtype(self, cur: Cursor) -> TagType:
+        """``Ttagtype_(I)``: a type use (3.0)."""
+        use = self.typeuse(cur)
+        if any(pid is not None for pid in use.param_ids) and not use.params:
+            raise fail(UNEXPECTED_TOKEN)
+        return TagType(TypeIdx(self.resolve_typeuse(use)))
 
     def export(self, cur: Cursor) -> None:
         """``text-export``: ``(export "n" (kind x))``."""
@@ -986,6 +1027,10 @@ _EXPORT_KINDS = {
     "memory": (ExternKind.MEM, MEMORY),
     "global": (ExternKind.GLOBAL, GLOBAL),
 }
+# Tags (3.0): the parser admits them only with exceptions (``bind_all``).
+_IMPORT_SPACES["tag"] = _DEFINITION_SPACES["tag"] = TAG
+_KIND_WORD["tag"] = "tag"
+_EXPORT_KINDS["tag"] = (ExternKind.TAG, TAG)
 
 
 # -- Instructions (text-instr, text-foldedinstr) ------------------------------------------------
@@ -1001,6 +1046,7 @@ class Frame:
     folded: bool
     body: list[Instr] = field(default_factory=list)
     then: list[Instr] | None = None  # the then-branch once ``else`` was seen
+    catches: tuple[CatchClause, ...] = ()  # a ``try_table``'s (3.0)
 
 
 class _Marker(enum.Enum):
@@ -1015,6 +1061,10 @@ _ELSE, _CLOSE = _Marker.ELSE, _Marker.CLOSE
 # A task of the unfolding stack: parse the rest of a sequence (Cursor), open a block (Frame),
 # switch to the else branch, close a folded block, or emit an instruction.
 Task = Cursor | Frame | _Marker | Instr
+
+
+TRY_TABLE = "try_table"
+_CATCH_KEYWORDS = ("catch", "catch_ref", "catch_all", "catch_all_ref")
 
 
 class InstrParser:
@@ -1071,6 +1121,8 @@ class InstrParser:
     def finish(frame: Frame) -> Instr:
         """``text-block``, ``text-loop``, ``text-if``: the instruction of a closed frame."""
         body = tuple(frame.body)
+        if frame.kind == TRY_TABLE:
+            return TryTable(frame.blocktype, frame.catches, body)
         if frame.kind == "block":
             return Block(frame.blocktype, body)
         if frame.kind == "loop":
@@ -1092,6 +1144,8 @@ class InstrParser:
             label = cur.take_id()
             bt = self.blocktype(cur)
             self.frames.append(Frame(keyword, label, bt, False))
+        elif keyword == TRY_TABLE:
+            self.frames.append(self.try_table(cur, folded=False))
         elif keyword == "else":
             frame = self.frames[-1]
             if frame.kind != "if" or frame.folded or frame.then is not None:
@@ -1150,6 +1204,11 @@ class InstrParser:
             tasks.append(Cursor(then_item.items, 1))
             tasks.append(Frame("if", label, bt, True))
             tasks.append(Cursor(condition))
+        elif keyword == TRY_TABLE:
+            frame = self.try_table(cur, folded=True)
+            tasks.append(_CLOSE)
+            tasks.append(cur)
+            tasks.append(frame)
         elif keyword in ("then", "else", "end"):
             raise fail(UNEXPECTED_TOKEN)
         else:
@@ -1160,6 +1219,33 @@ class InstrParser:
                 if not isinstance(operand, SList):
                     raise unexpected_item(operand)
             tasks.append(Cursor(operands))
+
+    def try_table(self, cur: Cursor, *, folded: bool) -> Frame:
+        """The head of ``try_table`` (3.0): label, block type and catch clauses, the clauses'
+        labels resolved outside the ``try_table`` (``Tcatch_(I)``, not ``I'``)."""
+        if not self.features.exceptions:
+            raise fail(f"{UNKNOWN_OPERATOR} {TRY_TABLE}")
+        label = cur.take_id()
+        bt = self.blocktype(cur)
+        catches: list[CatchClause] = []
+        while is_list(cur.peek(), *_CATCH_KEYWORDS):
+            catches.append(self.catch(as_list(cur.next())))
+        return Frame(TRY_TABLE, label, bt, folded, catches=tuple(catches))
+
+    def catch(self, item: SList) -> CatchClause:
+        """``Tcatch_(I)``: ``(catch x l)``, ``(catch_ref x l)``, ``(catch_all l)``,
+        ``(catch_all_ref l)``."""
+        head = item.head()
+        cur = Cursor(item.items, 1)
+        clause: CatchClause
+        if head in ("catch", "catch_ref"):
+            x = self.m.resolve(TAG, cur.next())
+            clause = Catch(x, self.label(cur)) if head == "catch" else CatchRef(x, self.label(cur))
+        else:
+            l = self.label(cur)  # noqa: E741 -- the spec's name for a label index
+            clause = CatchAll(l) if head == "catch_all" else CatchAllRef(l)
+        cur.expect_end()
+        return clause
 
     def blocktype(self, cur: Cursor) -> BlockType:
         """``text-blocktype``: a type use; ``(result t)?`` alone is the value type form."""
@@ -1513,6 +1599,20 @@ def _h_lane(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
     return VExtractLane(shape, sx, lane)
 
 
+def _h_misplaced(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
+    """A keyword that is no instruction where it stands."""
+    raise fail(UNEXPECTED_TOKEN)
+
+
+def _h_throw(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
+    """``Tplaininstr_(I)/exn`` (3.0): ``throw x``, ``throw_ref``."""
+    if not p.features.exceptions:
+        raise fail(f"{UNKNOWN_OPERATOR} {keyword}")
+    if keyword == "throw_ref":
+        return ThrowRef()
+    return Throw(p.index(TAG, cur))
+
+
 _HANDLERS: dict[str, Callable[[InstrParser, str, Cursor], Instr]] = {
     "br": _h_br, "br_if": _h_br, "br_table": _h_br_table,
     "call": _h_call, "call_indirect": _h_call_indirect,
@@ -1530,7 +1630,10 @@ _HANDLERS: dict[str, Callable[[InstrParser, str, Cursor], Instr]] = {
     "select": _h_select,
     "i32.const": _h_const, "i64.const": _h_const, "f32.const": _h_const, "f64.const": _h_const,
     "v128.const": _h_v128_const, "i8x16.shuffle": _h_shuffle,
+    "throw": _h_throw, "throw_ref": _h_throw,
 }
+# A catch clause outside a ``try_table`` head is out of place, not an unknown operator.
+_HANDLERS.update(dict.fromkeys(_CATCH_KEYWORDS, _h_misplaced))
 for _sh in ("i8x16", "i16x8"):
     _HANDLERS[f"{_sh}.extract_lane_s"] = _HANDLERS[f"{_sh}.extract_lane_u"] = _h_lane
 for _sh in ("i32x4", "i64x2", "f32x4", "f64x2"):

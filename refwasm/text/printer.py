@@ -21,6 +21,11 @@ from refwasm.syntax.instructions import (
     Call,
     CallIndirect,
     CallRef,
+    Catch,
+    CatchAll,
+    CatchAllRef,
+    CatchClause,
+    CatchRef,
     Const,
     DataDrop,
     ElemDrop,
@@ -54,6 +59,9 @@ from refwasm.syntax.instructions import (
     TableInit,
     TableSet,
     TableSize,
+    Throw,
+    ThrowRef,
+    TryTable,
     VConst,
     VExtractLane,
     VLoad,
@@ -82,6 +90,7 @@ from refwasm.syntax.types import (
     ExternGlobal,
     ExternMem,
     ExternTable,
+    ExternTag,
     ExternType,
     FuncType,
     GlobalType,
@@ -91,6 +100,7 @@ from refwasm.syntax.types import (
     NumType,
     RefType,
     TableType,
+    TagType,
     TypeIdx,
     ValType,
     VecType,
@@ -100,7 +110,7 @@ from refwasm.text.numbers import format_float
 
 _EXPORT_WORD = {
     ExternKind.FUNC: "func", ExternKind.TABLE: "table", ExternKind.MEM: "memory",
-    ExternKind.GLOBAL: "global",
+    ExternKind.GLOBAL: "global", ExternKind.TAG: "tag",
 }
 
 
@@ -122,8 +132,7 @@ def print_module(m: Module, features: Features = DEFAULT_FEATURES) -> str:
     for imp in m.imports:
         lines.append(f"  (import {string(imp.module.encode())} {string(imp.name.encode())} "
                      f"{externtype(imp.desc)})")
-    if m.tags:
-        raise ValueError("the printer does not support tags (3.0)")
+    lines.extend(f"  (tag {tagtype(t.tagtype)})" for t in m.tags)
     lines.extend(global_(g) for g in m.globals)
     lines.extend(f"  (memory {addr(mem.memtype.addrtype)}{limits(mem.memtype.limits)})"
                  for mem in m.mems)
@@ -203,6 +212,26 @@ def tabletype(tt: TableType) -> str:
     return f"{addr(tt.addrtype)}{limits(tt.limits)} {reftype(tt.reftype)}"
 
 
+def tagtype(jt: TagType) -> str:
+    """``Ttagtype_(I)`` (3.0): the type use, by index."""
+    if not isinstance(jt.typeuse, TypeIdx):
+        raise ValueError(f"tag type {jt} has no text form by index")
+    return f"(type {jt.typeuse.idx})"
+
+
+def catch(c: CatchClause) -> str:
+    """``Tcatch_(I)`` (3.0)"""
+    match c:
+        case Catch(x, l):
+            return f"(catch {x} {l})"
+        case CatchRef(x, l):
+            return f"(catch_ref {x} {l})"
+        case CatchAll(l):
+            return f"(catch_all {l})"
+        case CatchAllRef(l):
+            return f"(catch_all_ref {l})"
+
+
 def externtype(desc: ExternType) -> str:
     match desc:
         case ExternFunc(TypeIdx(x)):
@@ -213,6 +242,8 @@ def externtype(desc: ExternType) -> str:
             return f"(memory {addr(mt.addrtype)}{limits(mt.limits)})"
         case ExternGlobal(gt):
             return f"(global {globaltype(gt)})"
+        case ExternTag(jt):
+            return f"(tag {tagtype(jt)})"
     raise ValueError(f"import {desc} has no 2.0 text form")
 
 
@@ -275,6 +306,9 @@ def expr(instrs: Expr) -> str:
             case Loop(bt, body):
                 out.append(f"loop{blocktype(bt)}")
                 stack.append((body, 0, "end"))
+            case TryTable(bt, catches, body):
+                out.append(f"try_table{blocktype(bt)}" + "".join(" " + catch(c) for c in catches))
+                stack.append((body, 0, "end"))
             case If(bt, then, else_):
                 out.append(f"if{blocktype(bt)}")
                 stack.append((else_, 0, "end"))
@@ -316,6 +350,10 @@ def plain(instr: Instr) -> str:
             return "br_table " + " ".join(str(x) for x in (*labels, default))
         case Call(x):
             return f"call {x}"
+        case Throw(x):
+            return f"throw {x}"
+        case ThrowRef():
+            return "throw_ref"
         case CallIndirect(x, TypeIdx(y)):
             return f"call_indirect {x} (type {y})"
         case ReturnCall(x):

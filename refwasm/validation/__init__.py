@@ -4,6 +4,7 @@
 ``InvalidError`` with the official test suite's message otherwise.
 """
 
+from refwasm.validation import exceptions  # noqa: F401 -- registers the 3.0 exception rules
 from refwasm.validation.modules import validate_module
 
 __all__ = ["validate_module"]

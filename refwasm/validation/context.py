@@ -49,6 +49,8 @@ class Context:
     mems: tuple[MemType, ...] = ()
     elems: tuple[RefType, ...] = ()
     datas: int = 0  # only the number of data segments matters (``ok`` each)
+    # ``C.tags`` (3.0): each tag's type, expanded to its function type (no results).
+    tags: tuple[FuncType, ...] = ()
     locals: tuple[ValType, ...] = ()
     return_: ResultType | None = None
     # The locals that start ``UNSET`` (3.0 ``Local_ok/unset``: non-defaultable ones).
@@ -142,6 +144,11 @@ def data(ctx: Context, x: int) -> None:
     """``C.datas[x] = ok``"""
     if not 0 <= x < ctx.datas:
         raise unknown("data segment", x)
+
+
+def tag(ctx: Context, x: int) -> FuncType:
+    """``C.tags[x]`` (3.0), expanded to its function type (``Expand: ... ~~ FUNC t* -> eps``)."""
+    return lookup("tag", ctx.tags, x)
 
 
 def local(ctx: Context, x: int) -> ValType:

@@ -13,7 +13,6 @@ from refwasm.errors import (
     MULTIPLE_TABLES,
     START_FUNCTION,
     TYPE_MISMATCH,
-    UNSUPPORTED_INSTRUCTION,
     InvalidError,
 )
 from refwasm.features import DEFAULT_FEATURES, Features
@@ -33,6 +32,7 @@ from refwasm.syntax.modules import (
     Module,
     Start,
     Table,
+    Tag,
     subtypes,
 )
 from refwasm.syntax.types import (
@@ -40,6 +40,7 @@ from refwasm.syntax.types import (
     ExternGlobal,
     ExternMem,
     ExternTable,
+    ExternTag,
     FuncType,
     GlobalType,
     MemType,
@@ -60,6 +61,7 @@ from refwasm.validation.types import (
     valid_memtype,
     valid_reftype,
     valid_tabletype,
+    valid_tagtype,
     valid_valtype,
 )
 
@@ -74,12 +76,10 @@ def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> No
     ctx0 = Context(
         types=subtypes(module), deftypes=deftypes, refs=declared_refs(module), features=features)
     valid_types(ctx0)
-    if module.tags:
-        # Tags are 3.0 (exception handling), which refwasm does not model yet.
-        raise InvalidError(UNSUPPORTED_INSTRUCTION)
     imported = import_context(ctx0, module.imports)
     # C: everything; C' (``ctx_const``): what constant expressions may see.
     ctx = module_context(imported, module)
+    ctx = ctx.with_(tags=imported.tags + tuple(valid_tag(ctx0, tag) for tag in module.tags))
     sequential = _sequential_globals(features)
     ctx_const = ctx if sequential else ctx.with_(globals=imported.globals)
     all_globals = tuple(ctx.globals)
@@ -144,6 +144,7 @@ def import_context(ctx: Context, imports: tuple[Import, ...]) -> Context:
     tables: list[TableType] = []
     mems: list[MemType] = []
     globals_: list[GlobalType] = []
+    tags: list[FuncType] = []
     for imp in imports:
         valid_externtype(ctx, imp.desc)
         match imp.desc:
@@ -156,10 +157,17 @@ def import_context(ctx: Context, imports: tuple[Import, ...]) -> Context:
                 mems.append(mt)
             case ExternGlobal(gt):
                 globals_.append(gt)
+            case ExternTag(jt):
+                tags.append(C.functype(ctx, jt.typeuse))
     return ctx.with_(
         funcs=tuple(funcs), func_typeuses=tuple(typeuses), tables=tuple(tables),
-        mems=tuple(mems), globals=tuple(globals_),
+        mems=tuple(mems), globals=tuple(globals_), tags=tuple(tags),
     )
+
+
+def valid_tag(ctx: Context, tag: Tag) -> FuncType:
+    """``Tag_ok`` (3.0): the tag's type is valid; its function type."""
+    return valid_tagtype(ctx, tag.tagtype)
 
 
 def valid_global(ctx: Context, glob: Global) -> None:
@@ -266,5 +274,5 @@ def valid_exportdesc(ctx: Context, export: Export) -> None:
         case ExternKind.GLOBAL:
             C.global_(ctx, index)
         case ExternKind.TAG:
-            raise InvalidError(TYPE_MISMATCH)  # tags are 3.0 (exceptions), not modelled yet
+            C.tag(ctx, index)
 

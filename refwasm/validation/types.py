@@ -11,6 +11,7 @@ from __future__ import annotations
 from refwasm.errors import (
     INVALID_RESULT_ARITY,
     MEMORY_SIZE_LIMIT,
+    NON_EMPTY_TAG_RESULT,
     OFFSET_OUT_OF_RANGE,
     SIZE_MIN_GREATER_THAN_MAX,
     TABLE_SIZE_LIMIT,
@@ -47,6 +48,7 @@ from refwasm.syntax.types import (
     StorageType,
     StructType,
     TableType,
+    TagType,
     TypeIdx,
     ValType,
     VecType,
@@ -200,9 +202,21 @@ def valid_externtype(ctx: Context, xt: ExternType) -> None:
             valid_memtype(ctx, mt)
         case ExternGlobal(gt):
             valid_globaltype(ctx, gt)
-        case ExternTag():
-            _require(ctx.features.exceptions)
-            raise InvalidError(TYPE_MISMATCH)  # tags are 3.0; not modelled yet
+        case ExternTag(jt):
+            valid_tagtype(ctx, jt)
+
+
+def valid_tagtype(ctx: Context, jt: TagType) -> FuncType:
+    """``Tagtype_ok`` (3.0): a valid type use expanding to a function type; the function type.
+
+    The rule admits results, but no instruction can use such a tag (``Instr_ok/throw`` and
+    ``Catch_ok`` expand it to ``FUNC t* -> eps``), and the test suite, like the reference
+    interpreter, rejects it at once: "non-empty tag result type"."""
+    _require(ctx.features.exceptions)
+    ft = functype(ctx, jt.typeuse)
+    if ft.results:
+        raise InvalidError(NON_EMPTY_TAG_RESULT)
+    return ft
 
 
 # -- Matching (subtyping) ------------------------------------------------------------------------

@@ -102,6 +102,7 @@ _IMMEDIATES: dict[Imm, bytes] = {
     Imm.VREPLACE_LANE: b"\x00", Imm.RETURN_CALL: b"\x00", Imm.RETURN_CALL_INDIRECT: b"\x00\x00",
     Imm.CALL_REF: b"\x00", Imm.RETURN_CALL_REF: b"\x00", Imm.BR_ON_NULL: b"\x00",
     Imm.BR_ON_NON_NULL: b"\x00",
+    Imm.THROW: b"\x00",
 }  # fmt: skip
 
 
@@ -110,7 +111,8 @@ def _entries() -> list[tuple[bytes, Op]]:
     out: list[tuple[bytes, Op]] = []
     for prefix, table in [(b"", OPCODES), (b"\xfc", FC_OPCODES), (b"\xfd", FD_OPCODES)]:
         for code, op in sorted(table.items()):
-            if op.imm in (Imm.BLOCK, Imm.LOOP, Imm.IF, Imm.PREFIX_FC, Imm.PREFIX_FD, Imm.PREFIX_FB):
+            if op.imm in (Imm.BLOCK, Imm.LOOP, Imm.IF, Imm.TRY_TABLE, Imm.PREFIX_FC, Imm.PREFIX_FD,
+                          Imm.PREFIX_FB):
                 continue
             opcode = prefix + (encode_u(code) if prefix else bytes([code]))
             out.append((opcode, op))

@@ -97,3 +97,15 @@ def test_unknown_import_is_unlinkable(tmp_path: Path, capsys: pytest.CaptureFixt
     path.write_text('(module (import "env" "f" (func)) (func (export "g")))')
     status, _, err = run(capsys, str(path), "--invoke", "g")
     assert (status, err) == (1, "unlinkable: unknown import\n")
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_uncaught_exception_is_a_typed_outcome(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], engine: str
+) -> None:
+    path = tmp_path / "eh.wat"
+    path.write_text('(module (tag $e (param i32)) (func (export "f") (param i32) local.get 0 throw $e))')
+    argv = [str(path), "--version", "3.0", "--engine", engine, "--invoke", "f", "3"]
+    assert run(capsys, *argv) == (1, "", "exception: uncaught exception\n")
+    status, out, _ = run(capsys, *argv, "--json")
+    assert (status, json.loads(out)) == (1, {"error": "exception", "message": "uncaught exception"})

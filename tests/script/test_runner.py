@@ -8,7 +8,7 @@ import pytest
 from fake_engine import FakeEngine, FakeSpec, Func, binary_module, i32, text_module
 
 from refwasm.engines.base import Value
-from refwasm.errors import Crash, ExhaustionError, TrapError
+from refwasm.errors import Crash, ExceptionError, ExhaustionError, TrapError
 from refwasm.features import Features
 from refwasm.script.report import FileReport
 from refwasm.script.runner import run_script
@@ -56,7 +56,8 @@ def raising(error: BaseException) -> Func:
 @pytest.fixture(autouse=True)
 def specs() -> dict[str, FakeSpec]:
     FakeEngine.specs = {
-        "calc": FakeSpec(exports={"add": add, "g": i32(7), "div0": trap("integer divide by zero")}),
+        "calc": FakeSpec(exports={"add": add, "g": i32(7), "div0": trap("integer divide by zero"),
+                                  "throws": raising(ExceptionError(object()))}),
         "other": FakeSpec(exports={"add": lambda args: [i32(99)]}),
         "deep": FakeSpec(exports={"rec": raising(ExhaustionError("call stack exhausted"))}),
         "crashy": FakeSpec(
@@ -290,12 +291,20 @@ def test_users_of_a_failed_module_fail() -> None:
 
 
 def test_unsupported_commands_are_skipped() -> None:
+    report = run(mod("calc"), Unsupported(2, "assert_suspension", "stack switching"))
+    assert outcome(report) == (1, 0, 1)
+
+
+def test_assert_exception_passes_only_on_an_uncaught_exception() -> None:
     report = run(
         mod("calc"),
-        Unsupported(2, "assert_suspension", "stack switching"),
-        AssertException(3, invoke("add")),
+        AssertException(2, invoke("throws")),
+        AssertException(3, invoke("add", 1, 2)),
+        AssertException(4, invoke("div0")),
     )
-    assert outcome(report) == (1, 0, 2)
+    assert outcome(report) == (2, 2, 0)
+    assert "but it succeeded" in report.failures[0].reason
+    assert "got trap" in report.failures[1].reason
 
 
 def test_module_definition_and_instance() -> None:
