@@ -148,12 +148,14 @@ def cases(features: Features) -> Any:
     from hypothesis import strategies as st
 
     from refwasm.binary import encode_module
-    from refwasm.strategies import modules, values
+    from refwasm.strategies import modules, swarm_configs, values
+
+    configs = swarm_configs(features=features)
 
     @st.composite
     def case(draw: Callable[..., Any]) -> Case:
-        module = draw(modules(ensure_termination=TERMINATION_FUEL, canonicalize_nans=True,
-                              export_everything=True))
+        module = draw(modules(draw(configs), ensure_termination=TERMINATION_FUEL,
+                              canonicalize_nans=True, export_everything=True))
         funcs, _, _ = export_types(module)
         calls: list[Call] = []
         if funcs:
@@ -274,11 +276,13 @@ def _exhausted(outcome: Outcome) -> bool:
 
 
 def reference_state(oracle: Oracle, globals_: Sequence[str], memories: Sequence[str]) -> State:
-    """refwasm's exported globals and memory digests."""
+    """refwasm's exported globals and memory digests (with those under the other relaxed-SIMD
+    choices as alternatives)."""
     return State(
         {name: oracle.global_value(name) for name in globals_},
         {name: (len(data), memory_hash(bytes(data)))
          for name in memories for data in [oracle.memory(name)]},
+        tuple(oracle.relaxed.states(globals_, memories)) if oracle.relaxed else (),
     )
 
 

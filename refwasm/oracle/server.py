@@ -23,7 +23,16 @@ from refwasm import errors
 from refwasm.engines.base import EngineError, Value
 from refwasm.execution.values import ExternFuncAddr, ExternGlobalAddr, ExternMemAddr, ExternVal
 from refwasm.features import DEFAULT_FEATURES, Features
-from refwasm.oracle.compare import Failed, Outcome, Returned, allowed, memory_hash, outcome_of
+from refwasm.oracle.compare import (
+    Failed,
+    Outcome,
+    Returned,
+    allowed,
+    memory_hash,
+    outcome_of,
+    with_alternatives,
+)
+from refwasm.oracle.relaxed import Variants, variants
 from refwasm.oracle.wire import (
     WireError,
     loads,
@@ -69,6 +78,8 @@ class Oracle:
         self.store: Store | None = None
         self.instance: ModuleInst | None = None
         self.spectest: dict[str, ExternVal] = {}
+        # The runs under the other relaxed-SIMD choices (``refwasm.oracle.relaxed``).
+        self.relaxed: Variants | None = None
 
     def reset(self) -> None:
         """A fresh store; the instance is gone."""
@@ -108,7 +119,11 @@ class Oracle:
                                                fuel=self._fuel(fuel))
             return []
 
-        return self._with_depth(depth, run)
+        outcome = self._with_depth(depth, run)
+        self.relaxed = variants(data, self.features, engine=self.engine, fuel=self._fuel(fuel))
+        if self.relaxed is None:
+            return outcome
+        return with_alternatives(outcome, self.relaxed.instantiate(), self.relaxed.complete)
 
     def exports(self) -> list[dict[str, Any]]:
         """The current instance's exports with their types, as the reply lists them."""
@@ -165,7 +180,11 @@ class Oracle:
                 raise EngineError(str(error)) from None
             return [Value(t, v) for t, v in zip(functype.results, results, strict=True)]
 
-        return self._with_depth(depth, run)
+        outcome = self._with_depth(depth, run)
+        if self.relaxed is None:
+            return outcome
+        others = self.relaxed.invoke(name, args, self._fuel(fuel))
+        return with_alternatives(outcome, others, self.relaxed.complete)
 
     def _fuel(self, fuel: int | None) -> int | None:
         return self.fuel if fuel is None else fuel
