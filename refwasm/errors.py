@@ -89,6 +89,8 @@ FUNC_CODE_MISMATCH = "function and code section have inconsistent lengths"
 TOO_MANY_LOCALS = "too many locals"
 ILLEGAL_OPCODE = "illegal opcode"
 MALFORMED_REFERENCE_TYPE = "malformed reference type"
+# ``0x40`` not followed by ``0x00`` where a table with an initialiser begins (3.0 ``Btable``).
+MALFORMED_TABLE = "malformed table"
 MALFORMED_IMPORT_KIND = "malformed import kind"
 MALFORMED_EXPORT_KIND = "malformed export kind"
 MALFORMED_MUTABILITY = "malformed mutability"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from refwasm.binary.opcodes import (
+    ABSHEAPTYPES,
     ELSE,
     EMPTY_BLOCK_TYPE,
     END,
@@ -21,7 +22,10 @@ from refwasm.binary.opcodes import (
     FUNC_TYPE_CODE,
     HEAPTYPES,
     OPCODES,
+    REF_CODE,
+    REF_NULL_CODE,
     REFTYPES,
+    TABLE_INIT_CODE,
     VALTYPES,
     Imm,
     Op,
@@ -47,6 +51,7 @@ from refwasm.errors import (
     MALFORMED_MUTABILITY,
     MALFORMED_REFERENCE_TYPE,
     MALFORMED_SECTION_ID,
+    MALFORMED_TABLE,
     MALFORMED_VALUE_TYPE,
     SECTION_SIZE_MISMATCH,
     TOO_MANY_LOCALS,
@@ -63,9 +68,12 @@ from refwasm.syntax.instructions import (
     BlockType,
     Br,
     BrIf,
+    BrOnNonNull,
+    BrOnNull,
     BrTable,
     Call,
     CallIndirect,
+    CallRef,
     Const,
     DataDrop,
     ElemDrop,
@@ -87,6 +95,9 @@ from refwasm.syntax.instructions import (
     MemorySize,
     RefFunc,
     RefNull,
+    ReturnCall,
+    ReturnCallIndirect,
+    ReturnCallRef,
     Select,
     Store,
     TableCopy,
@@ -137,6 +148,7 @@ from refwasm.syntax.types import (
     ExternType,
     FuncType,
     GlobalType,
+    HeapType,
     Limits,
     MemType,
     Mut,
@@ -184,6 +196,7 @@ def _enabled(table_id: str, features: Features) -> dict[int, Any]:
     tables: dict[str, dict[int, Any]] = {
         "ops": OPCODES, "fc": FC_OPCODES, "fd": FD_OPCODES,
         "valtypes": VALTYPES, "reftypes": REFTYPES, "heaptypes": HEAPTYPES,
+        "absheaptypes": ABSHEAPTYPES,
     }  # fmt: skip
     table = tables[table_id]
 
@@ -223,6 +236,7 @@ class _Decoder:
         self.valtypes: dict[int, ValType] = _enabled("valtypes", features)
         self.reftypes: dict[int, RefType] = _enabled("reftypes", features)
         self.heaptypes: dict[int, AbsHeapType] = _enabled("heaptypes", features)
+        self.absheaptypes: dict[int, AbsHeapType] = _enabled("absheaptypes", features)
         self.uses_data_index = False
         # The locals' tuple of each distinct declaration (``locals_``), and their total size.
         self.locals_seen: dict[tuple[tuple[int, ValType], ...], tuple[ValType, ...]] = {}
@@ -369,7 +383,19 @@ class _Decoder:
 
     def tablesec(self) -> list[Table]:
         """``binary-tablesec``"""
-        return self.vec(lambda: Table(self.tabletype()))
+        return self.vec(self.table)
+
+    def table(self) -> Table:
+        """``Btable``: a table type, or (typed function references) ``0x40 0x00``, a table
+        type and its initialiser expression."""
+        r = self.r
+        if not self.features.function_references or r.peek() != TABLE_INIT_CODE:
+            return Table(self.tabletype())
+        r.pos += 1
+        if r.byte() != 0x00:
+            raise MalformedError(MALFORMED_TABLE)
+        tabletype = self.tabletype()
+        return Table(tabletype, self.expr())
 
     def memsec(self) -> list[Mem]:
         """``binary-memsec``"""
@@ -513,20 +539,42 @@ class _Decoder:
     # -- Types --------------------------------------------------------------------------------
 
     def valtype(self) -> ValType:
-        """``binary-valtype``: one byte (a continuation bit makes it an over-long ``s7``)."""
+        """``binary-valtype`` (3.0 ``Bvaltype``): one byte (a continuation bit makes it an
+        over-long ``s7``), or ``0x63``/``0x64`` and a heap type."""
         b = self.r.byte()
         t = self.valtypes.get(b)
         if t is None:
+            if self.features.function_references and b in (REF_NULL_CODE, REF_CODE):
+                return RefType(b == REF_NULL_CODE, self.heaptype())
             raise MalformedError(INTEGER_TOO_LONG if b & 0x80 else MALFORMED_VALUE_TYPE)
         return t
 
     def reftype(self) -> RefType:
-        """``binary-reftype``"""
+        """``binary-reftype`` (3.0 ``Breftype``: ``0x63 ht``, ``0x64 ht`` or an abstract heap
+        type code abbreviating ``(ref null ht)``)."""
         b = self.r.byte()
-        t = self.reftypes.get(b)
+        if self.features.function_references:
+            if b in (REF_NULL_CODE, REF_CODE):
+                return RefType(b == REF_NULL_CODE, self.heaptype())
+            ht = self.absheaptypes.get(b)
+            t = None if ht is None else RefType(True, ht)
+        else:
+            t = self.reftypes.get(b)
         if t is None:
             raise MalformedError(INTEGER_TOO_LONG if b & 0x80 else MALFORMED_REFERENCE_TYPE)
         return t
+
+    def heaptype(self) -> HeapType:
+        """``Bheaptype``: an abstract heap type code, or a type index as a positive ``s33``."""
+        r = self.r
+        b = r.peek()
+        if b is not None and b in self.absheaptypes:
+            r.pos += 1
+            return self.absheaptypes[b]
+        x = r.s(33)
+        if x < 0:
+            raise MalformedError(MALFORMED_REFERENCE_TYPE)
+        return TypeIdx(x)
 
     def limits(self) -> tuple[AddrType, Limits]:
         """``binary-limits``: flag 0 (min) or 1 (min, max); 2.0 reads the flag as a ``u1``."""
@@ -711,11 +759,17 @@ class _Decoder:
             return CallIndirect(0, TypeIdx(y))
 
         def ref_null(op: Op) -> Instr:
+            if self.features.function_references:
+                return RefNull(self.heaptype())
             b = r.byte()
             ht = self.heaptypes.get(b)
             if ht is None:
                 raise MalformedError(INTEGER_TOO_LONG if b & 0x80 else MALFORMED_REFERENCE_TYPE)
             return RefNull(ht)
+
+        def return_call_indirect(op: Op) -> Instr:
+            y = u32()
+            return ReturnCallIndirect(u32(), TypeIdx(y))
 
         def const(op: Op) -> Instr:
             nt: NumType = op.static[0]
@@ -779,6 +833,12 @@ class _Decoder:
             Imm.BR_TABLE: br_table,
             Imm.CALL: lambda op: Call(u32()),
             Imm.CALL_INDIRECT: call_indirect,
+            Imm.RETURN_CALL: lambda op: ReturnCall(u32()),
+            Imm.RETURN_CALL_INDIRECT: return_call_indirect,
+            Imm.CALL_REF: lambda op: CallRef(TypeIdx(u32())),
+            Imm.RETURN_CALL_REF: lambda op: ReturnCallRef(TypeIdx(u32())),
+            Imm.BR_ON_NULL: lambda op: BrOnNull(u32()),
+            Imm.BR_ON_NON_NULL: lambda op: BrOnNonNull(u32()),
             Imm.SELECT_T: lambda op: Select(tuple(self.vec(self.valtype))),
             Imm.LOCAL_GET: lambda op: LocalGet(u32()),
             Imm.LOCAL_SET: lambda op: LocalSet(u32()),

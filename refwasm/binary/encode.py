@@ -24,13 +24,15 @@ from refwasm.binary.decode import (
 )
 from refwasm.binary.leb128 import encode_i, encode_u
 from refwasm.binary.opcodes import (
+    ABSHEAPTYPES,
     ELSE,
     EMPTY_BLOCK_TYPE,
     ENCODINGS,
     END,
     FUNC_TYPE_CODE,
-    HEAPTYPES,
-    REFTYPES,
+    REF_CODE,
+    REF_NULL_CODE,
+    TABLE_INIT_CODE,
     VALTYPES,
     Imm,
 )
@@ -40,9 +42,12 @@ from refwasm.syntax.instructions import (
     BlockType,
     Br,
     BrIf,
+    BrOnNonNull,
+    BrOnNull,
     BrTable,
     Call,
     CallIndirect,
+    CallRef,
     Const,
     DataDrop,
     ElemDrop,
@@ -64,6 +69,9 @@ from refwasm.syntax.instructions import (
     MemorySize,
     RefFunc,
     RefNull,
+    ReturnCall,
+    ReturnCallIndirect,
+    ReturnCallRef,
     Select,
     Store,
     TableCopy,
@@ -124,8 +132,7 @@ class EncodeError(ValueError):
 
 
 _VALTYPE_CODES: dict[ValType, int] = {t: code for code, (_, t) in VALTYPES.items()}
-_REFTYPE_CODES: dict[RefType, int] = {t: code for code, (_, t) in REFTYPES.items()}
-_HEAPTYPE_CODES: dict[HeapType, int] = {t: code for code, (_, t) in HEAPTYPES.items()}
+_HEAPTYPE_CODES: dict[HeapType, int] = {t: code for code, (_, t) in ABSHEAPTYPES.items()}
 _EXTERN_KIND_CODES = {ExternKind.FUNC: 0, ExternKind.TABLE: 1, ExternKind.MEM: 2,
                       ExternKind.GLOBAL: 3}  # fmt: skip
 _END = bytes([END])
@@ -171,13 +178,27 @@ def _lookup(table: Mapping[Any, int], key: object, what: str) -> bytes:
 
 
 def valtype(t: ValType) -> bytes:
-    """``binary-valtype``"""
+    """``binary-valtype`` (3.0 ``Bvaltype``)"""
+    if isinstance(t, RefType):
+        return reftype(t)
     return _lookup(_VALTYPE_CODES, t, "value type")
 
 
 def reftype(t: RefType) -> bytes:
-    """``binary-reftype``"""
-    return _lookup(_REFTYPE_CODES, t, "reference type")
+    """``binary-reftype`` (3.0 ``Breftype``): the one-byte abbreviation of ``(ref null ht)``
+    for an abstract ``ht``, else ``0x63``/``0x64`` and the heap type."""
+    if t.null and isinstance(t.heaptype, AbsHeapType):
+        return heaptype(t.heaptype)
+    return bytes([REF_NULL_CODE if t.null else REF_CODE]) + heaptype(t.heaptype)
+
+
+def heaptype(ht: HeapType) -> bytes:
+    """``Bheaptype``: an abstract heap type code, or a type index as a positive ``s33``."""
+    if isinstance(ht, TypeIdx):
+        if not 0 <= ht.idx < 1 << 32:
+            raise EncodeError(f"not a type index: {ht.idx}")
+        return encode_i(ht.idx, 33)
+    return _lookup(_HEAPTYPE_CODES, ht, "heap type")
 
 
 def limits(lim: Limits, addrtype: AddrType = AddrType.I32) -> bytes:
@@ -323,10 +344,10 @@ class _Encoder:
         return _name(imp.module) + _name(imp.name) + encoded
 
     def table(self, t: Table) -> bytes:
-        """``binary-table``"""
-        if t.init is not None:
-            raise EncodeError("tables with an initializer are not encoded yet")
-        return tabletype(t.tabletype)
+        """``Btable``: a table type, or ``0x40 0x00``, the type and its initialiser."""
+        if t.init is None:
+            return tabletype(t.tabletype)
+        return bytes([TABLE_INIT_CODE, 0x00]) + tabletype(t.tabletype) + self.expr(t.init)
 
     def global_(self, g: Global) -> bytes:
         """``binary-global``"""
@@ -444,6 +465,11 @@ class _Encoder:
                 raise EncodeError(f"type use not encoded yet: {i.typeuse!r}")
             return op((Imm.CALL_INDIRECT,)) + u32(i.typeuse.idx) + u32(i.table)
 
+        def typeidx(use: object) -> bytes:
+            if not isinstance(use, TypeIdx):
+                raise EncodeError(f"type use not encoded yet: {use!r}")
+            return u32(use.idx)
+
         def vconst(i: VConst) -> bytes:
             if not 0 <= i.bits < 1 << 128:
                 raise EncodeError(f"not a v128: {i.bits}")
@@ -461,6 +487,13 @@ class _Encoder:
             + u32(i.default),
             Call: lambda i: op((Imm.CALL,)) + u32(i.func),
             CallIndirect: call_indirect,
+            ReturnCall: lambda i: op((Imm.RETURN_CALL,)) + u32(i.func),
+            ReturnCallIndirect: lambda i: op((Imm.RETURN_CALL_INDIRECT,)) + typeidx(i.typeuse)
+            + u32(i.table),
+            CallRef: lambda i: op((Imm.CALL_REF,)) + typeidx(i.typeuse),
+            ReturnCallRef: lambda i: op((Imm.RETURN_CALL_REF,)) + typeidx(i.typeuse),
+            BrOnNull: lambda i: op((Imm.BR_ON_NULL,)) + u32(i.label),
+            BrOnNonNull: lambda i: op((Imm.BR_ON_NON_NULL,)) + u32(i.label),
             Select: lambda i: op((Imm.SELECT_T,)) + _vec([valtype(t) for t in i.types]),
             LocalGet: lambda i: op((Imm.LOCAL_GET,)) + u32(i.local),
             LocalSet: lambda i: op((Imm.LOCAL_SET,)) + u32(i.local),
@@ -483,8 +516,7 @@ class _Encoder:
             DataDrop: data_drop,
             MemoryCopy: lambda i: op((Imm.MEMORY_COPY,)) + u32(i.dst) + u32(i.src),
             MemoryFill: lambda i: op((Imm.MEMORY_FILL,)) + u32(i.mem),
-            RefNull: lambda i: op((Imm.REF_NULL,)) + _lookup(_HEAPTYPE_CODES, i.heaptype,
-                                                             "heap type"),
+            RefNull: lambda i: op((Imm.REF_NULL,)) + heaptype(i.heaptype),
             RefFunc: lambda i: op((Imm.REF_FUNC,)) + u32(i.func),
             Const: lambda i: op((Imm.CONST, i.nt)) + self.const(i.nt, i.bits),
             VLoad: lambda i: op((Imm.VLOAD, i.op)) + memarg(i.mem, i.memarg),

@@ -13,10 +13,11 @@ it.  Each entry is ``Op(feature, imm, static)``:
 Three tables: ``OPCODES`` (one byte), ``FC_OPCODES`` and ``FD_OPCODES`` (prefix byte followed
 by a ``u32``).  The encoder inverts them (``ENCODINGS``), so the two directions cannot disagree.
 
-Wasm 3.0 opcodes (tail calls ``0x12``-``0x15``, exceptions ``0x08``/``0x0A``/``0x1F``, typed
-references ``0xD3``-``0xD6``, GC ``0xFB``) are not decoded yet (relaxed SIMD, ``0xFD 0x100``-, is):
-add them in ``_proposals_3_0`` below, each with its feature flag, and a reader in
-``decode.py`` if it has a new immediate kind.  Until then they are ``illegal opcode``.
+Wasm 3.0 opcodes go in ``_proposals_3_0`` below, each with its feature flag, and a reader in
+``decode.py`` if it has a new immediate kind: tail calls ``0x12``-``0x15``, typed references
+``0x14``, ``0xD4``-``0xD6`` and relaxed SIMD (``0xFD 0x100``-) are there; exceptions
+(``0x08``/``0x0A``/``0x1F``), ``ref.eq`` ``0xD3`` and GC ``0xFB`` are ``illegal opcode`` until
+added.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from refwasm.syntax.instructions import (
     Instr,
     LoadPack,
     Nop,
+    RefAsNonNull,
     RefIsNull,
     RelOp,
     Relop,
@@ -148,6 +150,12 @@ class Imm(enum.Enum):
     VSHUFFLE = "i8x16.shuffle"  # 16 lane indices
     VEXTRACT_LANE = "extract_lane"  # laneidx; static = (shape, sx | None)
     VREPLACE_LANE = "replace_lane"  # laneidx; static = (shape,)
+    RETURN_CALL = "return_call"  # funcidx (3.0)
+    RETURN_CALL_INDIRECT = "return_call_indirect"  # typeidx tableidx (3.0)
+    CALL_REF = "call_ref"  # typeidx (3.0)
+    RETURN_CALL_REF = "return_call_ref"  # typeidx (3.0)
+    BR_ON_NULL = "br_on_null"  # labelidx (3.0)
+    BR_ON_NON_NULL = "br_on_non_null"  # labelidx (3.0)
     PREFIX_FC = "0xFC"  # a u32 sub-opcode into FC_OPCODES
     PREFIX_FD = "0xFD"  # a u32 sub-opcode into FD_OPCODES
 
@@ -502,8 +510,21 @@ def _relaxed_vector() -> None:
 
 
 def _proposals_3_0() -> None:
-    """Wasm 3.0 opcodes go here, each gated by its flag (``tail_call``, ``exceptions``,
-    ``function_references``, ``gc``, ``relaxed_simd``, ...).  None are decoded yet."""
+    """Wasm 3.0 opcodes, each gated by its flag (``tail_call``, ``exceptions``,
+    ``function_references``, ``gc``, ...): ``Binstr/control``, ``Binstr/reference``."""
+    _tail_calls_and_typed_references()
+
+
+def _tail_calls_and_typed_references() -> None:
+    """Tail calls (``0x12``, ``0x13``, ``0x15``) and typed function references (``0x14``,
+    ``0xD4``-``0xD6``)."""
+    _imm(OPCODES, 0x12, "tail_call", Imm.RETURN_CALL)
+    _imm(OPCODES, 0x13, "tail_call", Imm.RETURN_CALL_INDIRECT)
+    _imm(OPCODES, 0x14, "function_references", Imm.CALL_REF)
+    _imm(OPCODES, 0x15, "tail_call", Imm.RETURN_CALL_REF)
+    _plain(OPCODES, 0xD4, "function_references", RefAsNonNull())
+    _imm(OPCODES, 0xD5, "function_references", Imm.BR_ON_NULL)
+    _imm(OPCODES, 0xD6, "function_references", Imm.BR_ON_NON_NULL)
 
 
 _control()
@@ -516,31 +537,54 @@ _proposals_3_0()
 
 # -- Type codes (``binary-valtype``, ``binary-reftype``): gated like opcodes ----------------
 
+# ``Babsheaptype``: the abstract heap types and the proposal each came with.
+ABSHEAPTYPES: dict[int, tuple[str | None, AbsHeapType]] = {
+    0x70: ("reference_types", AbsHeapType.FUNC),
+    0x6F: ("reference_types", AbsHeapType.EXTERN),
+    0x73: ("function_references", AbsHeapType.NOFUNC),
+    0x72: ("function_references", AbsHeapType.NOEXTERN),
+    0x6E: ("gc", AbsHeapType.ANY),
+    0x6D: ("gc", AbsHeapType.EQ),
+    0x6C: ("gc", AbsHeapType.I31),
+    0x6B: ("gc", AbsHeapType.STRUCT),
+    0x6A: ("gc", AbsHeapType.ARRAY),
+    0x71: ("gc", AbsHeapType.NONE),
+    0x69: ("exceptions", AbsHeapType.EXN),
+    0x74: ("exceptions", AbsHeapType.NOEXN),
+}
+
+# ``Breftype``: ``0x63 ht`` is ``(ref null ht)``, ``0x64 ht`` is ``(ref ht)``
+# (``function_references``); an abstract heap type code alone abbreviates ``(ref null ht)``.
+REF_NULL_CODE = 0x63
+REF_CODE = 0x64
+
 VALTYPES: dict[int, tuple[str | None, ValType]] = {
     0x7F: (None, I32),
     0x7E: (None, I64),
     0x7D: (None, F32),
     0x7C: (None, F64),
     0x7B: ("simd", VecType.V128),
-    0x70: ("reference_types", FUNCREF),
-    0x6F: ("reference_types", EXTERNREF),
+    **{code: (feature, RefType(True, ht)) for code, (feature, ht) in ABSHEAPTYPES.items()},
 }
-"""Value type codes; 3.0 adds the abbreviations of ``binary-reftype`` (``0x6E`` anyref, ...)
-and ``0x63``/``0x64`` (``ref null? ht``) under ``function_references``/``gc``."""
+"""``Bvaltype`` codes of one byte: number and vector types, and the reference type
+abbreviations (``0x70`` funcref, ``0x6F`` externref, 3.0's ``0x6E`` anyref ...)."""
 
-# A table's and an element segment's reference type; ``externref`` needs reference types.
+# A 2.0 table's and element segment's reference type; ``externref`` needs reference types.
+# (With ``function_references`` the decoder reads the whole ``Breftype`` instead.)
 REFTYPES: dict[int, tuple[str | None, RefType]] = {
     0x70: (None, FUNCREF),
     0x6F: ("reference_types", EXTERNREF),
 }
 
-# The heap type of ``ref.null``.
+# The abstract heap types of ``ref.null`` (the instruction itself needs reference types).
 HEAPTYPES: dict[int, tuple[str | None, AbsHeapType]] = {
-    0x70: (None, AbsHeapType.FUNC),
-    0x6F: (None, AbsHeapType.EXTERN),
+    code: (None if ht in (AbsHeapType.FUNC, AbsHeapType.EXTERN) else feature, ht)
+    for code, (feature, ht) in ABSHEAPTYPES.items()
 }
 
 FUNC_TYPE_CODE = 0x60
+# ``Btable``: ``0x40 0x00`` announces a table type followed by its initialiser expression.
+TABLE_INIT_CODE = 0x40
 EMPTY_BLOCK_TYPE = 0x40
 
 

@@ -25,6 +25,7 @@ from refwasm.syntax.instructions import (
     LoadPack,
     MemArg,
     Nop,
+    RefAsNonNull,
     RefIsNull,
     RelOp,
     Relop,
@@ -97,6 +98,7 @@ _plain("nop", Nop())
 _plain("return", Return())
 _plain("drop", Drop())
 _plain("ref.is_null", RefIsNull(), "reference_types")
+_plain("ref.as_non_null", RefAsNonNull(), "function_references")
 
 # -- Numeric instructions (text-unop, text-binop, text-testop, text-relop, text-cvtop) ----------
 
@@ -389,6 +391,10 @@ for _kw in ("memory.fill", "memory.copy", "memory.init", "data.drop", "table.cop
 for _kw in ("ref.null", "ref.func", "table.get", "table.set", "table.size", "table.grow",
             "table.fill"):
     FEATURE_OF[_kw] = "reference_types"
+for _kw in ("return_call", "return_call_indirect", "return_call_ref"):
+    FEATURE_OF[_kw] = "tail_call"
+for _kw in ("call_ref", "br_on_null", "br_on_non_null"):
+    FEATURE_OF[_kw] = "function_references"
 FEATURE_OF["v128.const"] = FEATURE_OF["i8x16.shuffle"] = "simd"
 for _shape in ("i8x16", "i16x8"):
     FEATURE_OF[f"{_shape}.extract_lane_s"] = FEATURE_OF[f"{_shape}.extract_lane_u"] = "simd"

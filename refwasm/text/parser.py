@@ -40,9 +40,12 @@ from refwasm.syntax.instructions import (
     BlockType,
     Br,
     BrIf,
+    BrOnNonNull,
+    BrOnNull,
     BrTable,
     Call,
     CallIndirect,
+    CallRef,
     Const,
     DataDrop,
     ElemDrop,
@@ -63,6 +66,9 @@ from refwasm.syntax.instructions import (
     MemorySize,
     RefFunc,
     RefNull,
+    ReturnCall,
+    ReturnCallIndirect,
+    ReturnCallRef,
     Select,
     Shape,
     Sx,
@@ -98,8 +104,6 @@ from refwasm.syntax.modules import (
     Type,
 )
 from refwasm.syntax.types import (
-    EXTERNREF,
-    FUNCREF,
     AbsHeapType,
     AddrType,
     ExternFunc,
@@ -121,7 +125,7 @@ from refwasm.syntax.types import (
     VecType,
     plain_functype,
 )
-from refwasm.text import mnemonics
+from refwasm.text import mnemonics, typewords
 from refwasm.text.lexer import Atom, SExpr, SList, Str, read_sexprs_prefix
 from refwasm.text.numbers import is_number, parse_float, parse_int, parse_nat
 
@@ -142,7 +146,6 @@ _UNKNOWN_WORD = {
 
 _NUMTYPES = {nt.value: nt for nt in NumType}
 _SHAPES = {sh.value: sh for sh in Shape}
-_HEAPTYPES = {"func": AbsHeapType.FUNC, "extern": AbsHeapType.EXTERN}
 
 
 @gc_paused
@@ -251,7 +254,7 @@ _TYPEUSE_HEADS = frozenset(("type", "param", "result"))
 
 def is_keyword(text: str) -> bool:
     """Whether ``text`` is a keyword of the text format (``text-keyword``)."""
-    return (text in _STRUCTURAL_KEYWORDS or text in mnemonics.PLAIN or text in _HANDLERS
+    return (text in _STRUCTURAL_KEYWORDS or text in typewords.KEYWORDS or text in mnemonics.PLAIN or text in _HANDLERS
             or text in mnemonics.MEMORY_OPS or text in mnemonics.LANE_MEMORY_OPS
             or text.startswith(("offset=", "align=")))
 
@@ -391,12 +394,14 @@ class ModuleParser:
         )
 
     def collect_types(self, fields: list[SList]) -> None:
-        """``text-typedef``: explicit types come first in the type index space."""
-        for item in fields:
-            if item.head() != "type":
-                continue
+        """``text-typedef``: explicit types come first in the type index space; all their
+        identifiers are bound first, as a reference type may name a later type."""
+        typedefs = [item for item in fields if item.head() == "type"]
+        for item in typedefs:
+            self.bind(TYPE, Cursor(item.items, 1).take_id())
+        for item in typedefs:
             cur = Cursor(item.items, 1)
-            self.bind(TYPE, cur.take_id())
+            cur.take_id()
             definition = cur.next()
             if not is_list(definition, "func"):
                 raise fail(UNEXPECTED_TOKEN)
@@ -594,16 +599,29 @@ class ModuleParser:
             cur.expect_end()
             elem_item = as_list(elem_item)
             ecur = Cursor(elem_item.items, 1)
+            # The segment has its element list's type (``Telemtable_(I)/abbrev``); a list
+            # of expressions alone has the table's.
+            nxt = ecur.peek()
+            elem_type = reftype
+            if nxt is not None and self.is_reftype(nxt):
+                elem_type = self.reftype(nxt)
+            elif not isinstance(nxt, SList):
+                elem_type = self.funcs_reftype()
             inits = self.elem_inits(ecur, reftype, allow_bare_funcs=True)
             n = len(inits)
             self.tables.append(Table(TableType(addrtype, Limits(n, n), reftype)))
             offset: Expr = (Const(NumType(addrtype.value), 0),)
-            self.elems.append(Elem(reftype, inits, Active(index, offset)))
+            self.elems.append(Elem(elem_type, inits, Active(index, offset)))
             return
         limits = self.limits(cur, addrtype)
-        reftype = self.reftype(cur.next())
-        cur.expect_end()
-        self.tables.append(Table(TableType(addrtype, limits, reftype)))
+        tabletype = TableType(addrtype, limits, self.reftype(cur.next()))
+        if cur.at_end() or not self.features.function_references:
+            cur.expect_end()
+            self.tables.append(Table(tabletype))
+            return
+        # ``Ttable_(I)``: the initialiser expression (3.0, typed function references).
+        init = InstrParser(self, {}).parse_body(cur.items, cur.pos)
+        self.tables.append(Table(tabletype, init))
 
     def memory(self, item: SList, cur: Cursor) -> None:
         """``text-mem``, ``text-mem-abbrev``."""
@@ -691,7 +709,7 @@ class ModuleParser:
         else:
             mode = PASSIVE
         bare_ok = isinstance(mode, Active)
-        reftype = FUNCREF
+        reftype = self.funcs_reftype()
         nxt = cur.peek()
         if nxt is not None and not (isinstance(nxt, Atom) and nxt.text == "func") and (
                 self.is_reftype(nxt)):
@@ -700,6 +718,11 @@ class ModuleParser:
         else:
             inits = self.elem_inits(cur, reftype, allow_bare_funcs=bare_ok)
         self.elems.append(Elem(reftype, inits, mode))
+
+    def funcs_reftype(self) -> RefType:
+        """The type of a ``func x*`` element list (``Telemlist_(I)/abbrev``): ``funcref`` in
+        2.0, ``(ref func)`` in 3.0 (typed function references)."""
+        return RefType(not self.features.function_references, AbsHeapType.FUNC)
 
     def is_elemlist_start(self, item: SList) -> bool:
         """Whether a list after ``(elem`` is already the element list (``(ref null func)``...)."""
@@ -785,25 +808,44 @@ class ModuleParser:
             raise unexpected_item(item)
         raise fail(UNEXPECTED_TOKEN)
 
+    def enabled(self, feature: str | None) -> bool:
+        """Whether the proposal ``feature`` (a ``Features`` flag, None for 1.0) is on."""
+        return feature is None or bool(getattr(self.features, feature))
+
     def is_reftype(self, item: SExpr) -> bool:
-        """Whether ``item`` is a ``text-reftype`` keyword enabled by the features."""
+        """Whether ``item`` is a ``text-reftype``: a shorthand keyword the features enable,
+        or (typed function references) a ``(ref ...)`` list."""
         if isinstance(item, Atom):
-            return item.text in ("funcref", "externref") and (
-                self.features.reference_types or item.text == "funcref")
-        return False
+            entry = typewords.REFTYPE_SHORTHANDS.get(item.text)
+            return entry is not None and self.enabled(entry[0])
+        return self.features.function_references and is_list(item, "ref")
 
     def reftype(self, item: SExpr | None) -> RefType:
-        """``text-reftype``: ``funcref`` or ``externref``."""
-        if isinstance(item, Atom) and self.is_reftype(item):
-            return FUNCREF if item.text == "funcref" else EXTERNREF
+        """``Treftype_(I)``: ``(ref null? heaptype)`` or a shorthand (``funcref`` ...)."""
+        if item is not None and self.is_reftype(item):
+            if isinstance(item, Atom):
+                return RefType(True, typewords.REFTYPE_SHORTHANDS[item.text][1])
+            cur = Cursor(as_list(item).items, 1)
+            nxt = cur.peek()
+            null = isinstance(nxt, Atom) and nxt.text == "null"
+            if null:
+                cur.next()
+            ht = self.heaptype(cur.next())
+            cur.expect_end()
+            return RefType(null, ht)
         if isinstance(item, Atom) and item.text == "anyfunc":
             raise fail(f"{UNKNOWN_OPERATOR} anyfunc")
         raise fail(UNEXPECTED_TOKEN)
 
     def heaptype(self, item: SExpr | None) -> HeapType:
-        """``text-heaptype``"""
-        if isinstance(item, Atom) and item.text in _HEAPTYPES:
-            return _HEAPTYPES[item.text]
+        """``Theaptype_(I)``: an abstract heap type keyword, or (typed function references)
+        a type index."""
+        if isinstance(item, Atom):
+            entry = typewords.ABS_HEAPTYPES.get(item.text)
+            if entry is not None and self.enabled(entry[0]):
+                return entry[1]
+            if self.features.function_references and _is_index_atom(item):
+                return TypeIdx(self.resolve(TYPE, item))
         raise fail(UNEXPECTED_TOKEN)
 
     def functype(self, cur: Cursor) -> FuncType:
@@ -1268,12 +1310,32 @@ def _h_call(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
 
 
 def _h_call_indirect(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-call_indirect``: ``call_indirect x? typeuse`` (table 0 by default)."""
+    """``text-call_indirect``: ``call_indirect x? typeuse`` (table 0 by default); the same
+    for ``return_call_indirect`` (3.0)."""
     table = p.optional_index(TABLE, cur)
     use = p.m.typeuse(cur)
     if any(pid is not None for pid in use.param_ids):
         raise fail(UNEXPECTED_TOKEN)  # call_indirect's params bind no identifiers
+    if keyword == "return_call_indirect":
+        return ReturnCallIndirect(table or 0, TypeIdx(p.m.resolve_typeuse(use)))
     return CallIndirect(table or 0, TypeIdx(p.m.resolve_typeuse(use)))
+
+
+def _h_typed_ref(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
+    """``Tplaininstr_(I)`` of 3.0 (tail calls, typed function references): ``return_call x``,
+    ``call_ref x``, ``return_call_ref x`` (a type index), ``br_on_null l``,
+    ``br_on_non_null l``."""
+    match keyword:
+        case "return_call":
+            return ReturnCall(p.index(FUNC, cur))
+        case "call_ref":
+            return CallRef(TypeIdx(p.index(TYPE, cur)))
+        case "return_call_ref":
+            return ReturnCallRef(TypeIdx(p.index(TYPE, cur)))
+        case "br_on_null":
+            return BrOnNull(p.label(cur))
+        case _:
+            return BrOnNonNull(p.label(cur))
 
 
 def _h_var(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
@@ -1448,6 +1510,9 @@ def _h_lane(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
 _HANDLERS: dict[str, Callable[[InstrParser, str, Cursor], Instr]] = {
     "br": _h_br, "br_if": _h_br, "br_table": _h_br_table,
     "call": _h_call, "call_indirect": _h_call_indirect,
+    "return_call": _h_typed_ref, "return_call_indirect": _h_call_indirect,
+    "call_ref": _h_typed_ref, "return_call_ref": _h_typed_ref,
+    "br_on_null": _h_typed_ref, "br_on_non_null": _h_typed_ref,
     "local.get": _h_var, "local.set": _h_var, "local.tee": _h_var,
     "global.get": _h_var, "global.set": _h_var,
     "table.get": _h_table, "table.set": _h_table, "table.size": _h_table,

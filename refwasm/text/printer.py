@@ -9,14 +9,18 @@ bit for bit.  It covers the 2.0 syntax and 3.0 memory indices; other 3.0-only co
 
 from __future__ import annotations
 
+from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.syntax.instructions import (
     Block,
     BlockType,
     Br,
     BrIf,
+    BrOnNonNull,
+    BrOnNull,
     BrTable,
     Call,
     CallIndirect,
+    CallRef,
     Const,
     DataDrop,
     ElemDrop,
@@ -38,6 +42,9 @@ from refwasm.syntax.instructions import (
     MemorySize,
     RefFunc,
     RefNull,
+    ReturnCall,
+    ReturnCallIndirect,
+    ReturnCallRef,
     Select,
     Store,
     TableCopy,
@@ -88,7 +95,7 @@ from refwasm.syntax.types import (
     ValType,
     VecType,
 )
-from refwasm.text import mnemonics
+from refwasm.text import mnemonics, typewords
 from refwasm.text.numbers import format_float
 
 _EXPORT_WORD = {
@@ -97,8 +104,11 @@ _EXPORT_WORD = {
 }
 
 
-def print_module(m: Module) -> str:
-    """The text of a module, one field per line, in the binary format's field order."""
+def print_module(m: Module, features: Features = DEFAULT_FEATURES) -> str:
+    """The text of a module, one field per line, in the binary format's field order; the
+    text is read back under ``features`` (``func x*`` element lists mean ``funcref`` in 2.0,
+    ``(ref func)`` in 3.0)."""
+    func_list_type = RefType(not features.function_references, AbsHeapType.FUNC)
     lines = ["(module"]
     for ty in m.types:
         subs = ty.rectype.subtypes
@@ -117,7 +127,7 @@ def print_module(m: Module) -> str:
     lines.extend(table(t) for t in m.tables)
     lines.extend(func(f) for f in m.funcs)
     lines.extend(data(d) for d in m.datas)
-    lines.extend(elem(e) for e in m.elems)
+    lines.extend(elem(e, func_list_type) for e in m.elems)
     if m.start is not None:
         lines.append(f"  (start {m.start.func})")
     for ex in m.exports:
@@ -153,15 +163,20 @@ def limits(lim: Limits) -> str:
 
 
 def heaptype(ht: HeapType) -> str:
-    if ht is AbsHeapType.FUNC or ht is AbsHeapType.EXTERN:
+    """``Theaptype_(I)``: an abstract heap type keyword or a type index."""
+    if isinstance(ht, TypeIdx):
+        return str(ht.idx)
+    if isinstance(ht, AbsHeapType) and ht in typewords.SHORTHAND_OF:
         return str(ht.value)
-    raise ValueError(f"heap type {ht} has no 2.0 text form")
+    raise ValueError(f"heap type {ht} has no text form")
 
 
 def reftype(rt: RefType) -> str:
-    if not rt.null:
-        raise ValueError("non-null reference types have no 2.0 text form")
-    return f"{heaptype(rt.heaptype)}ref"
+    """``Treftype_(I)``: the shorthand of ``(ref null ht)`` for an abstract ``ht`` (so 2.0
+    types print as 2.0 text), else ``(ref null? ht)``."""
+    if rt.null and isinstance(rt.heaptype, AbsHeapType) and rt.heaptype in typewords.SHORTHAND_OF:
+        return typewords.SHORTHAND_OF[rt.heaptype]
+    return f"(ref{' null' if rt.null else ''} {heaptype(rt.heaptype)})"
 
 
 def valtype(vt: ValType) -> str:
@@ -203,9 +218,10 @@ def global_(g: Global) -> str:
 
 
 def table(t: Table) -> str:
-    if t.init is not None:
-        raise ValueError("table initialisers have no 2.0 text form")
-    return f"  (table {tabletype(t.tabletype)})"
+    """``Ttable_(I)``; the initialiser only when given (3.0)."""
+    if t.init is None:
+        return f"  (table {tabletype(t.tabletype)})"
+    return f"  (table {tabletype(t.tabletype)} {expr(t.init)})"
 
 
 def func(f: Func) -> str:
@@ -220,11 +236,11 @@ def data(d: Data) -> str:
     return f"  (data {string(d.init)})"
 
 
-def elem(e: Elem) -> str:
-    """``text-elem``; a funcref list of plain ``ref.func`` uses the ``func x*`` form, which
-    the 1.0 text format can read too."""
+def elem(e: Elem, func_list_type: RefType = FUNCREF) -> str:
+    """``text-elem``; a list of plain ``ref.func`` of the type ``func x*`` denotes
+    (``func_list_type``) uses that form, which the 1.0 text format can read too."""
     funcs = [init[0].func for init in e.init if len(init) == 1 and isinstance(init[0], RefFunc)]
-    if e.reftype == FUNCREF and len(funcs) == len(e.init):
+    if e.reftype == func_list_type and len(funcs) == len(e.init):
         body = " ".join(["func", *map(str, funcs)])
     else:
         items = " ".join(f"(item {expr(init)})" for init in e.init)
@@ -299,6 +315,18 @@ def plain(instr: Instr) -> str:
             return f"call {x}"
         case CallIndirect(x, TypeIdx(y)):
             return f"call_indirect {x} (type {y})"
+        case ReturnCall(x):
+            return f"return_call {x}"
+        case ReturnCallIndirect(x, TypeIdx(y)):
+            return f"return_call_indirect {x} (type {y})"
+        case CallRef(TypeIdx(y)):
+            return f"call_ref {y}"
+        case ReturnCallRef(TypeIdx(y)):
+            return f"return_call_ref {y}"
+        case BrOnNull(label):
+            return f"br_on_null {label}"
+        case BrOnNonNull(label):
+            return f"br_on_non_null {label}"
         case Select(None):
             return "select"
         case Select(()):

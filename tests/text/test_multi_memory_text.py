@@ -173,5 +173,5 @@ def _modules(path: Path) -> list[tuple[int, Module]]:
 @pytest.mark.parametrize("path", FOLDER, ids=[file_id(p) for p in FOLDER])
 def test_suite_modules_print_and_encode_back(path: Path) -> None:
     for line, module in _modules(path):
-        assert parse_module(print_module(module), V3) == module, f"line {line}"
+        assert parse_module(print_module(module, V3), V3) == module, f"line {line}"
         assert decode_module(encode_module(module, V3), V3) == module, f"line {line}"
