@@ -61,6 +61,8 @@ from refwasm.syntax.instructions import (
     RelOp,
     Relop,
     Return,
+    ReturnCall,
+    ReturnCallIndirect,
     Select,
     Shape,
     Store,
@@ -313,6 +315,7 @@ _IMM_OF: dict[type, Imm] = {
     MemoryInit: Imm.MEMORY_INIT, DataDrop: Imm.DATA_DROP, MemoryCopy: Imm.MEMORY_COPY,
     MemoryFill: Imm.MEMORY_FILL, RefNull: Imm.REF_NULL, RefFunc: Imm.REF_FUNC,
     VStore: Imm.VSTORE, VConst: Imm.VCONST, VShuffle: Imm.VSHUFFLE,
+    ReturnCall: Imm.RETURN_CALL, ReturnCallIndirect: Imm.RETURN_CALL_INDIRECT,
 }  # fmt: skip
 
 _CLASS_OF_IMM: dict[Imm, str] = {
@@ -759,6 +762,30 @@ def _call(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
     g.operands(out, stack, (*ft.params, addr_numtype(g.ctx.tables[table].addrtype)))
     g.emit(CallIndirect(table, TypeIdx(x)), out, stack, ft.results)
     return False
+
+
+@_handler(Imm.RETURN_CALL, Imm.RETURN_CALL_INDIRECT)
+def _tail_call(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
+    """``Instr_ok/return_call``, ``Instr_ok/return_call_indirect``: a callee whose results are
+    the caller's (never ``return_call_indirect`` under ``disallow_traps``); the frame ends."""
+    results = g.functype.results
+    if op.imm is Imm.RETURN_CALL:
+        fitting = [f for f, ft in enumerate(g.ctx.funcs) if ft.results == results]
+        if not fitting:
+            return False
+        f = g.pick(fitting)
+        g.operands(out, stack, g.ctx.funcs[f].params)
+        out.append(ReturnCall(f))
+        return True
+    tables = [k for k, t in enumerate(g.ctx.tables) if t.reftype == FUNCREF]
+    types = [x for x, ft in enumerate(g.ctx.types) if ft.results == results]
+    if not tables or not types or g.ctx.options.disallow_traps:
+        return False
+    x, table = g.pick(types), g.pick(tables)
+    index = addr_numtype(g.ctx.tables[table].addrtype)
+    g.operands(out, stack, (*g.ctx.types[x].params, index))
+    out.append(ReturnCallIndirect(table, TypeIdx(x)))
+    return True
 
 
 @_handler(Imm.SELECT_T)

@@ -85,7 +85,7 @@ PROPOSALS_3_0: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Proposals whose generation is written but that the reference cannot run yet: never drawn
 # by ``swarm_configs`` (a hand-built ``SwarmConfig`` may still switch them on).
-NOT_DRAWN: frozenset[str] = frozenset({"tail_call", "function_references"})
+NOT_DRAWN: frozenset[str] = frozenset({"function_references"})
 
 
 def swarm_configs(
