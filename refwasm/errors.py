@@ -120,6 +120,8 @@ MALFORMED_ELEMENT_KIND = "malformed element kind"
 
 # Validation (assert_invalid).
 TYPE_MISMATCH = "type mismatch"
+# ``local.get`` of a non-defaultable local not yet set on every path (3.0, ``Instr_ok/local.get``).
+UNINITIALIZED_LOCAL = "uninitialized local"
 ALIGNMENT_TOO_LARGE = "alignment must not be larger than natural"
 OFFSET_OUT_OF_RANGE = "offset out of range"  # a memarg offset past the address type (3.0)
 GLOBAL_IS_IMMUTABLE = "global is immutable"

@@ -462,10 +462,12 @@ class _Decoder:
         return tuple((RefFunc(x),) for x in self.vec(self.r.u32))
 
     def elemkind(self) -> RefType:
-        """``binary-elemkind``: ``0x00`` is ``funcref``."""
+        """``binary-elemkind``: ``0x00`` is ``funcref`` in 2.0; in 3.0 the function indices
+        are ``(ref func)``, as in encoding 0 (the 3.0 suite's ``elem.wast`` puts such a
+        segment into a ``(ref func)`` table)."""
         if self.r.byte() != 0x00:
             raise MalformedError(MALFORMED_ELEMENT_KIND)
-        return FUNCREF
+        return self.func_index_reftype()
 
     def codesec(self) -> list[tuple[tuple[ValType, ...], Expr]]:
         """``binary-codesec``"""
@@ -662,7 +664,9 @@ class _Decoder:
                     stack[-1].then = current
                     current = []
                 else:
-                    raise MalformedError(ILLEGAL_OPCODE)
+                    # The 3.0 suite names the byte (``illegal opcode ff``); "illegal opcode"
+                    # alone, the older suites' words, is a prefix of that.
+                    raise MalformedError(f"{ILLEGAL_OPCODE} {code:02x}")
                 continue
             kind, payload, op = entry
             if kind is _PLAIN:

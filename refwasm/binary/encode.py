@@ -365,6 +365,7 @@ class _Encoder:
         funcidxs = [init[0].func for init in e.init
                     if len(init) == 1 and isinstance(init[0], RefFunc)]  # fmt: skip
         by_index = len(funcidxs) == len(e.init)
+        # What encoding 0 and the element kind ``0x00`` mean: funcref in 2.0, (ref func) in 3.0.
         form0_type = RefType(not self.features.function_references, AbsHeapType.FUNC)
         mode = e.mode
         if isinstance(mode, Active):
@@ -372,14 +373,14 @@ class _Encoder:
             table = _u32(mode.index)
             if by_index and mode.index == 0 and e.reftype == form0_type:
                 return b"\x00" + offset + _vec([_u32(x) for x in funcidxs])
-            if by_index and e.reftype == FUNCREF:
+            if by_index and e.reftype == form0_type:
                 return b"\x02" + table + offset + b"\x00" + _vec([_u32(x) for x in funcidxs])
             exprs = _vec([self.expr(x) for x in e.init])
             if mode.index == 0 and e.reftype == FUNCREF:
                 return b"\x04" + offset + exprs
             return b"\x06" + table + offset + reftype(e.reftype) + exprs
         flag = 1 if mode is PASSIVE else 3
-        if by_index and e.reftype == FUNCREF:
+        if by_index and e.reftype == form0_type:
             return bytes([flag]) + b"\x00" + _vec([_u32(x) for x in funcidxs])
         exprs = _vec([self.expr(x) for x in e.init])
         return bytes([flag + 4]) + reftype(e.reftype) + exprs

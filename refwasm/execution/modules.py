@@ -67,10 +67,15 @@ from refwasm.syntax.types import (
     ExternTable,
     ExternType,
     FuncType,
+    GlobalType,
     Limits,
+    Mut,
     NumType,
+    RefType,
     TypeIdx,
 )
+from refwasm.validation.context import Context as ValidationContext
+from refwasm.validation.types import reftype_sub
 
 # -- External types and matching (valid-externval, match-externtype) --------------------------
 
@@ -124,8 +129,24 @@ def match_externtype(actual: ExternType | FuncType, expected: ExternType, module
                 and match_limits(actual.memtype.limits, mt.limits)
             )
         case ExternGlobal(gt):
-            return isinstance(actual, ExternGlobal) and actual.globaltype == gt
+            return isinstance(actual, ExternGlobal) and match_globaltype(actual.globaltype, gt)
     return False
+
+
+def match_globaltype(actual: GlobalType, expected: GlobalType) -> bool:
+    """``Globaltype_sub``: a mutable global's type must be the same, an immutable one's may
+    be a subtype (3.0: an exported ``(ref $t)`` constant imports as ``funcref``).
+
+    Subtyping of abstract heap types needs no module; two type indices match when they are
+    the same index (canonical type equivalence across modules comes with GC).
+    """
+    if actual == expected:
+        return True
+    if actual.mut is not expected.mut or expected.mut is Mut.VAR:
+        return False
+    a, e = actual.valtype, expected.valtype
+    return isinstance(a, RefType) and isinstance(e, RefType) and reftype_sub(
+        ValidationContext(), a, e)
 
 
 # -- Running code -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The ``spectest`` host module every official script may import from (the spec interpreter's
 ``host/spectest.ml``): printing functions that do nothing, four immutable globals holding 666 or
-666.6, a ``funcref`` table of 10..20 elements and a memory of 1..2 pages.
+666.6, a ``funcref`` table of 10..20 elements (and its 64-bit twin ``table64``, for memory64)
+and a memory of 1..2 pages.
 
 ``alloc_spectest`` allocates it in a store through the embedding interface and returns its
 exports by name; the runner and ``refwasm run`` resolve ``(import "spectest" ...)`` with it.
@@ -58,6 +59,7 @@ GLOBALS: dict[str, tuple[NumType, int]] = {
 }
 
 TABLE_TYPE = TableType(AddrType.I32, Limits(10, 20), FUNCREF)
+TABLE64_TYPE = TableType(AddrType.I64, Limits(10, 20), FUNCREF)
 MEMORY_TYPE = MemType(AddrType.I32, Limits(1, 2))
 
 
@@ -79,5 +81,7 @@ def alloc_spectest(store: Store) -> dict[str, ExternVal]:
         exports[name] = ExternGlobalAddr(addr)
     table = embedding.table_alloc(store, TABLE_TYPE, RefNullVal(AbsHeapType.FUNC))
     exports["table"] = ExternTableAddr(table)
+    table64 = embedding.table_alloc(store, TABLE64_TYPE, RefNullVal(AbsHeapType.FUNC))
+    exports["table64"] = ExternTableAddr(table64)
     exports["memory"] = ExternMemAddr(embedding.mem_alloc(store, MEMORY_TYPE))
     return exports

@@ -22,6 +22,7 @@ UNCLOSED_STRING = "unclosed string literal"
 UNBALANCED_PAREN = "unexpected token"  # a ')' with nothing open
 MALFORMED_CHAR = "illegal character"
 EMPTY_ANNOTATION_ID = "empty annotation id"
+EMPTY_IDENTIFIER = "empty identifier"
 UNCLOSED_ANNOTATION = "unclosed annotation"
 
 
@@ -84,7 +85,8 @@ _GLUED = rf"(?:{_ATOM}|{_STRING})(?:{_ATOM}|{_STRING})+"
 # White space and line comments, then one token; the group that matched names its class.
 _TOKEN = re.compile(
     rf"""(?:[ \t\n\r]++|;;[^\n\r]*+)*+
-      (?:(?P<atom>{_ATOM}(?!"))
+      (?:(?P<qid>\$")
+      |(?P<atom>{_ATOM}(?!"))
       |(?P<lpar>\((?![;@]))
       |(?P<rpar>\))
       |(?P<str>{_STRING}(?!"|{_ATOM_CHAR}))
@@ -195,6 +197,8 @@ def _read(text: str, top: list[SExpr]) -> None:
                 atom = m.group(kind)
                 if "a" <= atom[0] <= "z":
                     atom = keywords.setdefault(atom, atom)
+                elif atom == "$":
+                    raise MalformedError(EMPTY_IDENTIFIER)
                 items.append(Atom(atom, m.start(kind)))
         elif kind == "lpar":
             if annotation_depth:
@@ -222,11 +226,22 @@ def _read(text: str, top: list[SExpr]) -> None:
             # Recognisable by the quote it contains (text-reserved).
             if not annotation_depth:
                 items.append(Atom(m.group(kind), m.start(kind)))
+        elif kind == "qid":
+            start = m.start(kind)
+            glued = _GLUED_TOKEN.match(text, start)
+            if glued is not None and not _QUOTED.match(text, pos - 1):
+                pos = glued.end()  # ``$"l"0``: a reserved token, not an identifier
+                if not annotation_depth:
+                    items.append(Atom(glued.group(), start))
+                continue
+            name, pos = _quoted_name(text, pos - 1, EMPTY_IDENTIFIER)
+            if not annotation_depth:
+                items.append(Atom("$" + name, start))
         elif kind == "block":
             pos = _skip_block_comment(text, m.start(kind))
         elif kind == "annot":
-            if not annotation_depth and not _ANNOT_ID.match(text, pos):
-                raise MalformedError(EMPTY_ANNOTATION_ID)
+            if not annotation_depth:
+                _check_annotation_id(text, pos)
             annotation_depth += 1
         else:
             break  # end of input
@@ -234,6 +249,37 @@ def _read(text: str, top: list[SExpr]) -> None:
         raise MalformedError(UNCLOSED_ANNOTATION)
     if stack:
         raise MalformedError(UNEXPECTED_END)
+
+
+_QUOTED = re.compile(rf"{_STRING}(?!{_ATOM_CHAR}|\")")
+_GLUED_TOKEN = re.compile(_GLUED)
+
+
+def _quoted_name(text: str, pos: int, empty: str) -> tuple[str, int]:
+    """The name of a quoted identifier ``$"..."`` (3.0 ``Tid``) or annotation id whose string
+    starts at ``pos``, and the position after it: a non-empty string of valid UTF-8, else
+    ``empty`` (the message for an empty or unreadable one) or ``malformed UTF-8``."""
+    m = _QUOTED.match(text, pos)
+    if m is None:
+        raise MalformedError(empty)
+    data, error = unescape(text[pos + 1 : m.end() - 1])
+    if error == MALFORMED_UTF8:
+        raise MalformedError(MALFORMED_UTF8)
+    if error is not None or not data:
+        raise MalformedError(empty)
+    try:
+        return data.decode("utf-8"), m.end()
+    except UnicodeDecodeError:
+        raise MalformedError(MALFORMED_UTF8) from None
+
+
+def _check_annotation_id(text: str, pos: int) -> None:
+    """An annotation ``(@id ...)`` needs an id right after ``@``: id characters or a quoted
+    name (``empty annotation id``)."""
+    if text.startswith('"', pos):
+        _quoted_name(text, pos, EMPTY_ANNOTATION_ID)
+    elif not _ANNOT_ID.match(text, pos):
+        raise MalformedError(EMPTY_ANNOTATION_ID)
 
 
 _SPACE = re.compile(r"(?:[ \t\n\r]++|;;[^\n\r]*+)*+")

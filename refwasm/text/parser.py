@@ -599,14 +599,12 @@ class ModuleParser:
             cur.expect_end()
             elem_item = as_list(elem_item)
             ecur = Cursor(elem_item.items, 1)
-            # The segment has its element list's type (``Telemtable_(I)/abbrev``); a list
-            # of expressions alone has the table's.
+            # The segment has the type its element list names, else the table's
+            # (``Telemtable_(I)/abbrev``; ``(table (ref null $t) (elem $f))`` is valid).
             nxt = ecur.peek()
             elem_type = reftype
             if nxt is not None and self.is_reftype(nxt):
                 elem_type = self.reftype(nxt)
-            elif not isinstance(nxt, SList):
-                elem_type = self.funcs_reftype()
             inits = self.elem_inits(ecur, reftype, allow_bare_funcs=True)
             n = len(inits)
             self.tables.append(Table(TableType(addrtype, Limits(n, n), reftype)))

@@ -47,6 +47,8 @@ class Context:
     datas: int = 0  # only the number of data segments matters (``ok`` each)
     locals: tuple[ValType, ...] = ()
     return_: ResultType | None = None
+    # The locals that start ``UNSET`` (3.0 ``Local_ok/unset``: non-defaultable ones).
+    unset_locals: frozenset[int] = frozenset()
     refs: frozenset[int] = frozenset()
     features: Features = field(default=DEFAULT_FEATURES)
 

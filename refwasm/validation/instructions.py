@@ -21,6 +21,7 @@ from refwasm.errors import (
     INVALID_RESULT_ARITY,
     TYPE_MISMATCH,
     UNDECLARED_FUNCTION_REFERENCE,
+    UNINITIALIZED_LOCAL,
     UNSUPPORTED_INSTRUCTION,
     InvalidError,
     unknown,
@@ -31,9 +32,12 @@ from refwasm.syntax.instructions import (
     Block,
     Br,
     BrIf,
+    BrOnNonNull,
+    BrOnNull,
     BrTable,
     Call,
     CallIndirect,
+    CallRef,
     Const,
     CvtOp,
     Cvtop,
@@ -57,6 +61,7 @@ from refwasm.syntax.instructions import (
     MemoryInit,
     MemorySize,
     Nop,
+    RefAsNonNull,
     RefFunc,
     RefIsNull,
     RefNull,
@@ -65,6 +70,7 @@ from refwasm.syntax.instructions import (
     Return,
     ReturnCall,
     ReturnCallIndirect,
+    ReturnCallRef,
     Select,
     Shape,
     Store,
@@ -111,6 +117,7 @@ from refwasm.syntax.instructions import (
 )
 from refwasm.syntax.types import (
     FUNCREF,
+    AbsHeapType,
     AddrType,
     FuncType,
     Mut,
@@ -163,17 +170,22 @@ class CtrlFrame:
     instrs: tuple[Instr, ...]
     pos: int = 0
     else_: tuple[Instr, ...] | None = None  # an ``if``'s else branch, not yet entered
+    init_height: int = 0  # the size of ``Validator.inits`` when the frame was pushed
 
 
 class Validator:
     """The algorithm's state: ``vals`` (operand stack) and ``ctrls`` (control stack)."""
 
-    __slots__ = ("ctx", "vals", "ctrls")
+    __slots__ = ("ctx", "vals", "ctrls", "unset", "inits")
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.vals: list[Operand] = []
         self.ctrls: list[CtrlFrame] = []
+        # The local initialisation state (3.0): the locals unset here, and the locals set
+        # since, in order, so that a frame's end can unset those set inside it.
+        self.unset: set[int] = set(ctx.unset_locals)
+        self.inits: list[int] = []
 
     # -- The operand and control stacks (``algo-valid``) ---------------------------------------
 
@@ -217,7 +229,8 @@ class Validator:
         else_: tuple[Instr, ...] | None = None,
     ) -> None:
         """``push_ctrl``: open a frame whose label has ``ft``'s results (params for a loop)."""
-        frame = CtrlFrame(kind, ft.params, ft.results, len(self.vals), False, instrs, 0, else_)
+        frame = CtrlFrame(kind, ft.params, ft.results, len(self.vals), False, instrs, 0, else_,
+                          len(self.inits))
         self.ctrls.append(frame)
         self.push_vals(ft.params)
 
@@ -228,7 +241,30 @@ class Validator:
         if len(self.vals) != frame.height:
             raise InvalidError(TYPE_MISMATCH)
         self.ctrls.pop()
+        self.reset_locals(frame.init_height)
         return frame
+
+    def set_local(self, x: int) -> None:
+        """``set_local``: a local set here is initialised until the enclosing block ends."""
+        if x in self.unset:
+            self.unset.discard(x)
+            self.inits.append(x)
+
+    def reset_locals(self, height: int) -> None:
+        """``reset_locals``: the locals set inside a block are unset again after it
+        (``Instrs_ok/seq`` carries initialisation only along one instruction sequence)."""
+        inits = self.inits
+        while len(inits) > height:
+            self.unset.add(inits.pop())
+
+    def pop_ref(self) -> RefType:
+        """``pop_ref``: a reference operand; unknown (``BOT``) is ``(ref bot)``."""
+        t = self.pop_val()
+        if t is BOT:
+            return RefType(False, AbsHeapType.BOT)
+        if not isinstance(t, RefType):
+            raise InvalidError(TYPE_MISMATCH)
+        return t
 
     def label_types(self, label: int) -> ResultType:
         """``label_types(ctrls[label])``: a loop's label takes its parameters."""
@@ -501,26 +537,73 @@ def valid_return_call_indirect(v: Validator, instr: ReturnCallIndirect) -> None:
     _return_call(v, ft)
 
 
+@rule(CallRef)
+def valid_call_ref(v: Validator, instr: CallRef) -> None:
+    """``Instr_ok/call_ref``: ``t_1* (ref null $x) -> t_2*``."""
+    _need(v.ctx.features.function_references)
+    ft = functype(v.ctx, instr.typeuse)
+    v.pop_expect(RefType(True, instr.typeuse))
+    _call(v, ft)
+
+
+@rule(ReturnCallRef)
+def valid_return_call_ref(v: Validator, instr: ReturnCallRef) -> None:
+    """``Instr_ok/return_call_ref``"""
+    _need(v.ctx.features.function_references)
+    ft = functype(v.ctx, instr.typeuse)
+    v.pop_expect(RefType(True, instr.typeuse))
+    _return_call(v, ft)
+
+
+@rule(BrOnNull)
+def valid_br_on_null(v: Validator, instr: BrOnNull) -> None:
+    """``Instr_ok/br_on_null``: ``t* (ref null ht) -> t* (ref ht)`` with label ``t*``."""
+    _need(v.ctx.features.function_references)
+    rt = v.pop_ref()
+    types = v.label_types(instr.label)
+    v.pop_vals(types)
+    v.push_vals(types)
+    v.push_val(RefType(False, rt.heaptype))
+
+
+@rule(BrOnNonNull)
+def valid_br_on_non_null(v: Validator, instr: BrOnNonNull) -> None:
+    """``Instr_ok/br_on_non_null``: ``t* (ref null ht) -> t*`` with label ``t* (ref ht)``
+    (up to subsumption: the label's last type must take ``(ref ht)``)."""
+    _need(v.ctx.features.function_references)
+    rt = v.pop_ref()
+    types = v.label_types(instr.label)
+    if not types or not valtype_sub(v.ctx, RefType(False, rt.heaptype), types[-1]):
+        raise InvalidError(TYPE_MISMATCH)
+    v.pop_vals(types[:-1])
+    v.push_vals(types[:-1])
+
+
 # -- Variable instructions -----------------------------------------------------------------------
 
 
 @rule(LocalGet)
 def valid_local_get(v: Validator, instr: LocalGet) -> None:
-    """``Instr_ok/local.get``"""
-    v.push_val(local(v.ctx, instr.local))
+    """``Instr_ok/local.get``: the local must be ``SET`` (3.0 local initialisation)."""
+    t = local(v.ctx, instr.local)
+    if instr.local in v.unset:
+        raise InvalidError(UNINITIALIZED_LOCAL)
+    v.push_val(t)
 
 
 @rule(LocalSet)
 def valid_local_set(v: Validator, instr: LocalSet) -> None:
-    """``Instr_ok/local.set``"""
+    """``Instr_ok/local.set``: the local is ``SET`` from here on (``Instrs_ok/seq``)."""
     v.pop_expect(local(v.ctx, instr.local))
+    v.set_local(instr.local)
 
 
 @rule(LocalTee)
 def valid_local_tee(v: Validator, instr: LocalTee) -> None:
-    """``Instr_ok/local.tee``"""
+    """``Instr_ok/local.tee``: the local is ``SET`` from here on (``Instrs_ok/seq``)."""
     t = local(v.ctx, instr.local)
     v.pop_expect(t)
+    v.set_local(instr.local)
     v.push_val(t)
 
 
@@ -802,6 +885,14 @@ def valid_ref_is_null(v: Validator, instr: RefIsNull) -> None:
     if not (t is BOT or isinstance(t, RefType)):
         raise InvalidError(TYPE_MISMATCH)
     v.push_val(I32)
+
+
+@rule(RefAsNonNull)
+def valid_ref_as_non_null(v: Validator, instr: RefAsNonNull) -> None:
+    """``Instr_ok/ref.as_non_null``: ``(ref null ht) -> (ref ht)``."""
+    _need(v.ctx.features.function_references)
+    rt = v.pop_ref()
+    v.push_val(RefType(False, rt.heaptype))
 
 
 @rule(RefFunc)

@@ -52,6 +52,7 @@ from refwasm.validation import context as C
 from refwasm.validation.context import Context, Prefix
 from refwasm.validation.instructions import _addr, validate_const_expr, validate_expr
 from refwasm.validation.types import (
+    defaultable,
     reftype_sub,
     valid_externtype,
     valid_functype,
@@ -86,7 +87,8 @@ def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> No
         visible = Prefix(all_globals, len(imported.globals) + i) if sequential else imported.globals
         valid_global(ctx_const.with_(globals=visible), glob)
     for tab in module.tables:
-        valid_table(ctx_const, tab)
+        # ``Module_ok``: a table's initialiser sees C', whose globals are the imported ones.
+        valid_table(ctx_const.with_(globals=imported.globals), tab)
     for memory in module.mems:
         valid_mem(ctx_const, memory)
     for segment in module.elems:
@@ -174,10 +176,13 @@ def valid_global(ctx: Context, glob: Global) -> None:
 
 
 def valid_table(ctx: Context, tab: Table) -> None:
-    """``valid-table``: a valid table type; a 3.0 initializer is a constant of its type."""
+    """``valid-table`` (``Table_ok``): a valid table type; a 3.0 initializer is a constant of
+    its type, and a table of non-null references needs one."""
     valid_tabletype(ctx, tab.tabletype)
     if tab.init is not None:
         validate_const_expr(ctx, tab.init, tab.tabletype.reftype)
+    elif not tab.tabletype.reftype.null:
+        raise InvalidError(TYPE_MISMATCH)  # the implied ``ref.null`` is no non-null reference
 
 
 def valid_mem(ctx: Context, memory: Mem) -> None:
@@ -230,7 +235,12 @@ def body_context(ctx: Context, function: Func) -> tuple[Context, ResultType]:
     ft = C.functype(ctx, function.typeidx)
     for t in function.locals:
         valid_valtype(ctx, t)
-    return ctx.with_(locals=ft.params + function.locals, return_=ft.results), ft.results
+    # ``Local_ok/set``, ``Local_ok/unset``: a non-defaultable local starts unset.
+    unset = frozenset(len(ft.params) + i for i, t in enumerate(function.locals)
+                      if not defaultable(t))
+    body_ctx = ctx.with_(locals=ft.params + function.locals, return_=ft.results,
+                         unset_locals=unset)
+    return body_ctx, ft.results
 
 
 def valid_start(ctx: Context, start: Start) -> None:

@@ -100,6 +100,11 @@ def valid_valtype(ctx: Context, t: ValType) -> None:
             valid_reftype(ctx, t)
 
 
+def defaultable(t: ValType) -> bool:
+    """``Defaultable``: ``$default_(t)`` exists: numbers, vectors, nullable references."""
+    return not isinstance(t, RefType) or t.null
+
+
 def valid_resulttype(ctx: Context, ts: tuple[ValType, ...]) -> None:
     """``Resulttype_ok``"""
     for t in ts:

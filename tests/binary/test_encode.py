@@ -105,7 +105,11 @@ def test_encoding_0_in_3_0_is_a_non_null_func_reference() -> None:
     non_null = Elem(RefType(False, AbsHeapType.FUNC), ((RefFunc(0),),), Active(0, OFFSET))
     nullable = Elem(FUNCREF, ((RefFunc(0),),), Active(0, OFFSET))
     assert encode_module(Module(elems=(non_null,)), features)[11] == 0
-    assert encode_module(Module(elems=(nullable,)), features)[11] == 2
+    # The element kind 0x00 (encodings 1-3) also means (ref func) in 3.0: a funcref list of
+    # functions takes encoding 4, expressions of the implied funcref.
+    assert encode_module(Module(elems=(nullable,)), features)[11] == 4
+    assert decode_module(encode_module(Module(elems=(nullable,)), features),
+                         features).elems == (nullable,)
 
 
 def test_data_segments() -> None:

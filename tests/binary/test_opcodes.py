@@ -232,7 +232,7 @@ def test_2_0_opcodes_are_illegal_under_1_0() -> None:
         data = _function_module(_instr_bytes(code, op), datacount=False)
         with pytest.raises(MalformedError) as info:
             decode_module(data, features)
-        assert info.value.message == ILLEGAL_OPCODE, (code.hex(), op)
+        assert info.value.message.startswith(ILLEGAL_OPCODE), (code.hex(), op)
 
 
 def test_each_feature_flag_gates_only_its_opcodes() -> None:

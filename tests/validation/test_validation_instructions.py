@@ -400,8 +400,8 @@ def _fields(module: Module) -> dict[str, object]:
 
 # 3.0 instruction shapes without a typing rule yet: validation rejects them as unsupported.
 NOT_MODELLED = {
-    "BrOnNull", "BrOnNonNull", "BrOnCast", "BrOnCastFail", "CallRef", "ReturnCallRef",
-    "Throw", "ThrowRef", "TryTable", "RefAsNonNull", "RefEq", "RefTest", "RefCast", "RefI31",
+    "BrOnCast", "BrOnCastFail",
+    "Throw", "ThrowRef", "TryTable", "RefEq", "RefTest", "RefCast", "RefI31",
     "I31Get", "StructNew", "StructNewDefault", "StructGet", "StructSet", "ArrayNew",
     "ArrayNewDefault", "ArrayNewFixed", "ArrayNewData", "ArrayNewElem", "ArrayGet", "ArraySet",
     "ArrayLen", "ArrayFill", "ArrayCopy", "ArrayInitData", "ArrayInitElem", "ExternConvertAny",
@@ -420,7 +420,8 @@ def test_every_instruction_shape_has_a_rule() -> None:
 
 
 def test_unmodelled_instruction_is_invalid_not_a_crash() -> None:
-    from refwasm.syntax import RefAsNonNull
+    from refwasm.syntax import RefEq
 
-    invalid(Case((RefNull(AbsHeapType.FUNC), RefAsNonNull(), Drop())), "unsupported instruction",
+    invalid(Case((RefNull(AbsHeapType.FUNC), RefNull(AbsHeapType.FUNC), RefEq(), Drop())),
+            "unsupported instruction",
             Features.for_version("3.0"))
