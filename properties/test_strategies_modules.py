@@ -17,7 +17,6 @@ from hypothesis import strategies as st  # noqa: E402
 
 from refwasm import embedding  # noqa: E402
 from refwasm.binary import encode_module  # noqa: E402
-from refwasm.binary.opcodes import Imm  # noqa: E402
 from refwasm.errors import FUEL_EXHAUSTED, UNREACHABLE, ExhaustionError, TrapError  # noqa: E402
 from refwasm.features import Features  # noqa: E402
 from refwasm.strategies import SwarmConfig, module_bytes, modules, swarm_configs, values  # noqa: E402
@@ -78,9 +77,7 @@ def test_generated_modules_validate(data: st.DataObject) -> None:
         wasmtime.Module.validate(_ENGINE, binary)
 
 
-# 3.0 decoding without typed references: their elem segment form 0 reads as ``(ref func)``.
 F3 = Features.for_version("3.0")
-F3_DECODE = F3.with_(function_references=False, gc=False)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=FAST)
@@ -89,15 +86,18 @@ def test_generated_3_0_modules_validate(data: st.DataObject) -> None:
     config = data.draw(swarm_configs(features=F3, max_memories=3))
     module = data.draw(modules(config, **data.draw(options)))
     validate_module(module, config.features)
-    binary = encode_module(module)
-    assert embedding.module_decode(binary, F3_DECODE) == module
+    # Encoded under 3.0: a funcref segment of function indices is not elem kind 0x00, which
+    # 3.0 reads as (ref func).
+    binary = encode_module(module, F3)
+    assert embedding.module_decode(binary, F3) == module
     if wasmtime is not None:
         wasmtime.Module.validate(_ENGINE_3_0, binary)
 
 
 def _engine_3_0() -> Any:
     config = wasmtime.Config()
-    for proposal in ("multi_memory", "memory64", "relaxed_simd", "tail_call"):
+    for proposal in ("multi_memory", "memory64", "relaxed_simd", "tail_call",
+                     "function_references"):  # fmt: skip
         setattr(config, f"wasm_{proposal}", True)
     return wasmtime.Engine(config)
 
@@ -128,10 +128,8 @@ def _collect_kinds(module: Module) -> None:
 def test_every_opcode_drawn_is_generated() -> None:
     COUNTS.clear()
     _collect_kinds()
-    # Every kind but those of proposals not drawn yet (typed function references, and
-    # return_call_ref, which needs them).
-    targets = [k.key for k in ALL_KINDS
-               if k.flag not in NOT_DRAWN and k.op.imm is not Imm.RETURN_CALL_REF]
+    # Every kind but those of proposals not drawn (none at present).
+    targets = [k.key for k in ALL_KINDS if k.flag not in NOT_DRAWN]
     rarest = sorted(targets, key=lambda k: COUNTS[k])[:10]
     print("least frequent kinds:", [(COUNTS[k], k) for k in rarest])
     missing = [k for k in targets if COUNTS[k] == 0]

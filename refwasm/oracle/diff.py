@@ -165,7 +165,7 @@ def cases(features: Features) -> Any:
                 params = funcs[name].params
                 args = tuple(Value(t, draw(values(t))) for t in params)
                 calls.append(Call(name, args))
-        return Case(module, encode_module(module), tuple(calls))
+        return Case(module, encode_module(module, features), tuple(calls))
 
     return case()
 

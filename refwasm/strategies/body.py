@@ -29,9 +29,12 @@ from refwasm.syntax.instructions import (
     Block,
     Br,
     BrIf,
+    BrOnNonNull,
+    BrOnNull,
     BrTable,
     Call,
     CallIndirect,
+    CallRef,
     Const,
     CvtOp,
     Cvtop,
@@ -55,6 +58,7 @@ from refwasm.syntax.instructions import (
     MemoryInit,
     MemorySize,
     Nop,
+    RefAsNonNull,
     RefFunc,
     RefIsNull,
     RefNull,
@@ -63,6 +67,7 @@ from refwasm.syntax.instructions import (
     Return,
     ReturnCall,
     ReturnCallIndirect,
+    ReturnCallRef,
     Select,
     Shape,
     Store,
@@ -316,6 +321,8 @@ _IMM_OF: dict[type, Imm] = {
     MemoryFill: Imm.MEMORY_FILL, RefNull: Imm.REF_NULL, RefFunc: Imm.REF_FUNC,
     VStore: Imm.VSTORE, VConst: Imm.VCONST, VShuffle: Imm.VSHUFFLE,
     ReturnCall: Imm.RETURN_CALL, ReturnCallIndirect: Imm.RETURN_CALL_INDIRECT,
+    CallRef: Imm.CALL_REF, ReturnCallRef: Imm.RETURN_CALL_REF, BrOnNull: Imm.BR_ON_NULL,
+    BrOnNonNull: Imm.BR_ON_NON_NULL,
 }  # fmt: skip
 
 _CLASS_OF_IMM: dict[Imm, str] = {
@@ -545,6 +552,13 @@ class BodyGen:
                 t = stack[-1] if stack and isinstance(stack[-1], RefType) else FUNCREF
                 self.operands(out, stack, (t,))
                 self.emit(instr, out, stack, (I32,))
+                return False
+            case RefAsNonNull():
+                # Traps on null, which the generator produces: not under disallow_traps.
+                if opts.disallow_traps:
+                    return False
+                t = _nullable_ref(self, out, stack)
+                self.emit(instr, out, stack, (t,))
                 return False
         return self.typed(instr, out, stack)
 
@@ -786,6 +800,85 @@ def _tail_call(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bo
     g.operands(out, stack, (*g.ctx.types[x].params, index))
     out.append(ReturnCallIndirect(table, TypeIdx(x)))
     return True
+
+
+# ---- typed function references (``Instr_ok/call_ref``, ``Instr_ok/br_on_null``, ...).  The
+# generator's stack keeps abstract reference types: a ``(ref func)`` that ``ref.as_non_null``
+# or ``br_on_null`` leaves is recorded as its supertype ``funcref``, which every later use
+# accepts by subsumption.
+
+
+def _typed_callee(g: BodyGen, results: tuple[ValType, ...] | None) -> tuple[int, list[Instr]] | None:
+    """A type index and the code pushing a reference of that type: ``ref.func`` of a declared
+    function of the type, or (a ``null function reference`` trap) its ``ref.null``."""
+    if not g.ctx.declared:
+        return None
+    f = g.pick(g.ctx.declared)
+    ft = g.ctx.funcs[f]
+    if results is not None and ft.results != results:
+        fitting = [h for h in g.ctx.declared if g.ctx.funcs[h].results == results]
+        if not fitting:
+            return None
+        f = g.pick(fitting)
+        ft = g.ctx.funcs[f]
+    x = g.ctx.types.index(ft)  # an equivalent type: a final function type of the same shape
+    if not g.ctx.options.disallow_traps and g.choose(0, 7) == 7:
+        return x, [RefNull(TypeIdx(x))]
+    return x, [RefFunc(f)]
+
+
+@_handler(Imm.CALL_REF, Imm.RETURN_CALL_REF)
+def _call_ref(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
+    """``Instr_ok/call_ref``, ``Instr_ok/return_call_ref`` (the latter needs both proposals)."""
+    tail = op.imm is Imm.RETURN_CALL_REF
+    if tail and not g.ctx.config.function_references:
+        return False
+    callee = _typed_callee(g, g.functype.results if tail else None)
+    if callee is None:
+        return False
+    x, push = callee
+    ft = g.ctx.types[x]
+    g.operands(out, stack, ft.params)
+    out.extend(push)
+    if tail:
+        out.append(ReturnCallRef(TypeIdx(x)))
+        return True
+    g.emit(CallRef(TypeIdx(x)), out, stack, ft.results)
+    return False
+
+
+def _nullable_ref(g: BodyGen, out: list[Instr], stack: list[ValType]) -> RefType:
+    """Put a nullable abstract reference on top (the stack's, or a new one); its type."""
+    top = stack[-1] if stack else None
+    t = top if isinstance(top, RefType) and top.null else g.pick([FUNCREF, EXTERNREF])
+    g.operands(out, stack, (t,))
+    return t
+
+
+@_handler(Imm.BR_ON_NULL, Imm.BR_ON_NON_NULL)
+def _br_on_null(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
+    """``Instr_ok/br_on_null`` (``[t* (ref null ht)] -> [t* (ref ht)]``, the label takes
+    ``t*``) and ``Instr_ok/br_on_non_null`` (``[t* (ref null ht)] -> [t*]``, the label takes
+    ``t* rt`` with ``(ref ht)`` matching ``rt``)."""
+    depth = len(g.labels)
+    if op.imm is Imm.BR_ON_NULL:
+        label = g.choose(0, depth - 1)
+        types = g.labels[-1 - label].types
+        g.operands(out, stack, types)
+        t = g.pick([FUNCREF, EXTERNREF])
+        g.produce(out, t)
+        g.emit(BrOnNull(label), out, stack, (*types, t))
+        return False
+    fitting = [k for k in range(depth) if g.labels[-1 - k].types
+               and isinstance(g.labels[-1 - k].types[-1], RefType)]  # fmt: skip
+    if not fitting:
+        return False
+    label = g.pick(fitting)
+    *carried, rt = g.labels[-1 - label].types
+    g.operands(out, stack, carried)
+    g.produce(out, rt)
+    g.emit(BrOnNonNull(label), out, stack, carried)
+    return False
 
 
 @_handler(Imm.SELECT_T)

@@ -81,11 +81,12 @@ PROPOSALS_3_0: dict[str, tuple[str, tuple[str, ...]]] = {
     "table64": ("memory64", ()),
     "relaxed_simd": ("relaxed_simd", ("simd",)),
     "tail_call": ("tail_call", ()),
-    "function_references": ("function_references", ("reference_types",)),
+    # ``ref.func`` in bodies needs the declaring segment: reference types and bulk memory.
+    "function_references": ("function_references", ("reference_types", "bulk_memory")),
 }
 # Proposals whose generation is written but that the reference cannot run yet: never drawn
 # by ``swarm_configs`` (a hand-built ``SwarmConfig`` may still switch them on).
-NOT_DRAWN: frozenset[str] = frozenset({"function_references"})
+NOT_DRAWN: frozenset[str] = frozenset()
 
 
 def swarm_configs(
