@@ -49,6 +49,9 @@ SPEC_TRAPS = frozenset({
 # both are the one kind "table index out of bounds".
 TRAP_KINDS: dict[str, str] = {message: message for message in SPEC_TRAPS}
 TRAP_KINDS[errors.UNDEFINED_ELEMENT] = errors.OUT_OF_BOUNDS_TABLE_ACCESS
+# A null operand of ``call_ref`` is "null function reference" and of ``ref.as_non_null`` "null
+# reference"; wasmtime reports both with one trap code (NullReference): one kind.
+TRAP_KINDS[errors.NULL_FUNCTION_REFERENCE] = errors.NULL_REFERENCE
 
 _FLOATS = {NumType.F32: 32, NumType.F64: 64}
 
