@@ -170,6 +170,19 @@ def _allowed_vector(bits: int) -> Result:
     return alternatives[0] if len(alternatives) == 1 else EitherPattern(tuple(alternatives))
 
 
+def allowed_at(outcome: Returned, i: int) -> Result:
+    """The allowed set of result ``i`` of ``outcome`` and of every relaxed-SIMD alternative that
+    returned as many values: the union (``either``) of their allowed sets."""
+    patterns: list[Result] = []
+    for other in (outcome, *outcome.alternatives):
+        if isinstance(other, Returned) and len(other.values) == len(outcome.values):
+            pattern = allowed(other.values[i])
+            for p in pattern.alternatives if isinstance(pattern, EitherPattern) else (pattern,):
+                if p not in patterns:
+                    patterns.append(p)
+    return patterns[0] if len(patterns) == 1 else EitherPattern(tuple(patterns))
+
+
 def admits(pattern: Result, value: Value) -> bool:
     """Whether another engine's ``value`` is in refwasm's allowed set ``pattern``."""
     return matches(pattern, value)

@@ -32,6 +32,7 @@ from refwasm.oracle.compare import (
     State,
     Verdict,
     allowed,
+    allowed_at,
     compare,
     compare_states,
     memory_hash,
@@ -358,7 +359,8 @@ def case_json(found: Disagreement) -> dict[str, Any]:
         steps.append({
             "step": step.label,
             "refwasm": show_outcome(step.reference),
-            "refwasm_allowed": [pattern_text(allowed(v)) for v in step.reference.values]
+            "refwasm_allowed": [pattern_text(allowed_at(step.reference, k))
+                                for k in range(len(step.reference.values))]
             if isinstance(step.reference, Returned) else None,
             "engines": {name: show_outcome(o) for name, o in step.others.items()},
         })
@@ -388,8 +390,9 @@ def reproducer_script(found: Disagreement) -> str:
         args = " ".join(argument_text(a) for a in call.args)
         invoke = f'(invoke "{call.name}"{" " + args if args else ""})'
         match step.reference:
-            case Returned(values):
-                patterns = " ".join(pattern_text(allowed(v)) for v in values)
+            case Returned(values) as returned:
+                patterns = " ".join(pattern_text(allowed_at(returned, k))
+                                    for k in range(len(values)))
                 lines.append(f"(assert_return {invoke}{' ' + patterns if patterns else ''})")
             case Failed("trap", message):
                 lines.append(f'(assert_trap {invoke} "{_spec_message(message)}")')

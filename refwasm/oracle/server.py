@@ -28,6 +28,7 @@ from refwasm.oracle.compare import (
     Outcome,
     Returned,
     allowed,
+    allowed_at,
     memory_hash,
     outcome_of,
     with_alternatives,
@@ -256,14 +257,27 @@ def _check_args(args: list[Value], params: tuple[Any, ...]) -> None:
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
     """A call's outcome as a reply: results with their allowed sets, or the error."""
     if isinstance(outcome, Returned):
-        return {"outcome": "return", "results": [
-            {**value_to_json(v), "allowed": pattern_text(allowed(v))} for v in outcome.values
+        reply: dict[str, Any] = {"outcome": "return", "results": [
+            {**value_to_json(v), "allowed": pattern_text(allowed_at(outcome, k))}
+            for k, v in enumerate(outcome.values)
         ]}
+        return reply | relaxed_alternatives_json(outcome)
     if isinstance(outcome, Failed) and outcome.kind == "engine":
         raise WireError(outcome.message)
     if timed_out(outcome):
         return {"outcome": outcome.kind, "message": outcome.message, "reset": True}
-    return {"outcome": outcome.kind, "message": outcome.message}
+    return {"outcome": outcome.kind, "message": outcome.message} | relaxed_alternatives_json(outcome)
+
+
+def relaxed_alternatives_json(outcome: Outcome) -> dict[str, Any]:
+    """The other outcomes relaxed SIMD allows (``"alternatives"``), when there are any."""
+    if not outcome.alternatives:
+        return {}
+    return {"alternatives": [
+        {"outcome": "return", "results": [value_to_json(v) for v in other.values]}
+        if isinstance(other, Returned) else {"outcome": other.kind, "message": other.message}
+        for other in outcome.alternatives
+    ]}
 
 
 def _limit(request: dict[str, Any], key: str, bound: int) -> int | None:

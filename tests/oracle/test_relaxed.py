@@ -130,3 +130,17 @@ def test_wasmtime_agrees_with_some_assignment_but_not_with_refwasms_own() -> Non
         assert compare(mine, theirs).verdict is Verdict.AGREE, name
         differs += compare(Returned(mine.values), theirs).verdict is Verdict.DISAGREE  # type: ignore[union-attr]
     assert differs > 0  # wasmtime's native choices are not all the deterministic profile's
+
+
+def test_the_oracles_reply_gives_the_union_as_the_allowed_set() -> None:
+    from refwasm.oracle.server import outcome_json
+
+    o = oracle()
+    reply = outcome_json(o.invoke("dot", []))
+    # i16x8 lanes 2 (R_idot = 0) or -510 = 0xfe02 (R_idot = 1).
+    assert reply["results"][0]["allowed"] == (
+        "(either (v128.const i64x2 0x2000200020002 0x2000200020002) "
+        "(v128.const i64x2 0xfe02fe02fe02fe02 0xfe02fe02fe02fe02))"
+    )
+    assert len(reply["alternatives"]) == 1
+    assert "alternatives" not in outcome_json(o.invoke("helper", []))
