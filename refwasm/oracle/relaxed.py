@@ -488,8 +488,9 @@ class Variants:
     docstring); ``complete`` is False once ``MAX_RUNS`` cut the enumeration short."""
 
     def __init__(self, module: Module, features: Features, *, engine: str,
-                 fuel: int | None) -> None:  # fmt: skip
+                 fuel: int | None, timeout: float | None = None) -> None:  # fmt: skip
         self.module = module
+        self.timeout = timeout  # seconds per step of each run (an exhaustion beyond)
         self.features = features
         self.engine = engine
         self.fuel = fuel
@@ -543,7 +544,7 @@ class Variants:
 
         if step is None:
             run.store = embedding.store_init(engine=self.engine)
-            run.outcomes.append(outcome_of(lambda: self._instantiate(run)))
+            run.outcomes.append(outcome_of(lambda: self._limited(lambda: self._instantiate(run))))
             return
         if run.instance is None:
             run.outcomes.append(Failed("engine", "no instance under this assignment"))
@@ -556,7 +557,13 @@ class Variants:
                                             [a.val for a in step.args], fuel=step.fuel)
             return [Value(t, v) for t, v in zip(functype.results, results, strict=True)]
 
-        run.outcomes.append(outcome_of(call))
+        run.outcomes.append(outcome_of(lambda: self._limited(call)))
+
+    def _limited(self, thunk: Callable[[], list[Value]]) -> list[Value]:
+        from refwasm.script.limits import time_limit
+
+        with time_limit(self.timeout):
+            return thunk()
 
     def _instantiate(self, run: Run) -> list[Value]:
         from refwasm import embedding
@@ -597,7 +604,8 @@ def _state(run: Run, globals_: Sequence[str], memories: Sequence[str]) -> State:
     return State(values, digests)
 
 
-def variants(data: bytes, features: Features, *, engine: str, fuel: int | None) -> Variants | None:
+def variants(data: bytes, features: Features, *, engine: str, fuel: int | None,
+             timeout: float | None = None) -> Variants | None:  # fmt: skip
     """The relaxed runs of a module, or ``None`` when it has no relaxed instruction (or does not
     decode: the oracle's own outcome says so)."""
     from refwasm.embedding import module_decode
@@ -608,4 +616,6 @@ def variants(data: bytes, features: Features, *, engine: str, fuel: int | None) 
         module = module_decode(data, features)
     except WasmError:
         return None
-    return Variants(module, features, engine=engine, fuel=fuel) if relaxed_instrs(module) else None
+    if not relaxed_instrs(module):
+        return None
+    return Variants(module, features, engine=engine, fuel=fuel, timeout=timeout)

@@ -121,7 +121,8 @@ class Oracle:
             return []
 
         outcome = self._with_depth(depth, run)
-        self.relaxed = variants(data, self.features, engine=self.engine, fuel=self._fuel(fuel))
+        self.relaxed = variants(data, self.features, engine=self.engine, fuel=self._fuel(fuel),
+                                timeout=self.timeout)
         if self.relaxed is None:
             return outcome
         return with_alternatives(outcome, self.relaxed.instantiate(), self.relaxed.complete)
