@@ -354,7 +354,7 @@ def _class_of(op: Op) -> str:
 def all_kinds() -> list[Kind]:
     """Every instruction kind of the binary opcode tables that the generator knows (the
     generator's and the coverage test's target set), in table order: the proposals a
-    ``SwarmConfig`` can switch on; later ones (relaxed SIMD ...) are not generated yet."""
+    ``SwarmConfig`` can switch on (GC and exception opcodes are not generated)."""
     known = {f.name for f in fields(SwarmConfig)}
     kinds = []
     for table in (OPCODES, FC_OPCODES, FD_OPCODES):

@@ -1,4 +1,4 @@
-"""Whole valid Wasm 2.0 modules: index spaces first, then type-directed bodies."""
+"""Whole valid Wasm 2.0 and 3.0 modules: index spaces first, then type-directed bodies."""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def modules(
     max_memory_pages: int = 4,
     require_maximums: bool = False,
 ) -> st.SearchStrategy[Module]:
-    """Valid Wasm 2.0 modules (see ``docs/strategies.md``).
+    """Valid Wasm 2.0 modules, and 3.0 ones under a 3.0 configuration (see ``docs/strategies.md``).
 
     ``config``: a fixed ``SwarmConfig``; ``None`` draws one per module (``swarm_configs()``).
     ``ensure_termination=fuel``: global 0 is a mutable i32 fuel counter initialised to ``fuel``,
