@@ -480,3 +480,34 @@ def test_the_model_allows_both_suite_alternatives() -> None:
     lane = madd_lane(32, False)
     assert lane(0, x, x, ((f.bias << f.mant) | 2) | 1 << 31)(0)
     assert lane(1, x, x, ((f.bias << f.mant) | 2) | 1 << 31)((f.bias - 46) << f.mant)
+
+
+# -- The oracle's alternatives (``refwasm.oracle.relaxed``) against the model -----------------
+
+
+def _oracle_choice(case: Case, r: object) -> int:
+    """The oracle's index of the model's choice ``r`` (trunc: 2 * NaN choice + range choice)."""
+    if isinstance(r, tuple):
+        nan_choice, range_choice = r
+        return int(nan_choice) * 2 + int(range_choice)
+    assert isinstance(r, int)
+    return r
+
+
+@settings(max_examples=EXAMPLES, derandomize=True, deadline=None)
+@given(case_and_operands())
+def test_the_oracles_alternatives_are_the_models_choices(
+    drawn: tuple[Case, list[list[int]]],
+) -> None:
+    from refwasm.oracle.relaxed import CHOICES, alternative, family
+
+    case, operands = drawn
+    vectors = [join(sh.lane_bits, lanes) for sh, lanes in zip(case.operands, operands,
+                                                              strict=True)]  # fmt: skip
+    fam = family(case.instr)
+    assert fam is not None and CHOICES[fam] == len(case.choices)
+    for r in case.choices:
+        bits = alternative(case.instr, _oracle_choice(case, r), vectors)
+        assert r in allowed_choices(case, operands, bits), (case.instr, r)
+    # R = 0 is the interpreter's own choice.
+    assert alternative(case.instr, 0, vectors) == vector_fn(case.instr)[1](*vectors)

@@ -1,10 +1,12 @@
 """Properties of ``refwasm.strategies``: generated modules are valid (in refwasm and in
-wasmtime), cover every 2.0 opcode, terminate under ``ensure_termination``, and shrink small."""
+wasmtime), cover every opcode of the proposals they draw (2.0, and the 3.0 ones the reference
+runs), terminate under ``ensure_termination``, and shrink small."""
 
 from __future__ import annotations
 
 import collections
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,8 +18,10 @@ from hypothesis import strategies as st  # noqa: E402
 from refwasm import embedding  # noqa: E402
 from refwasm.binary import encode_module  # noqa: E402
 from refwasm.errors import FUEL_EXHAUSTED, UNREACHABLE, ExhaustionError, TrapError  # noqa: E402
+from refwasm.features import Features  # noqa: E402
 from refwasm.strategies import SwarmConfig, module_bytes, modules, swarm_configs, values  # noqa: E402
 from refwasm.strategies.body import ALL_KINDS, kind_key  # noqa: E402
+from refwasm.strategies.config import NOT_DRAWN  # noqa: E402
 from refwasm.syntax import (  # noqa: E402
     Binop,
     Block,
@@ -73,7 +77,33 @@ def test_generated_modules_validate(data: st.DataObject) -> None:
         wasmtime.Module.validate(_ENGINE, binary)
 
 
+F3 = Features.for_version("3.0")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=FAST)
+@given(st.data())
+def test_generated_3_0_modules_validate(data: st.DataObject) -> None:
+    config = data.draw(swarm_configs(features=F3, max_memories=3))
+    module = data.draw(modules(config, **data.draw(options)))
+    validate_module(module, config.features)
+    # Encoded under 3.0: a funcref segment of function indices is not elem kind 0x00, which
+    # 3.0 reads as (ref func).
+    binary = encode_module(module, F3)
+    assert embedding.module_decode(binary, F3) == module
+    if wasmtime is not None:
+        wasmtime.Module.validate(_ENGINE_3_0, binary)
+
+
+def _engine_3_0() -> Any:
+    config = wasmtime.Config()
+    for proposal in ("multi_memory", "memory64", "relaxed_simd", "tail_call",
+                     "function_references"):  # fmt: skip
+        setattr(config, f"wasm_{proposal}", True)
+    return wasmtime.Engine(config)
+
+
 _ENGINE = wasmtime.Engine() if wasmtime is not None else None
+_ENGINE_3_0 = _engine_3_0() if wasmtime is not None else None
 
 
 def test_wasmtime_is_available_for_the_validation_check() -> None:
@@ -89,16 +119,17 @@ COUNTS: collections.Counter[tuple[object, ...]] = collections.Counter()
 # loads and stores, need both a memory and SIMD in the drawn configuration).
 @settings(max_examples=3000, deadline=None, suppress_health_check=FAST, database=None,
           derandomize=True)  # fmt: skip
-@given(swarm_configs(max_instrs=200).flatmap(modules))
+@given(swarm_configs(max_instrs=200, features=F3).flatmap(modules))
 def _collect_kinds(module: Module) -> None:
     for func in module.funcs:
         COUNTS.update(kind_key(i) for i in walk(func.body))
 
 
-def test_every_2_0_opcode_is_generated() -> None:
+def test_every_opcode_drawn_is_generated() -> None:
     COUNTS.clear()
     _collect_kinds()
-    targets = [k.key for k in ALL_KINDS]
+    # Every kind but those of proposals not drawn (none at present).
+    targets = [k.key for k in ALL_KINDS if k.flag not in NOT_DRAWN]
     rarest = sorted(targets, key=lambda k: COUNTS[k])[:10]
     print("least frequent kinds:", [(COUNTS[k], k) for k in rarest])
     missing = [k for k in targets if COUNTS[k] == 0]
@@ -140,12 +171,6 @@ def test_ensure_termination_ends_every_call(data: st.DataObject) -> None:
     _invoke_all(module, data, disallow_traps=disallow)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known shrink weakness: a trivial function before the one that fails cannot be "
-    "deleted (the function count shrinks from the end); this passed only while Hypothesis "
-    "mixed constants mined from refwasm's source into its draws (see properties/conftest.py)",
-)
 def test_a_failing_module_shrinks_to_a_few_instructions() -> None:
     def has_i64_mul(m: Module) -> bool:
         return any(
@@ -170,7 +195,6 @@ def test_a_failing_module_shrinks_to_a_few_instructions() -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=FAST)
 @given(st.data())
 def test_configs_capped_at_1_0_give_1_0_modules(data: st.DataObject) -> None:
-    from refwasm.features import Features
 
     config = data.draw(swarm_configs(features=Features.for_version("1.0")))
     module = data.draw(modules(config, ensure_termination=10))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from refwasm import embedding
 from refwasm.errors import CALL_STACK_EXHAUSTED, ExceptionError, ExhaustionError, TrapError
+from refwasm.execution.runtime import WasmFuncInst
 from refwasm.execution.values import Ref, RefExtern, RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.jsapi.errors import (
@@ -54,8 +55,11 @@ from refwasm.numerics.integer import signed
 from refwasm.syntax.types import (
     AbsHeapType,
     FuncType,
+    HeapType,
     NumType,
     RefType,
+    SubType,
+    TypeIdx,
     ValType,
     VecType,
 )
@@ -199,8 +203,11 @@ def host_address_of(agent: Agent, v: object) -> int:
     return addr
 
 
-def to_webassembly_value(agent: Agent, v: object, t: ValType) -> Val:
-    """ToWebAssemblyValue"""
+def to_webassembly_value(
+    agent: Agent, v: object, t: ValType, types: Sequence[SubType] = ()
+) -> Val:
+    """ToWebAssemblyValue (``types``: the type space a concrete heap type of ``t`` indexes, the
+    defining module's)."""
     if is_boundary_excluded(t):
         raise JSTypeError(V128_AT_BOUNDARY)
     match t:
@@ -213,22 +220,64 @@ def to_webassembly_value(agent: Agent, v: object, t: ValType) -> Val:
         case NumType.F64:
             return number_to_f64_bits(to_number(v))
         case RefType():
-            return to_webassembly_ref(agent, v, t)
+            return to_webassembly_ref(agent, v, t, types)
     raise JSTypeError(TYPE_INCOMPATIBLE)
 
 
-def to_webassembly_ref(agent: Agent, v: object, t: RefType) -> Ref:
-    """ToWebAssemblyValue for ``ref null? heaptype`` (the 2.0 heap types: func and extern)."""
+def to_webassembly_ref(agent: Agent, v: object, t: RefType, types: Sequence[SubType] = ()) -> Ref:
+    """ToWebAssemblyValue for ``ref null? heaptype``: null, a host value for the extern
+    hierarchy, an Exported Function for the func hierarchy; then the final step, "if
+    match_valtype(ref_type(r), type) is false, throw a TypeError": null into a non-nullable type,
+    anything into ``noextern``/``nofunc``, a function whose type is not the concrete heap type.
+    (The any hierarchy's i31 and GC objects are the GC issue's.)"""
+    ht = t.heaptype
     if v is None:
         if not t.null:
             raise JSTypeError(TYPE_INCOMPATIBLE)
-        return RefNullVal(t.heaptype)
-    if t.heaptype is AbsHeapType.EXTERN:
+        return RefNullVal(ht)
+    if ht in (AbsHeapType.EXTERN, AbsHeapType.NOEXTERN):
+        if ht is AbsHeapType.NOEXTERN:  # ref_type is (ref extern), not below noextern
+            raise JSTypeError(TYPE_INCOMPATIBLE)
         return RefHostAddr(host_address_of(agent, v))
-    if isinstance(v, ExportedFunction) and v.agent is agent and t.heaptype is AbsHeapType.FUNC:
+    if isinstance(v, ExportedFunction) and v.agent is agent and _func_matches(agent, v, ht, types):
         return RefFuncAddr(v.funcaddr)
     # Any other value's type (a host reference, an i31 number) does not match: the final step.
     raise JSTypeError(TYPE_INCOMPATIBLE)
+
+
+def _func_matches(agent: Agent, v: ExportedFunction, ht: HeapType, types: Sequence[SubType]) -> bool:
+    """``match_valtype((ref $ft_v), (ref null? ht))`` for a function: ``func`` takes every
+    function, ``nofunc`` none, a concrete type the function's own type (compared with each
+    type index resolved in its module; a 3.0 type without subtypes matches only itself)."""
+    if ht is AbsHeapType.FUNC:
+        return True
+    if isinstance(ht, AbsHeapType):
+        return False
+    inst = agent.store.funcs[v.funcaddr]
+    own = inst.module.types if isinstance(inst, WasmFuncInst) else ()
+    return _type_key(_comptype(ht, types), types) == _type_key(inst.type, own)
+
+
+def _comptype(ht: HeapType, types: Sequence[SubType]) -> object:
+    if isinstance(ht, TypeIdx) and ht.idx < len(types):
+        return types[ht.idx].comptype
+    return ht
+
+
+_KEY_DEPTH = 4  # type indices resolved this deep (recursive types compare by their unfolding)
+
+
+def _type_key(t: object, types: Sequence[SubType], depth: int = _KEY_DEPTH) -> object:
+    """A closed, comparable form of a type: each type index replaced by what it denotes."""
+    match t:
+        case FuncType(params, results):
+            return ("func", tuple(_type_key(p, types, depth) for p in params),
+                    tuple(_type_key(r, types, depth) for r in results))  # fmt: skip
+        case RefType(null, ht):
+            if isinstance(ht, TypeIdx) and depth > 0:
+                return ("ref", null, _type_key(_comptype(ht, types), types, depth - 1))
+            return ("ref", null, ht)
+    return t
 
 
 # -- Exported Functions -----------------------------------------------------------------------
@@ -289,9 +338,11 @@ def call_exported_function(agent: Agent, funcaddr: int, arg_values: Sequence[obj
     if any(is_boundary_excluded(t) for t in functype.params + functype.results):
         raise JSTypeError(V128_AT_BOUNDARY)
     args: list[Val] = []
+    inst = agent.store.funcs[funcaddr]
+    types = inst.module.types if isinstance(inst, WasmFuncInst) else ()
     for i, t in enumerate(functype.params):
         arg = arg_values[i] if len(arg_values) > i else UNDEFINED
-        args.append(to_webassembly_value(agent, arg, t))
+        args.append(to_webassembly_value(agent, arg, t, types))
     try:
         ret = embedding.func_invoke(agent.store, funcaddr, args)
     except (TrapError, ExhaustionError) as error:

@@ -49,6 +49,9 @@ SPEC_TRAPS = frozenset({
 # both are the one kind "table index out of bounds".
 TRAP_KINDS: dict[str, str] = {message: message for message in SPEC_TRAPS}
 TRAP_KINDS[errors.UNDEFINED_ELEMENT] = errors.OUT_OF_BOUNDS_TABLE_ACCESS
+# A null operand of ``call_ref`` is "null function reference" and of ``ref.as_non_null`` "null
+# reference"; wasmtime reports both with one trap code (NullReference): one kind.
+TRAP_KINDS[errors.NULL_FUNCTION_REFERENCE] = errors.NULL_REFERENCE
 
 _FLOATS = {NumType.F32: 32, NumType.F64: 64}
 
@@ -67,21 +70,42 @@ def trap_kind(message: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Returned:
-    """The call returned these values (an instantiation returns none)."""
+    """The call returned these values (an instantiation returns none).
+
+    ``alternatives``: refwasm's outcomes under the other choices relaxed SIMD allows
+    (``refwasm.oracle.relaxed``); the spec allows this outcome and each of them."""
 
     values: tuple[Value, ...]
+    alternatives: tuple[Outcome, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Failed:
     """The call ended in an error: its kind (``trap``, ``exhaustion``, ``invalid``, ...,
-    ``engine`` for a misuse or an unsupported feature, ``crash`` for any other exception)."""
+    ``engine`` for a misuse or an unsupported feature, ``crash`` for any other exception);
+    ``alternatives`` as for ``Returned``."""
 
     kind: str
     message: str
+    alternatives: tuple[Outcome, ...] = ()
 
 
 Outcome = Returned | Failed
+
+
+def with_alternatives(outcome: Outcome, others: Sequence[Outcome], complete: bool) -> Outcome:
+    """``outcome`` with the distinct ``others`` as its alternatives; when the enumeration was
+    cut short (``complete`` False) an ``engine`` failure among them makes every comparison
+    that no known alternative settles inconclusive."""
+    alternatives: list[Outcome] = []
+    for other in others:
+        if other != outcome and other not in alternatives:
+            alternatives.append(other)
+    if not complete:
+        alternatives.append(Failed("engine", "relaxed SIMD choices not all enumerated"))
+    if isinstance(outcome, Returned):
+        return Returned(outcome.values, tuple(alternatives))
+    return Failed(outcome.kind, outcome.message, tuple(alternatives))
 
 
 def outcome_of(thunk: Callable[[], Sequence[Value]]) -> Outcome:
@@ -146,6 +170,19 @@ def _allowed_vector(bits: int) -> Result:
     return alternatives[0] if len(alternatives) == 1 else EitherPattern(tuple(alternatives))
 
 
+def allowed_at(outcome: Returned, i: int) -> Result:
+    """The allowed set of result ``i`` of ``outcome`` and of every relaxed-SIMD alternative that
+    returned as many values: the union (``either``) of their allowed sets."""
+    patterns: list[Result] = []
+    for other in (outcome, *outcome.alternatives):
+        if isinstance(other, Returned) and len(other.values) == len(outcome.values):
+            pattern = allowed(other.values[i])
+            for p in pattern.alternatives if isinstance(pattern, EitherPattern) else (pattern,):
+                if p not in patterns:
+                    patterns.append(p)
+    return patterns[0] if len(patterns) == 1 else EitherPattern(tuple(patterns))
+
+
 def admits(pattern: Result, value: Value) -> bool:
     """Whether another engine's ``value`` is in refwasm's allowed set ``pattern``."""
     return matches(pattern, value)
@@ -176,7 +213,22 @@ AGREE = Comparison(Verdict.AGREE)
 
 
 def compare(reference: Outcome, other: Outcome) -> Comparison:
-    """Whether ``other`` is an outcome the spec allows where refwasm had ``reference``."""
+    """Whether ``other`` is an outcome the spec allows where refwasm had ``reference`` (or one
+    of its relaxed-SIMD alternatives): agree with any, else inconclusive if any comparison is,
+    else the disagreement with refwasm's own outcome."""
+    if not reference.alternatives:
+        return _compare_one(reference, other)
+    verdicts = [_compare_one(r, other) for r in (reference, *reference.alternatives)]
+    for wanted in (Verdict.AGREE, Verdict.INCONCLUSIVE):
+        found = next((v for v in verdicts if v.verdict is wanted), None)
+        if found is not None:
+            return found
+    first = verdicts[0]
+    return Comparison(first.verdict, first.reason + f" (nor any of {len(verdicts) - 1} "
+                      "relaxed SIMD alternatives)")  # fmt: skip
+
+
+def _compare_one(reference: Outcome, other: Outcome) -> Comparison:
     for outcome in (reference, other):
         if isinstance(outcome, Failed) and outcome.kind in ("exhaustion", "engine"):
             return Comparison(Verdict.INCONCLUSIVE, show_outcome(outcome))
@@ -227,14 +279,27 @@ def memory_hash(data: bytes) -> str:
 @dataclass(frozen=True, slots=True)
 class State:
     """What a module exports that a call may change: its globals' values and its memories'
-    digests (with their sizes), by export name."""
+    digests (with their sizes), by export name; ``alternatives``: the states under the other
+    relaxed-SIMD choices."""
 
     globals: dict[str, Value]
     memories: dict[str, tuple[int, str]]
+    alternatives: tuple[State, ...] = ()
 
 
 def compare_states(reference: State, other: State) -> Comparison:
-    """Exported globals through the allowed sets; memories bit for bit (by digest)."""
+    """Exported globals through the allowed sets; memories bit for bit (by digest); the state
+    agrees when it agrees with refwasm's or with one of its alternatives."""
+    first = _compare_state(reference, other)
+    if first.verdict is Verdict.AGREE:
+        return first
+    for alternative in reference.alternatives:
+        if _compare_state(alternative, other).verdict is Verdict.AGREE:
+            return AGREE
+    return first
+
+
+def _compare_state(reference: State, other: State) -> Comparison:
     for name, value in reference.globals.items():
         theirs = other.globals.get(name)
         if theirs is None or theirs.type != value.type or not admits(allowed(value), theirs):

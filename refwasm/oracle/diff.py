@@ -32,6 +32,7 @@ from refwasm.oracle.compare import (
     State,
     Verdict,
     allowed,
+    allowed_at,
     compare,
     compare_states,
     memory_hash,
@@ -148,12 +149,14 @@ def cases(features: Features) -> Any:
     from hypothesis import strategies as st
 
     from refwasm.binary import encode_module
-    from refwasm.strategies import modules, values
+    from refwasm.strategies import modules, swarm_configs, values
+
+    configs = swarm_configs(features=features)
 
     @st.composite
     def case(draw: Callable[..., Any]) -> Case:
-        module = draw(modules(ensure_termination=TERMINATION_FUEL, canonicalize_nans=True,
-                              export_everything=True))
+        module = draw(modules(draw(configs), ensure_termination=TERMINATION_FUEL,
+                              canonicalize_nans=True, export_everything=True))
         funcs, _, _ = export_types(module)
         calls: list[Call] = []
         if funcs:
@@ -163,7 +166,7 @@ def cases(features: Features) -> Any:
                 params = funcs[name].params
                 args = tuple(Value(t, draw(values(t))) for t in params)
                 calls.append(Call(name, args))
-        return Case(module, encode_module(module), tuple(calls))
+        return Case(module, encode_module(module, features), tuple(calls))
 
     return case()
 
@@ -274,11 +277,13 @@ def _exhausted(outcome: Outcome) -> bool:
 
 
 def reference_state(oracle: Oracle, globals_: Sequence[str], memories: Sequence[str]) -> State:
-    """refwasm's exported globals and memory digests."""
+    """refwasm's exported globals and memory digests (with those under the other relaxed-SIMD
+    choices as alternatives)."""
     return State(
         {name: oracle.global_value(name) for name in globals_},
         {name: (len(data), memory_hash(bytes(data)))
          for name in memories for data in [oracle.memory(name)]},
+        tuple(oracle.relaxed.states(globals_, memories)) if oracle.relaxed else (),
     )
 
 
@@ -354,7 +359,8 @@ def case_json(found: Disagreement) -> dict[str, Any]:
         steps.append({
             "step": step.label,
             "refwasm": show_outcome(step.reference),
-            "refwasm_allowed": [pattern_text(allowed(v)) for v in step.reference.values]
+            "refwasm_allowed": [pattern_text(allowed_at(step.reference, k))
+                                for k in range(len(step.reference.values))]
             if isinstance(step.reference, Returned) else None,
             "engines": {name: show_outcome(o) for name, o in step.others.items()},
         })
@@ -384,8 +390,9 @@ def reproducer_script(found: Disagreement) -> str:
         args = " ".join(argument_text(a) for a in call.args)
         invoke = f'(invoke "{call.name}"{" " + args if args else ""})'
         match step.reference:
-            case Returned(values):
-                patterns = " ".join(pattern_text(allowed(v)) for v in values)
+            case Returned(values) as returned:
+                patterns = " ".join(pattern_text(allowed_at(returned, k))
+                                    for k in range(len(values)))
                 lines.append(f"(assert_return {invoke}{' ' + patterns if patterns else ''})")
             case Failed("trap", message):
                 lines.append(f'(assert_trap {invoke} "{_spec_message(message)}")')

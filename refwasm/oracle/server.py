@@ -23,7 +23,17 @@ from refwasm import errors
 from refwasm.engines.base import EngineError, Value
 from refwasm.execution.values import ExternFuncAddr, ExternGlobalAddr, ExternMemAddr, ExternVal
 from refwasm.features import DEFAULT_FEATURES, Features
-from refwasm.oracle.compare import Failed, Outcome, Returned, allowed, memory_hash, outcome_of
+from refwasm.oracle.compare import (
+    Failed,
+    Outcome,
+    Returned,
+    allowed,
+    allowed_at,
+    memory_hash,
+    outcome_of,
+    with_alternatives,
+)
+from refwasm.oracle.relaxed import Variants, variants
 from refwasm.oracle.wire import (
     WireError,
     loads,
@@ -69,6 +79,8 @@ class Oracle:
         self.store: Store | None = None
         self.instance: ModuleInst | None = None
         self.spectest: dict[str, ExternVal] = {}
+        # The runs under the other relaxed-SIMD choices (``refwasm.oracle.relaxed``).
+        self.relaxed: Variants | None = None
 
     def reset(self) -> None:
         """A fresh store; the instance is gone."""
@@ -108,7 +120,12 @@ class Oracle:
                                                fuel=self._fuel(fuel))
             return []
 
-        return self._with_depth(depth, run)
+        outcome = self._with_depth(depth, run)
+        self.relaxed = variants(data, self.features, engine=self.engine, fuel=self._fuel(fuel),
+                                timeout=self.timeout)
+        if self.relaxed is None:
+            return outcome
+        return with_alternatives(outcome, self.relaxed.instantiate(), self.relaxed.complete)
 
     def exports(self) -> list[dict[str, Any]]:
         """The current instance's exports with their types, as the reply lists them."""
@@ -165,7 +182,11 @@ class Oracle:
                 raise EngineError(str(error)) from None
             return [Value(t, v) for t, v in zip(functype.results, results, strict=True)]
 
-        return self._with_depth(depth, run)
+        outcome = self._with_depth(depth, run)
+        if self.relaxed is None:
+            return outcome
+        others = self.relaxed.invoke(name, args, self._fuel(fuel))
+        return with_alternatives(outcome, others, self.relaxed.complete)
 
     def _fuel(self, fuel: int | None) -> int | None:
         return self.fuel if fuel is None else fuel
@@ -237,14 +258,27 @@ def _check_args(args: list[Value], params: tuple[Any, ...]) -> None:
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
     """A call's outcome as a reply: results with their allowed sets, or the error."""
     if isinstance(outcome, Returned):
-        return {"outcome": "return", "results": [
-            {**value_to_json(v), "allowed": pattern_text(allowed(v))} for v in outcome.values
+        reply: dict[str, Any] = {"outcome": "return", "results": [
+            {**value_to_json(v), "allowed": pattern_text(allowed_at(outcome, k))}
+            for k, v in enumerate(outcome.values)
         ]}
+        return reply | relaxed_alternatives_json(outcome)
     if isinstance(outcome, Failed) and outcome.kind == "engine":
         raise WireError(outcome.message)
     if timed_out(outcome):
         return {"outcome": outcome.kind, "message": outcome.message, "reset": True}
-    return {"outcome": outcome.kind, "message": outcome.message}
+    return {"outcome": outcome.kind, "message": outcome.message} | relaxed_alternatives_json(outcome)
+
+
+def relaxed_alternatives_json(outcome: Outcome) -> dict[str, Any]:
+    """The other outcomes relaxed SIMD allows (``"alternatives"``), when there are any."""
+    if not outcome.alternatives:
+        return {}
+    return {"alternatives": [
+        {"outcome": "return", "results": [value_to_json(v) for v in other.values]}
+        if isinstance(other, Returned) else {"outcome": other.kind, "message": other.message}
+        for other in outcome.alternatives
+    ]}
 
 
 def _limit(request: dict[str, Any], key: str, bound: int) -> int | None:

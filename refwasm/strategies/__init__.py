@@ -1,4 +1,4 @@
-"""Hypothesis strategies of VALID Wasm 2.0 modules, for differential fuzzing (needs the
+"""Hypothesis strategies of VALID Wasm 2.0 and 3.0 modules, for differential fuzzing (needs the
 ``fuzz`` extra: ``pip install refwasm[fuzz]``, i.e. Hypothesis).
 
 Public API (documented in ``docs/strategies.md``):
@@ -31,8 +31,13 @@ def module_bytes(
     max_memory_pages: int = 4,
     require_maximums: bool = False,
 ) -> st.SearchStrategy[bytes]:
-    """``modules(...)`` encoded in the binary format (the same arguments)."""
+    """``modules(...)`` encoded in the binary format (the same arguments), under the
+    configuration's features when one is given (3.0 reads a function-index element segment as
+    ``(ref func)``, so a 3.0 module's funcref segments are written as expressions)."""
     from refwasm.binary import encode_module
+    from refwasm.features import DEFAULT_FEATURES
+
+    features = config.features if config is not None else DEFAULT_FEATURES
 
     return modules(
         config,
@@ -43,7 +48,7 @@ def module_bytes(
         max_table_size=max_table_size,
         max_memory_pages=max_memory_pages,
         require_maximums=require_maximums,
-    ).map(encode_module)
+    ).map(lambda m: encode_module(m, features))
 
 
 __all__ = ["SwarmConfig", "module_bytes", "modules", "swarm_configs", "values"]

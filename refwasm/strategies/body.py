@@ -29,9 +29,12 @@ from refwasm.syntax.instructions import (
     Block,
     Br,
     BrIf,
+    BrOnNonNull,
+    BrOnNull,
     BrTable,
     Call,
     CallIndirect,
+    CallRef,
     Const,
     CvtOp,
     Cvtop,
@@ -55,12 +58,16 @@ from refwasm.syntax.instructions import (
     MemoryInit,
     MemorySize,
     Nop,
+    RefAsNonNull,
     RefFunc,
     RefIsNull,
     RefNull,
     RelOp,
     Relop,
     Return,
+    ReturnCall,
+    ReturnCallIndirect,
+    ReturnCallRef,
     Select,
     Shape,
     Store,
@@ -84,6 +91,7 @@ from refwasm.syntax.instructions import (
     VCvtop,
     VExtbinop,
     VExtractLane,
+    VExtternop,
     VExtunop,
     VLoad,
     VLoadLane,
@@ -101,6 +109,8 @@ from refwasm.syntax.instructions import (
     VStore,
     VStoreLane,
     VSwizzlop,
+    VTernOp,
+    VTernop,
     VTestop,
     VUnOp,
     VUnop,
@@ -114,6 +124,7 @@ from refwasm.syntax.types import (
     EXTERNREF,
     FUNCREF,
     AbsHeapType,
+    AddrType,
     FuncType,
     GlobalType,
     MemType,
@@ -178,7 +189,7 @@ class ModuleContext:
     funcs: list[FuncType]
     globals: list[GlobalType]
     tables: list[TableType]
-    mem: MemType | None
+    mems: list[MemType]
     datas: list[SegmentInfo]
     elems: list[SegmentInfo]
     declared: list[int]  # functions ``ref.func`` may name
@@ -190,7 +201,9 @@ class ModuleContext:
 _NAN_UNOPS = {UnOp.SQRT, UnOp.CEIL, UnOp.FLOOR, UnOp.TRUNC, UnOp.NEAREST}
 _NAN_BINOPS = {BinOp.ADD, BinOp.SUB, BinOp.MUL, BinOp.DIV, BinOp.MIN, BinOp.MAX}
 _NAN_VUNOPS = {VUnOp.SQRT, VUnOp.CEIL, VUnOp.FLOOR, VUnOp.TRUNC, VUnOp.NEAREST}
-_NAN_VBINOPS = {VBinOp.ADD, VBinOp.SUB, VBinOp.MUL, VBinOp.DIV, VBinOp.MIN, VBinOp.MAX}
+_NAN_VBINOPS = {VBinOp.ADD, VBinOp.SUB, VBinOp.MUL, VBinOp.DIV, VBinOp.MIN, VBinOp.MAX,
+                VBinOp.RELAXED_MIN, VBinOp.RELAXED_MAX}  # fmt: skip
+_NAN_VTERNOPS = {VTernOp.RELAXED_MADD, VTernOp.RELAXED_NMADD}
 
 
 def unpacked(shape: Shape) -> NumType:
@@ -220,7 +233,7 @@ def signature(i: Instr) -> Sig | None:
             return (V128,), (V128,)
         case VVBinop() | VBinop() | VRelop() | VSwizzlop() | VShuffle() | VExtbinop() | VNarrow():
             return (V128, V128), (V128,)
-        case VVTernop():
+        case VVTernop() | VTernop() | VExtternop():
             return (V128, V128, V128), (V128,)
         case VVTestop() | VTestop() | VBitmask():
             return (V128,), (I32,)
@@ -253,6 +266,8 @@ def nan_result(i: Instr) -> ValType | None:
             return unpacked(shape)
         case VCvtop(shape1, _, VCvtOp.DEMOTE_ZERO | VCvtOp.PROMOTE_LOW):
             return unpacked(shape1)
+        case VTernop(shape, op) if op in _NAN_VTERNOPS:
+            return unpacked(shape)
     return None
 
 
@@ -305,6 +320,9 @@ _IMM_OF: dict[type, Imm] = {
     MemoryInit: Imm.MEMORY_INIT, DataDrop: Imm.DATA_DROP, MemoryCopy: Imm.MEMORY_COPY,
     MemoryFill: Imm.MEMORY_FILL, RefNull: Imm.REF_NULL, RefFunc: Imm.REF_FUNC,
     VStore: Imm.VSTORE, VConst: Imm.VCONST, VShuffle: Imm.VSHUFFLE,
+    ReturnCall: Imm.RETURN_CALL, ReturnCallIndirect: Imm.RETURN_CALL_INDIRECT,
+    CallRef: Imm.CALL_REF, ReturnCallRef: Imm.RETURN_CALL_REF, BrOnNull: Imm.BR_ON_NULL,
+    BrOnNonNull: Imm.BR_ON_NON_NULL,
 }  # fmt: skip
 
 _CLASS_OF_IMM: dict[Imm, str] = {
@@ -336,7 +354,7 @@ def _class_of(op: Op) -> str:
 def all_kinds() -> list[Kind]:
     """Every instruction kind of the binary opcode tables that the generator knows (the
     generator's and the coverage test's target set), in table order: the proposals a
-    ``SwarmConfig`` can switch on; later ones (relaxed SIMD ...) are not generated yet."""
+    ``SwarmConfig`` can switch on (GC and exception opcodes are not generated)."""
     known = {f.name for f in fields(SwarmConfig)}
     kinds = []
     for table in (OPCODES, FC_OPCODES, FD_OPCODES):
@@ -483,6 +501,10 @@ class BodyGen:
     def const_i32(self, value: int) -> Instr:
         return Const(I32, value & 0xFFFF_FFFF)
 
+    def const(self, nt: NumType, value: int) -> Instr:
+        """An integer constant of ``nt`` (the value wrapped to its width)."""
+        return Const(nt, value & ((1 << nt.bits) - 1))
+
     # ---- one step
 
     def step(self, kind: Kind, out: list[Instr], stack: list[ValType]) -> bool:
@@ -530,6 +552,13 @@ class BodyGen:
                 t = stack[-1] if stack and isinstance(stack[-1], RefType) else FUNCREF
                 self.operands(out, stack, (t,))
                 self.emit(instr, out, stack, (I32,))
+                return False
+            case RefAsNonNull():
+                # Traps on null, which the generator produces: not under disallow_traps.
+                if opts.disallow_traps:
+                    return False
+                t = _nullable_ref(self, out, stack)
+                self.emit(instr, out, stack, (t,))
                 return False
         return self.typed(instr, out, stack)
 
@@ -743,8 +772,112 @@ def _call(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
         return False
     x = g.choose(0, len(g.ctx.types) - 1)
     ft = g.ctx.types[x]
-    g.operands(out, stack, (*ft.params, I32))
-    g.emit(CallIndirect(g.pick(tables), TypeIdx(x)), out, stack, ft.results)
+    table = g.pick(tables)
+    g.operands(out, stack, (*ft.params, addr_numtype(g.ctx.tables[table].addrtype)))
+    g.emit(CallIndirect(table, TypeIdx(x)), out, stack, ft.results)
+    return False
+
+
+@_handler(Imm.RETURN_CALL, Imm.RETURN_CALL_INDIRECT)
+def _tail_call(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
+    """``Instr_ok/return_call``, ``Instr_ok/return_call_indirect``: a callee whose results are
+    the caller's (never ``return_call_indirect`` under ``disallow_traps``); the frame ends."""
+    results = g.functype.results
+    if op.imm is Imm.RETURN_CALL:
+        fitting = [f for f, ft in enumerate(g.ctx.funcs) if ft.results == results]
+        if not fitting:
+            return False
+        f = g.pick(fitting)
+        g.operands(out, stack, g.ctx.funcs[f].params)
+        out.append(ReturnCall(f))
+        return True
+    tables = [k for k, t in enumerate(g.ctx.tables) if t.reftype == FUNCREF]
+    types = [x for x, ft in enumerate(g.ctx.types) if ft.results == results]
+    if not tables or not types or g.ctx.options.disallow_traps:
+        return False
+    x, table = g.pick(types), g.pick(tables)
+    index = addr_numtype(g.ctx.tables[table].addrtype)
+    g.operands(out, stack, (*g.ctx.types[x].params, index))
+    out.append(ReturnCallIndirect(table, TypeIdx(x)))
+    return True
+
+
+# ---- typed function references (``Instr_ok/call_ref``, ``Instr_ok/br_on_null``, ...).  The
+# generator's stack keeps abstract reference types: a ``(ref func)`` that ``ref.as_non_null``
+# or ``br_on_null`` leaves is recorded as its supertype ``funcref``, which every later use
+# accepts by subsumption.
+
+
+def _typed_callee(g: BodyGen, results: tuple[ValType, ...] | None) -> tuple[int, list[Instr]] | None:
+    """A type index and the code pushing a reference of that type: ``ref.func`` of a declared
+    function of the type, or (a ``null function reference`` trap) its ``ref.null``."""
+    if not g.ctx.declared:
+        return None
+    f = g.pick(g.ctx.declared)
+    ft = g.ctx.funcs[f]
+    if results is not None and ft.results != results:
+        fitting = [h for h in g.ctx.declared if g.ctx.funcs[h].results == results]
+        if not fitting:
+            return None
+        f = g.pick(fitting)
+        ft = g.ctx.funcs[f]
+    x = g.ctx.types.index(ft)  # an equivalent type: a final function type of the same shape
+    if not g.ctx.options.disallow_traps and g.choose(0, 7) == 7:
+        return x, [RefNull(TypeIdx(x))]
+    return x, [RefFunc(f)]
+
+
+@_handler(Imm.CALL_REF, Imm.RETURN_CALL_REF)
+def _call_ref(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
+    """``Instr_ok/call_ref``, ``Instr_ok/return_call_ref`` (the latter needs both proposals)."""
+    tail = op.imm is Imm.RETURN_CALL_REF
+    if tail and not g.ctx.config.function_references:
+        return False
+    callee = _typed_callee(g, g.functype.results if tail else None)
+    if callee is None:
+        return False
+    x, push = callee
+    ft = g.ctx.types[x]
+    g.operands(out, stack, ft.params)
+    out.extend(push)
+    if tail:
+        out.append(ReturnCallRef(TypeIdx(x)))
+        return True
+    g.emit(CallRef(TypeIdx(x)), out, stack, ft.results)
+    return False
+
+
+def _nullable_ref(g: BodyGen, out: list[Instr], stack: list[ValType]) -> RefType:
+    """Put a nullable abstract reference on top (the stack's, or a new one); its type."""
+    top = stack[-1] if stack else None
+    t = top if isinstance(top, RefType) and top.null else g.pick([FUNCREF, EXTERNREF])
+    g.operands(out, stack, (t,))
+    return t
+
+
+@_handler(Imm.BR_ON_NULL, Imm.BR_ON_NON_NULL)
+def _br_on_null(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
+    """``Instr_ok/br_on_null`` (``[t* (ref null ht)] -> [t* (ref ht)]``, the label takes
+    ``t*``) and ``Instr_ok/br_on_non_null`` (``[t* (ref null ht)] -> [t*]``, the label takes
+    ``t* rt`` with ``(ref ht)`` matching ``rt``)."""
+    depth = len(g.labels)
+    if op.imm is Imm.BR_ON_NULL:
+        label = g.choose(0, depth - 1)
+        types = g.labels[-1 - label].types
+        g.operands(out, stack, types)
+        t = g.pick([FUNCREF, EXTERNREF])
+        g.produce(out, t)
+        g.emit(BrOnNull(label), out, stack, (*types, t))
+        return False
+    fitting = [k for k in range(depth) if g.labels[-1 - k].types
+               and isinstance(g.labels[-1 - k].types[-1], RefType)]  # fmt: skip
+    if not fitting:
+        return False
+    label = g.pick(fitting)
+    *carried, rt = g.labels[-1 - label].types
+    g.operands(out, stack, carried)
+    g.produce(out, rt)
+    g.emit(BrOnNonNull(label), out, stack, carried)
     return False
 
 
@@ -816,16 +949,27 @@ def _ref(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
 # ---- bulk operands: an index/length triple kept in bounds when traps are disallowed
 
 
-def _bounded(g: BodyGen, limit: int, length: int) -> Instr:
+def addr_numtype(at: AddrType) -> NumType:
+    """The number type of an address type (memory64/table64 indices are ``i64``)."""
+    return I32 if at is AddrType.I32 else I64
+
+
+def _min_at(a: AddrType, b: AddrType) -> AddrType:
+    """``$minat``: the length of a copy between an i32 and an i64 space is an i32."""
+    return a if a is AddrType.I32 else b
+
+
+def _bounded(g: BodyGen, limit: int, length: int, at: AddrType = AddrType.I32) -> Instr:
     """A start index for ``length`` elements: in ``[0, limit - length]`` when possible, with
     a few just past the end and a few anywhere (unless traps are disallowed)."""
     room = limit - length
     choice = g.choose(0, 19)
+    nt = addr_numtype(at)
     if g.ctx.options.disallow_traps or (choice < 16 and room >= 0):
-        return g.const_i32(g.choose(0, max(room, 0)))
+        return g.const(nt, g.choose(0, max(room, 0)))
     if choice < 19:
-        return g.const_i32(max(limit - length + g.choose(-4, 4), 0))
-    return g.const_i32(g.choose(0, 0xFFFF_FFFF))
+        return g.const(nt, max(limit - length + g.choose(-4, 4), 0))
+    return g.const(nt, g.choose(0, (1 << nt.bits) - 1))
 
 
 def _length(g: BodyGen, limit: int) -> int:
@@ -836,15 +980,23 @@ def _length(g: BodyGen, limit: int) -> int:
 
 
 def _bulk(
-    g: BodyGen, out: list[Instr], dst: Instr, value: list[Instr], src: Instr | None, n: int
+    g: BodyGen, out: list[Instr], dst: Instr, value: list[Instr], src: Instr | None, n: int,
+    at: AddrType = AddrType.I32,
 ) -> None:
-    """Push ``dst value|src n`` and charge ``n`` to the fuel."""
+    """Push ``dst value|src n`` (``n`` of address type ``at``) and charge ``n`` to the fuel
+    (an i64 length is charged as the i32 it equals: lengths are small)."""
     out.append(dst)
     out.extend(value)
     if src is not None:
         out.append(src)
-    out.append(g.const_i32(n))
-    out.extend(g.fuel_charge())
+    if at is AddrType.I32:
+        out.append(g.const_i32(n))
+        out.extend(g.fuel_charge())
+        return
+    charge = g.fuel_charge()
+    if charge:
+        out += [g.const_i32(n), *charge, Drop()]
+    out.append(g.const(I64, n))
 
 
 # ---- tables (``valid-table.*``, ``valid-elem.drop``)
@@ -858,28 +1010,29 @@ def _table(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
         return False
     x = g.choose(0, len(tables) - 1)
     tt = tables[x]
-    t, size = tt.reftype, tt.limits.min
+    t, size, at = tt.reftype, tt.limits.min, tt.addrtype
+    nt = addr_numtype(at)
     if op.imm is Imm.TABLE_SIZE:
-        g.emit(TableSize(x), out, stack, (I32,))
+        g.emit(TableSize(x), out, stack, (nt,))
     elif op.imm is Imm.TABLE_GROW:
         # The delta stays small so that growth is bounded by the fuel.
         g.operands(
             out,
             stack,
-            (t, I32),
-            {1: [g.const_i32(g.ctx.options.max_table_size + 1), Binop(I32, BinOp.REM_U)]},
+            (t, nt),
+            {1: [g.const(nt, g.ctx.options.max_table_size + 1), Binop(nt, BinOp.REM_U)]},
         )
-        g.emit(TableGrow(x), out, stack, (I32,))
+        g.emit(TableGrow(x), out, stack, (nt,))
     elif op.imm is Imm.TABLE_FILL:
         n = _length(g, size)
         value: list[Instr] = []
         g.produce(value, t)
-        _bulk(g, out, _bounded(g, size, n), value, None, n)
+        _bulk(g, out, _bounded(g, size, n, at), value, None, n, at)
         out.append(TableFill(x))
     else:
         if g.ctx.options.disallow_traps and size == 0:
             return False
-        index = _bounded(g, size, 1)
+        index = _bounded(g, size, 1, at)
         if op.imm is Imm.TABLE_GET:
             out.append(index)
             g.emit(TableGet(x), out, stack, (t,))
@@ -907,26 +1060,31 @@ def _table_bulk(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> b
     if op.imm is Imm.TABLE_COPY:
         same = [k for k, t in enumerate(tables) if t.reftype == tt.reftype]
         y = g.pick(same)
-        limit = min(tt.limits.min, tables[y].limits.min)
+        ty = tables[y]
+        limit = min(tt.limits.min, ty.limits.min)
         n = _length(g, limit)
-        _bulk(g, out, _bounded(g, tt.limits.min, n), [], _bounded(g, tables[y].limits.min, n), n)
+        dst, src = _bounded(g, tt.limits.min, n, tt.addrtype), _bounded(g, ty.limits.min, n, ty.addrtype)
+        _bulk(g, out, dst, [], src, n, _min_at(tt.addrtype, ty.addrtype))
         out.append(TableCopy(x, y))
         return False
     fitting = [k for k, e in enumerate(elems) if e.reftype == tt.reftype]
     if not fitting:
         return False
     e = g.pick(fitting)
-    _segment_init(g, out, tt.limits.min, elems[e])
+    _segment_init(g, out, tt.limits.min, elems[e], tt.addrtype)
     out.append(TableInit(x, e))
     return False
 
 
-def _segment_init(g: BodyGen, out: list[Instr], limit: int, seg: SegmentInfo) -> None:
-    """Operands of ``table.init``/``memory.init``: an active or declared segment is dropped
-    after instantiation, so only length 0 is safe for it."""
+def _segment_init(
+    g: BodyGen, out: list[Instr], limit: int, seg: SegmentInfo, at: AddrType
+) -> None:
+    """Operands of ``table.init``/``memory.init`` (destination of address type ``at``, source
+    and length i32): an active or declared segment is dropped after instantiation, so only
+    length 0 is safe for it."""
     usable = seg.length if seg.passive else 0
     n = _length(g, min(limit, usable)) if g.ctx.options.disallow_traps else _length(g, usable)
-    _bulk(g, out, _bounded(g, limit, n), [], _bounded(g, usable, n), n)
+    _bulk(g, out, _bounded(g, limit, n, at), [], _bounded(g, usable, n), n)
 
 
 # ---- memories (``valid-load``, ``valid-store``, ``valid-memory.*``, ``valid-vload*``)
@@ -955,12 +1113,13 @@ def _access_size(op: Op) -> int:
     return 16  # v128.store
 
 
-def _memarg_and_address(g: BodyGen, size: int) -> tuple[MemArg, Instr] | None:
-    """An alignment up to the natural one, an offset and an address constant: mostly in
-    bounds, some near the end of the initial memory, a few anywhere."""
-    mem = g.ctx.mem
-    if mem is None:
+def _memarg_and_address(g: BodyGen, size: int) -> tuple[int, MemArg, Instr] | None:
+    """A memory, an alignment up to the natural one, an offset and an address constant:
+    mostly in bounds, some near the end of the initial memory, a few anywhere."""
+    if not g.ctx.mems:
         return None
+    x = g.choose(0, len(g.ctx.mems) - 1)
+    mem = g.ctx.mems[x]
     limit = mem.limits.min * PAGE
     if g.ctx.options.disallow_traps and limit < size:
         return None
@@ -971,8 +1130,8 @@ def _memarg_and_address(g: BodyGen, size: int) -> tuple[MemArg, Instr] | None:
     elif choice < 19:
         offset = max(limit - size + g.choose(-2, 2), 0)
     else:
-        offset = g.choose(0, 0xFFFF_FFFF)
-    return MemArg(align, offset), _bounded(g, limit - offset, size)
+        offset = g.choose(0, (1 << mem.addrtype.bits) - 1)
+    return x, MemArg(align, offset), _bounded(g, limit - offset, size, mem.addrtype)
 
 
 @_handler(Imm.LOAD, Imm.STORE, Imm.VLOAD, Imm.VSTORE, Imm.VLOAD_LANE, Imm.VSTORE_LANE)
@@ -982,26 +1141,26 @@ def _access(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
     placed = _memarg_and_address(g, size)
     if placed is None:
         return False
-    memarg, address = placed
+    x, memarg, address = placed
     imm, static = op.imm, op.static
     out.append(address)
     if imm is Imm.LOAD:
-        g.emit(Load(static[0], static[1], 0, memarg), out, stack, (static[0],))
+        g.emit(Load(static[0], static[1], x, memarg), out, stack, (static[0],))
     elif imm is Imm.VLOAD:
-        g.emit(VLoad(static[0], 0, memarg), out, stack, (V128,))
+        g.emit(VLoad(static[0], x, memarg), out, stack, (V128,))
     elif imm is Imm.STORE:
         g.produce(out, static[0])
-        out.append(Store(static[0], static[1], 0, memarg))
+        out.append(Store(static[0], static[1], x, memarg))
     elif imm is Imm.VSTORE:
         g.produce(out, V128)
-        out.append(VStore(0, memarg))
+        out.append(VStore(x, memarg))
     else:
         lane = g.choose(0, 128 // (size * 8) - 1)
         g.produce(out, V128)
         if imm is Imm.VLOAD_LANE:
-            g.emit(VLoadLane(size * 8, 0, memarg, lane), out, stack, (V128,))
+            g.emit(VLoadLane(size * 8, x, memarg, lane), out, stack, (V128,))
         else:
-            out.append(VStoreLane(size * 8, 0, memarg, lane))
+            out.append(VStoreLane(size * 8, x, memarg, lane))
     return False
 
 
@@ -1009,41 +1168,48 @@ def _access(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
           Imm.DATA_DROP)  # fmt: skip
 def _memory(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
     """``valid-memory.size`` .. ``valid-data.drop``"""
-    mem = g.ctx.mem
+    mems = g.ctx.mems
     datas = g.ctx.datas
     if op.imm is Imm.DATA_DROP:
         if not datas or g.ctx.options.disallow_traps:
             return False
         out.append(DataDrop(g.choose(0, len(datas) - 1)))
         return False
-    if mem is None:
+    if not mems:
         return False
-    limit = mem.limits.min * PAGE
+    x = g.choose(0, len(mems) - 1)
+    mem = mems[x]
+    at, limit = mem.addrtype, mem.limits.min * PAGE
+    nt = addr_numtype(at)
     if op.imm is Imm.MEMORY_SIZE:
-        g.emit(MemorySize(0), out, stack, (I32,))
+        g.emit(MemorySize(x), out, stack, (nt,))
     elif op.imm is Imm.MEMORY_GROW:
         # The delta stays small so that growth is bounded by the fuel.
         g.operands(
             out,
             stack,
-            (I32,),
-            {0: [g.const_i32(g.ctx.options.max_memory_pages + 1), Binop(I32, BinOp.REM_U)]},
+            (nt,),
+            {0: [g.const(nt, g.ctx.options.max_memory_pages + 1), Binop(nt, BinOp.REM_U)]},
         )
-        g.emit(MemoryGrow(0), out, stack, (I32,))
+        g.emit(MemoryGrow(x), out, stack, (nt,))
     elif op.imm is Imm.MEMORY_FILL:
         n = _length(g, limit)
         value: list[Instr] = []
         g.produce(value, I32)
-        _bulk(g, out, _bounded(g, limit, n), value, None, n)
-        out.append(MemoryFill(0))
+        _bulk(g, out, _bounded(g, limit, n, at), value, None, n, at)
+        out.append(MemoryFill(x))
     elif op.imm is Imm.MEMORY_COPY:
-        n = _length(g, limit)
-        _bulk(g, out, _bounded(g, limit, n), [], _bounded(g, limit, n), n)
-        out.append(MemoryCopy(0, 0))
+        y = g.choose(0, len(mems) - 1)
+        other = mems[y]
+        src_limit = other.limits.min * PAGE
+        n = _length(g, min(limit, src_limit))
+        dst, src = _bounded(g, limit, n, at), _bounded(g, src_limit, n, other.addrtype)
+        _bulk(g, out, dst, [], src, n, _min_at(at, other.addrtype))
+        out.append(MemoryCopy(x, y))
     else:
         if not datas:
             return False
         d = g.choose(0, len(datas) - 1)
-        _segment_init(g, out, limit, datas[d])
-        out.append(MemoryInit(0, d))
+        _segment_init(g, out, limit, datas[d], at)
+        out.append(MemoryInit(x, d))
     return False

@@ -1,8 +1,8 @@
-"""Whole valid Wasm 2.0 modules: index spaces first, then type-directed bodies."""
+"""Whole valid Wasm 2.0 and 3.0 modules: index spaces first, then type-directed bodies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from hypothesis import strategies as st
 
@@ -18,10 +18,13 @@ from refwasm.strategies.body import (
 from refwasm.strategies.config import SwarmConfig
 from refwasm.strategies.values import num_bits
 from refwasm.syntax.instructions import (
+    BinOp,
+    Binop,
     Block,
     Const,
     ElemDrop,
     Expr,
+    GlobalGet,
     If,
     Instr,
     Loop,
@@ -96,8 +99,15 @@ def _limits(draw: Draw, maximum: int, require_max: bool) -> Limits:
     return Limits(low)
 
 
-def _const_expr(draw: Draw, t: ValType, funcs: int) -> Expr:
-    """``valid-constant``: a constant of type ``t`` (``ref.func`` declares its function)."""
+def _const_expr(
+    draw: Draw, t: ValType, funcs: int, cfg: SwarmConfig | None = None,
+    globals_: Sequence[GlobalType] = (),
+) -> Expr:
+    """``valid-constant`` / ``Instr_const``: a constant of type ``t`` (``ref.func`` declares its
+    function); with extended constants an integer may also be ``global.get`` of an immutable
+    global of its type among ``globals_``, or two such terms combined by ``add``/``sub``/``mul``."""
+    if cfg is not None and cfg.extended_const and isinstance(t, NumType) and t.is_int:
+        return _extended_const(draw, t, globals_)
     if isinstance(t, RefType):
         if t == FUNCREF and funcs and draw(st.booleans()):
             return (RefFunc(draw(st.integers(0, funcs - 1))),)
@@ -107,6 +117,35 @@ def _const_expr(draw: Draw, t: ValType, funcs: int) -> Expr:
 
         return (VConst(draw(num_bits(t))),)
     return (Const(t, draw(num_bits(t))),)
+
+
+def _extended_const(draw: Draw, t: NumType, globals_: Sequence[GlobalType]) -> Expr:
+    """An integer constant expression of up to two terms (3.0 extended constants)."""
+    readable = [x for x, gt in enumerate(globals_) if gt.mut is Mut.CONST and gt.valtype == t]
+
+    def term() -> Instr:
+        if readable and draw(st.integers(0, 2)) == 2:
+            return GlobalGet(draw(st.sampled_from(readable)))
+        return Const(t, draw(num_bits(t)))
+
+    first = term()
+    if draw(st.booleans()):
+        return (first,)
+    op = draw(st.sampled_from([BinOp.ADD, BinOp.SUB, BinOp.MUL]))
+    return (first, term(), Binop(t, op))
+
+
+def offset_expr(draw: Draw, cfg: SwarmConfig, at: AddrType, offset: int) -> Expr:
+    """A segment offset of the address type that evaluates to ``offset``: a constant, or with
+    extended constants a sum or difference of two constants."""
+    t = I32 if at is AddrType.I32 else NumType.I64
+    mask = (1 << t.bits) - 1
+    if not cfg.extended_const or draw(st.booleans()):
+        return (Const(t, offset & mask),)
+    part = draw(num_bits(t))
+    if draw(st.booleans()):
+        return (Const(t, part), Const(t, (offset - part) & mask), Binop(t, BinOp.ADD))
+    return (Const(t, (offset + part) & mask), Const(t, part), Binop(t, BinOp.SUB))
 
 
 def _offset(draw: Draw, limit: int, length: int, disallow_traps: bool) -> int:
@@ -127,7 +166,7 @@ def modules(
     max_memory_pages: int = 4,
     require_maximums: bool = False,
 ) -> st.SearchStrategy[Module]:
-    """Valid Wasm 2.0 modules (see ``docs/strategies.md``).
+    """Valid Wasm 2.0 modules, and 3.0 ones under a 3.0 configuration (see ``docs/strategies.md``).
 
     ``config``: a fixed ``SwarmConfig``; ``None`` draws one per module (``swarm_configs()``).
     ``ensure_termination=fuel``: global 0 is a mutable i32 fuel counter initialised to ``fuel``,
@@ -161,23 +200,19 @@ def _module(
     types = [_functype(draw, cfg) for _ in range(_count(draw, cfg.max_types, 1))]
     nfuncs = _count(draw, cfg.max_funcs, 1)
     func_typeidx = [draw(st.integers(0, len(types) - 1)) for _ in range(nfuncs)]
-    mem = None
-    # Four times in five (a wide draw modulo 5: Hypothesis skews small ranges to their ends,
-    # which made memories, and so every memory instruction, rare).
-    if cfg.memory and cfg.max_memories and draw(st.integers(0, 0xFFFF)) % 5 > 0:
-        mem = MemType(AddrType.I32, _limits(draw, opts.max_memory_pages, require_max))
+    mems = _mems(draw, cfg, opts, require_max)
     tables = _tables(draw, cfg, opts, require_max)
     globals_ = _globals(draw, cfg, opts, nfuncs)
-    datas = _datas(draw, cfg, opts, mem)
+    datas = _datas(draw, cfg, opts, mems, globals_)
     elems = _elems(draw, cfg, opts, tables, nfuncs)
     if cfg.reference_types and cfg.bulk_memory:
         # Declare every function so that bodies may take ``ref.func`` of any of them.
         elems.append(Elem(FUNCREF, tuple((RefFunc(f),) for f in range(nfuncs)), DECLARE))
-    exports = _exports(draw, nfuncs, tables, mem, globals_, opts, export_all)
+    exports = _exports(draw, nfuncs, tables, mems, globals_, opts, export_all)
     declared = sorted(_declared(globals_, elems, exports))
     ctx = ModuleContext(
         cfg, opts, types, [types[x] for x in func_typeidx],
-        [g.globaltype for g in globals_], [t.tabletype for t in tables], mem,
+        [g.globaltype for g in globals_], [t.tabletype for t in tables], mems,
         [SegmentInfo(len(d.init), d.mode is PASSIVE) for d in datas],
         [SegmentInfo(len(e.init), e.mode is PASSIVE, e.reftype) for e in elems],
         declared, 0 if opts.fuel is not None else None,
@@ -192,7 +227,7 @@ def _module(
         start = Start(draw(st.sampled_from(nullary)))
     return Module(
         types=tuple(Type(plain_functype(ft)) for ft in types),
-        globals=tuple(globals_), mems=(Mem(mem),) if mem else (), tables=tuple(tables),
+        globals=tuple(globals_), mems=tuple(Mem(m) for m in mems), tables=tuple(tables),
         funcs=tuple(funcs), datas=tuple(datas), elems=tuple(elems), start=start,
         exports=tuple(exports),
     )  # fmt: skip
@@ -236,6 +271,19 @@ def walk(body: Expr) -> Iterator[Instr]:
             yield from walk(i.else_)
 
 
+def _mems(draw: Draw, cfg: SwarmConfig, opts: Options, require_max: bool) -> list[MemType]:
+    """The memories: none one time in five, else up to ``max_memories`` (a wide draw modulo 5:
+    Hypothesis skews small ranges to their ends, which made memories, and so every memory
+    instruction, rare); each 64-bit half of the time under memory64."""
+    if not (cfg.memory and cfg.max_memories and draw(st.integers(0, 0xFFFF)) % 5 > 0):
+        return []
+    mems = []
+    for _ in range(_count(draw, cfg.max_memories, 1)):
+        at = AddrType.I64 if cfg.memory64 and draw(st.booleans()) else AddrType.I32
+        mems.append(MemType(at, _limits(draw, opts.max_memory_pages, require_max)))
+    return mems
+
+
 def _tables(draw: Draw, cfg: SwarmConfig, opts: Options, require_max: bool) -> list[Table]:
     if not (cfg.tables or cfg.call_indirect):
         return []
@@ -244,7 +292,8 @@ def _tables(draw: Draw, cfg: SwarmConfig, opts: Options, require_max: bool) -> l
     for _ in range(count):
         rt = draw(st.sampled_from([FUNCREF, EXTERNREF])) if cfg.reference_types else FUNCREF
         limits = _limits(draw, opts.max_table_size, require_max)
-        tables.append(Table(TableType(AddrType.I32, limits, rt)))
+        at = AddrType.I64 if cfg.table64 and draw(st.booleans()) else AddrType.I32
+        tables.append(Table(TableType(at, limits, rt)))
     return tables
 
 
@@ -256,21 +305,27 @@ def _globals(draw: Draw, cfg: SwarmConfig, opts: Options, nfuncs: int) -> list[G
         for _ in range(_count(draw, cfg.max_globals)):
             t = draw(st.sampled_from(_valtypes(cfg)))
             mut = Mut.VAR if draw(st.booleans()) else Mut.CONST
-            globals_.append(Global(GlobalType(mut, t), _const_expr(draw, t, nfuncs)))
+            # Extended constants read the globals before this one (3.0 ``Global_ok``).
+            earlier = [gl.globaltype for gl in globals_]
+            init = _const_expr(draw, t, nfuncs, cfg, earlier)
+            globals_.append(Global(GlobalType(mut, t), init))
     return globals_
 
 
-def _datas(draw: Draw, cfg: SwarmConfig, opts: Options, mem: MemType | None) -> list[Data]:
+def _datas(draw: Draw, cfg: SwarmConfig, opts: Options, mems: list[MemType],
+           globals_: list[Global]) -> list[Data]:  # fmt: skip
     datas = []
     for _ in range(_count(draw, cfg.max_datas)):
         init = draw(st.binary(max_size=16))
-        if cfg.bulk_memory and (mem is None or draw(st.booleans())):
+        if cfg.bulk_memory and (not mems or draw(st.booleans())):
             datas.append(Data(init, PASSIVE))
-        elif mem is not None:
+        elif mems:
+            x = draw(st.integers(0, len(mems) - 1))
+            mem = mems[x]
             if opts.disallow_traps:
                 init = init[: mem.limits.min * PAGE]  # an empty memory takes no bytes
             offset = _offset(draw, mem.limits.min * PAGE, len(init), opts.disallow_traps)
-            datas.append(Data(init, Active(0, (Const(I32, offset),))))
+            datas.append(Data(init, Active(x, offset_expr(draw, cfg, mem.addrtype, offset))))
     return datas
 
 
@@ -296,7 +351,8 @@ def _elems(
             if opts.disallow_traps:
                 init = init[:limit]
             offset = _offset(draw, limit, len(init), opts.disallow_traps)
-            elems.append(Elem(rt, init, Active(x, (Const(I32, offset),))))
+            at = tables[x].tabletype.addrtype
+            elems.append(Elem(rt, init, Active(x, offset_expr(draw, cfg, at, offset))))
         else:
             elems.append(Elem(rt, init, PASSIVE if mode == "passive" else DECLARE))
     return elems
@@ -309,7 +365,7 @@ def _elem_expr(draw: Draw, cfg: SwarmConfig, rt: RefType, nfuncs: int) -> Expr:
     return (RefNull(rt.heaptype if isinstance(rt.heaptype, AbsHeapType) else AbsHeapType.FUNC),)
 
 
-def _exports(draw: Draw, nfuncs: int, tables: list[Table], mem: MemType | None,
+def _exports(draw: Draw, nfuncs: int, tables: list[Table], mems: list[MemType],
              globals_: list[Global], opts: Options, export_all: bool) -> list[Export]:  # fmt: skip
     def chosen() -> bool:
         return export_all or draw(st.booleans())
@@ -321,8 +377,9 @@ def _exports(draw: Draw, nfuncs: int, tables: list[Table], mem: MemType | None,
     for t in range(len(tables)):
         if chosen():
             exports.append(Export(f"t{t}", ExternIdx(ExternKind.TABLE, t)))
-    if mem is not None and chosen():
-        exports.append(Export("m0", ExternIdx(ExternKind.MEM, 0)))
+    for m in range(len(mems)):
+        if chosen():
+            exports.append(Export(f"m{m}", ExternIdx(ExternKind.MEM, m)))
     for g in range(len(globals_)):
         if opts.fuel is not None and g == 0:
             exports.append(Export("fuel", ExternIdx(ExternKind.GLOBAL, 0)))
