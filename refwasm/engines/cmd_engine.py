@@ -258,7 +258,7 @@ class CmdSession:
         return CmdExtern(None, name) if name in SPECTEST_NAMES else None
 
     def invoke(self, instance: CmdInstance, name: str, args: Sequence[Value]) -> list[Value]:
-        from refwasm.oracle.wire import value_to_json
+        from refwasm.engines.jsonvalues import value_to_json
 
         reply = self.ask(op="invoke", instance=instance.handle, name=name,
                          args=[value_to_json(a) for a in args], **self._limits())
@@ -266,7 +266,7 @@ class CmdSession:
 
     def results(self, reply: dict[str, Any]) -> list[Value]:
         """The values of a ``return`` outcome (the error of any other)."""
-        from refwasm.oracle.wire import WireError, value_from_json
+        from refwasm.engines.jsonvalues import WireError, value_from_json
 
         if reply.get("outcome") != "return":
             raise outcome_error(reply)
@@ -276,7 +276,7 @@ class CmdSession:
             raise EngineError(f"bad results: {error}") from None
 
     def get(self, instance: CmdInstance, name: str) -> Value:
-        from refwasm.oracle.wire import WireError, value_from_json
+        from refwasm.engines.jsonvalues import WireError, value_from_json
 
         reply = self.ask(op="global", instance=instance.handle, name=name)
         try:

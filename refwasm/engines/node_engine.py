@@ -32,6 +32,7 @@ from refwasm.engines.bitexact import (
     global_trampoline,
     to_carriers,
 )
+from refwasm.engines.recording import Event, FuncImport
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
 from refwasm.syntax.modules import Module
@@ -179,9 +180,15 @@ class NodeSession:
         self.features = features
         self.id = next(self._ids)
         self._trampolines: dict[bytes, int] = {}
+        self.events: list[Event] = []
+        self._recorders: dict[int, FuncImport] = {}
 
     def _ask(self, **request: Any) -> dict[str, Any]:
         reply = self.process.request(session=self.id, **request)
+        for index, raw in reply.get("events", []):
+            func = self._recorders[index]
+            self.events.append(func.event([_raw(t, r) for t, r in zip(
+                func.carrier_types, raw, strict=False)]))
         if not reply.get("ok"):
             raise _error(reply)
         return reply
@@ -233,6 +240,13 @@ class NodeSession:
     def spectest(self, name: str) -> NodeExtern | None:
         reply = self._ask(op="spectest", name=name)
         return None if reply["extern"] is None else NodeExtern(int(reply["extern"]))
+
+    def recorder(self, func: FuncImport) -> NodeExtern:
+        """A JS host function recording calls of ``func`` (recording imports): the node
+        process returns what it logged with each reply, and ``_ask`` appends it to
+        ``events``."""
+        self._recorders[func.index] = func
+        return NodeExtern(int(self._ask(op="recorder", index=func.index)["extern"]))
 
     def _trampoline(self, data: bytes, item: NodeExtern) -> int:
         """The handle of the ``call`` export of a trampoline over ``item``."""
@@ -322,6 +336,13 @@ def _values(types: Sequence[ValType], raw: list[dict[str, Any]]) -> list[Value]:
         position += used
         values.append(Value(t, bits))
     return values
+
+
+def _raw(t: ValType, raw: dict[str, Any]) -> Val:
+    """A carrier the node process logged for a recording import, as refwasm's value."""
+    if isinstance(t, RefType):
+        return _ref(t, raw)
+    return int(raw.get("i32", raw.get("i64", 0)))
 
 
 def _ref(t: RefType, raw: dict[str, Any]) -> Val:

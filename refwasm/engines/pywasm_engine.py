@@ -17,6 +17,7 @@ from typing import Any
 
 from refwasm import errors
 from refwasm.engines.base import EngineError, Value
+from refwasm.engines.recording import Event, FuncImport
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
 from refwasm.script.spectest import GLOBALS, MEMORY_TYPE, PRINT_FUNCS, TABLE_TYPE
@@ -88,6 +89,7 @@ class PywasmSession:
         self.features = features
         self.runtime = pywasm.Runtime()
         self._spectest: dict[str, Any] | None = None
+        self.events: list[Event] = []
 
     @property
     def store(self) -> Any:
@@ -156,6 +158,21 @@ class PywasmSession:
             core.MemType(core.Limits(memory.min, memory.max or 0)))
         return found
 
+    def recorder(self, func: FuncImport) -> Any:
+        """A host function recording calls of ``func`` in ``events`` (recording imports);
+        pywasm hands it each carrier as a signed int (a reference as its address: pywasm
+        cannot pass a null one, it fails an assertion)."""
+        core = self.pywasm.core
+        types = func.carrier_types
+        functype = core.FuncType([core.ValType(_CODES[t]) for t in types], [])
+
+        def host(machine: Any, args: list[Any]) -> list[Any]:
+            raw = [_host_arg(t, a) for t, a in zip(types, args, strict=False)]
+            self.events.append(func.event(raw))
+            return []
+
+        return self.runtime.allocate_func_host(functype, host)
+
     def _valinst(self, value: Value) -> Any:
         """pywasm's 16 bytes for a value."""
         core = self.pywasm.core
@@ -220,6 +237,15 @@ class PywasmSession:
     def _functype(self, functype: Any) -> FuncType:
         return FuncType(tuple(self._type(t) for t in functype.args),
                         tuple(self._type(t) for t in functype.rets))
+
+
+def _host_arg(t: ValType, raw: int) -> Val:
+    """A carrier pywasm passed to a host function, as refwasm's value."""
+    if t is NumType.I32:
+        return raw & 0xFFFF_FFFF
+    if t is NumType.I64:
+        return raw & 0xFFFF_FFFF_FFFF_FFFF
+    return RefFuncAddr(raw) if t == FUNCREF else RefHostAddr(raw)
 
 
 def _ref(t: ValType, data: bytes) -> Val:

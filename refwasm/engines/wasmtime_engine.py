@@ -26,6 +26,7 @@ from refwasm.engines.bitexact import (
     global_trampoline,
     to_carriers,
 )
+from refwasm.engines.recording import Event, FuncImport
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
 from refwasm.numerics.integer import signed
@@ -203,6 +204,7 @@ class WasmtimeSession:
         self.fuel = fuel
         self._funcs: list[Any] = []
         self._spectest: dict[str, Any] | None = None
+        self.events: list[Event] = []
         self._trampolines: dict[bytes, Any] = {}
 
     def refuel(self) -> None:
@@ -303,6 +305,27 @@ class WasmtimeSession:
                 return w.Val.f32(struct.unpack("<f", bits.to_bytes(4, "little"))[0])
             case NumType.F64:
                 return w.Val.f64(struct.unpack("<d", bits.to_bytes(8, "little"))[0])
+
+    def recorder(self, func: FuncImport) -> Any:
+        """A host function recording calls of ``func`` in ``events`` (recording imports): its
+        parameters are integer carriers, which wasmtime passes as exact Python ints."""
+        w = self.wasmtime
+        types = func.carrier_types
+        functype = w.FuncType([_wasmtime_valtype(w, t) for t in types], [])
+
+        def host(*args: Any) -> None:
+            self.events.append(func.event([self._raw(t, a) for t, a in zip(types, args,
+                                                                            strict=False)]))
+
+        return w.Func(self.store, functype, host)
+
+    def _raw(self, t: ValType, raw: Any) -> Val:
+        """A carrier wasmtime passed to a host function, as refwasm's value."""
+        if isinstance(raw, int):
+            return raw & ((1 << (32 if t is NumType.I32 else 64)) - 1)
+        if isinstance(t, RefType):
+            return self._ref(t, raw)
+        raise EngineError(f"wasmtime passed {raw!r} for {t}")
 
     # -- Calls through trampolines ----------------------------------------------------------
 

@@ -170,7 +170,8 @@ class Oracle:
 
     def take_events(self) -> list[Event]:
         """The events recorded since the last call of this (which forgets them)."""
-        events, self.events = self.events, []
+        events = list(self.events)
+        self.events.clear()  # in place: the recording imports hold this list's append
         return events
 
     def exports(self, handle: int | None = None) -> list[dict[str, Any]]:
