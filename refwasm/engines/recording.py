@@ -167,10 +167,17 @@ def provider_items(module: Module) -> dict[str, list[str]]:
         if (im.module, im.name) in seen:
             continue
         seen.add((im.module, im.name))
-        export = '"' + "".join(f"\\{b:02x}" for b in im.name.encode()) + '"'
+        export = wast_string(im.name)
         found.setdefault(im.module, []).append(
             _item_text(export, space, im.desc, f"{im.module}.{im.name}"))
     return found
+
+
+def wast_string(name: str) -> str:
+    """A name as a text-format string: as it is when plain ASCII, else escaped byte by byte."""
+    if all(" " <= c <= "~" and c not in '"\\' for c in name):
+        return f'"{name}"'
+    return '"' + "".join(f"\\{b:02x}" for b in name.encode()) + '"'
 
 
 def _func_text(k: int, ft: FuncType) -> str:

@@ -427,12 +427,12 @@ def _call_assertion(call: CallRecord) -> str:
 def provider_modules(module: Any) -> list[str]:
     """Text modules, registered under each import module name, that provide every import with
     the recording-import defaults (functions returning zeros, items of the declared types)."""
-    from refwasm.engines.recording import provider_items
+    from refwasm.engines.recording import provider_items, wast_string
 
     lines: list[str] = []
     for name, items in provider_items(module).items():
         lines.append("(module\n  " + "\n  ".join(items) + ")")
-        lines.append(f'(register "{_bytes_text(name.encode())}")')
+        lines.append(f"(register {wast_string(name)})")
     return lines
 
 
