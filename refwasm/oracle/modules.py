@@ -436,6 +436,32 @@ def provider_modules(module: Any) -> list[str]:
     return lines
 
 
+# -- A corpus of binaryen's fuzzer --------------------------------------------------------------
+
+# ``wasm-opt -ttf`` flags for the 2.0 features (binaryen 108's names).
+TTF_FEATURES = ("--enable-simd", "--enable-bulk-memory", "--enable-sign-ext",
+                "--enable-nontrapping-float-to-int", "--enable-multivalue",
+                "--enable-mutable-globals")
+
+
+def ttf_modules(directory: Path, seeds: Iterable[int], *, size: int = 2000,
+                wasm_opt: str = "wasm-opt") -> list[Path]:
+    """Modules made by ``wasm-opt -ttf`` from fixed seeds (each seed's input is a SHA-256
+    stream, so a seed always gives the same module with the same binaryen)."""
+    import subprocess
+
+    paths = []
+    for seed in seeds:
+        stream = b"".join(hashlib.sha256(f"{seed}:{i}".encode()).digest()
+                          for i in range(size // 32))
+        (directory / f"seed{seed}").write_bytes(stream)
+        out = directory / f"ttf{seed}.wasm"
+        subprocess.run([wasm_opt, "-ttf", str(directory / f"seed{seed}"), "-o", str(out),
+                        *TTF_FEATURES], check=True, capture_output=True, timeout=60)
+        paths.append(out)
+    return paths
+
+
 # -- The command ---------------------------------------------------------------------------------
 
 

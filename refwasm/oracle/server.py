@@ -114,6 +114,7 @@ class Oracle:
 
         store = self._store()
         self.instance = None
+        bad: list[WireError] = []
 
         def run() -> list[Value]:
             module = module_decode(data, self.features)
@@ -122,7 +123,11 @@ class Oracle:
                 externs = store_imports(store, RecordingPlan(module, self.features),
                                         self.features, self.events.append)
             else:
-                externs = self._link(module, imports)
+                try:
+                    externs = self._link(module, imports)
+                except WireError as error:  # a bad request, not an outcome: raised below
+                    bad.append(error)
+                    raise errors.UnlinkableError(str(error)) from None
             instance = module_instantiate(store, module, externs, self.features,
                                           fuel=self._fuel(fuel))
             self.instance = instance
@@ -131,7 +136,10 @@ class Oracle:
                 self.recorded.add(len(self.instances) - 1)
             return []
 
-        return self._with_depth(depth, run)
+        outcome = self._with_depth(depth, run)
+        if bad:
+            raise bad[0]
+        return outcome
 
     def _link(self, module: Module, imports: Imports) -> list[ExternVal]:
         """The externs of a module's imports, from ``spectest`` or as listed."""

@@ -3,7 +3,6 @@ and corpora of binaryen's ``wasm-opt -ttf`` against wasmtime and node."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import shutil
@@ -18,7 +17,7 @@ from refwasm.engines import ENGINES, EngineError, engine_named
 from refwasm.engines.base import text_to_bytes
 from refwasm.features import Features
 from refwasm.oracle.compare import Verdict
-from refwasm.oracle.modules import ModuleDiff, diff_modules, module_paths
+from refwasm.oracle.modules import ModuleDiff, diff_modules, module_paths, ttf_modules
 
 FEATURES = Features.for_version("2.0")
 
@@ -156,25 +155,13 @@ def test_unreadable_module_is_inconclusive(tmp_path: Path) -> None:
 # -- Corpora of binaryen's fuzzer ------------------------------------------------------------
 
 WASM_OPT = shutil.which("wasm-opt")
-TTF_FEATURES = ["--enable-simd", "--enable-bulk-memory", "--enable-sign-ext",
-                "--enable-nontrapping-float-to-int", "--enable-multivalue",
-                "--enable-mutable-globals"]
 
 
-def ttf_corpus(directory: Path, seeds: range, size: int = 2000) -> list[Path]:
-    """Modules from ``wasm-opt -ttf`` over fixed seed bytes (a SHA-256 stream per seed)."""
+def ttf_corpus(directory: Path, seeds: range) -> list[Path]:
+    """Modules from ``wasm-opt -ttf`` over fixed seeds."""
     if WASM_OPT is None:
         pytest.skip("binaryen's wasm-opt is not installed (apt-get install binaryen)")
-    paths = []
-    for seed in seeds:
-        stream = b"".join(hashlib.sha256(f"{seed}:{i}".encode()).digest()
-                          for i in range(size // 32))
-        (directory / f"seed{seed}").write_bytes(stream)
-        out = directory / f"ttf{seed}.wasm"
-        subprocess.run([WASM_OPT, "-ttf", str(directory / f"seed{seed}"), "-o", str(out),
-                        *TTF_FEATURES], check=True, capture_output=True, timeout=60)
-        paths.append(out)
-    return paths
+    return ttf_modules(directory, seeds, wasm_opt=WASM_OPT)
 
 
 @pytest.mark.peer
