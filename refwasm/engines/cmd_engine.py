@@ -119,7 +119,10 @@ class PipeProcess:
         return shlex.join(self.argv)
 
     def _gone(self) -> str:
-        status = self.process.poll()
+        try:  # its stdout closed: give it a moment to exit, for the status
+            status: int | None = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            status = None
         self.stderr.seek(0)
         tail = self.stderr.read()[-400:].decode("utf-8", "replace").strip()
         said = f": {tail}" if tail else ""
