@@ -32,7 +32,8 @@ HELP = "differential testing of generated modules against other engines"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", action="append", required=True, metavar="ENGINE",
                         help="an engine to compare with refwasm (repeatable): wasmtime, node, "
-                             "pywasm, fast, reference (not the subject)")
+                             "pywasm, fast, reference (not the subject), or cmd:'COMMAND ARGS' "
+                             "(a process speaking docs/oracle.md)")
     parser.add_argument("--subject", default="reference", choices=["reference", "fast"],
                         help="the refwasm engine that serves as the oracle (default reference)")
     budget = parser.add_mutually_exclusive_group()
