@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from refwasm.features import Features, Version
-from refwasm.script.limits import fuel_arg, timeout_arg
+from refwasm.script.limits import ENGINE_DEFAULT, EngineDefault, fuel_arg, timeout_arg
 
 HELP = "differential testing of generated modules against other engines"
 
@@ -47,9 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--modules", nargs="+", metavar="PATH",
                         help="judge these modules (files, directories, - for paths on stdin) "
                              "instead of generated ones")
-    parser.add_argument("--fuel", type=fuel_arg, default=None, metavar="N|none",
+    parser.add_argument("--fuel", type=fuel_arg, default=ENGINE_DEFAULT, metavar="N|none",
                         help="with --modules: refwasm's steps per instantiation or call "
-                             "(default 2000000; running out is inconclusive)")
+                             "(default 2000000; 'none': no limit; running out is "
+                             "inconclusive)")
     parser.add_argument("--timeout", type=timeout_arg, default=30.0, metavar="SECONDS|none",
                         help="with --modules: seconds per instantiation or call (default 30)")
 
@@ -88,8 +89,14 @@ def _run_modules(args: argparse.Namespace, features: Features) -> int:
         summary = diff_modules(
             module_paths(args.modules), args.engine, features, out=Path(args.out),
             sink=sys.stdout, subject=args.subject,
-            fuel=MODULE_FUEL if args.fuel is None else args.fuel, timeout=args.timeout)
+            fuel=module_fuel(args.fuel, MODULE_FUEL), timeout=args.timeout)
     except EngineError as error:
         print(f"refwasm diff: {error}", file=sys.stderr)
         return 2
     return 1 if summary.disagree else 0
+
+
+def module_fuel(fuel: int | None | EngineDefault, default: int) -> int | None:
+    """``--fuel`` with ``--modules``: ``default`` when not given, ``None`` (no limit) for
+    ``none``, else as given."""
+    return default if isinstance(fuel, EngineDefault) else fuel

@@ -189,3 +189,29 @@ def test_cli_exit_status_and_lines(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line.get("verdict") for line in lines[:-1]] == ["agree", "agree"]
     assert lines[-1]["summary"]["modules"] == 2
+
+
+# About 2.4 million reference steps (six a round): more than the default fuel of --modules.
+LONG_LOOP = """
+(module
+  (func (export "count") (result i32) (local i32)
+    (loop $l
+      (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+                        (i32.const 400000))))
+    (local.get 0)))
+"""
+
+
+@pytest.mark.parametrize(("fuel", "verdict"), [([], "inconclusive"), (["--fuel", "none"], "agree")])
+def test_modules_fuel_none_means_no_limit(fuel: list[str], verdict: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from refwasm.cli import main
+
+    path = tmp_path / "loop.wasm"
+    path.write_bytes(text_to_bytes(LONG_LOOP, FEATURES))
+    status = main(["diff", "--modules", str(path), "--engine", "fast",
+                   "--out", str(tmp_path / "out"), *fuel])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (status, lines[0]["verdict"]) == (0, verdict), lines
+    if verdict == "inconclusive":
+        assert "fuel" in lines[0]["reason"]
