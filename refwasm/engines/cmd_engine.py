@@ -50,6 +50,13 @@ OUTCOMES: dict[str, type[errors.WasmError]] = {
 }
 
 
+def reply_timeout(timeout: float | None) -> float:
+    """The deadline of a reply when the engine is given ``timeout`` seconds per instantiation
+    or call: ``GRACE`` more, or ``DEFAULT_REPLY_TIMEOUT`` without one (a reply is never waited
+    for without end, even with ``--timeout none``)."""
+    return DEFAULT_REPLY_TIMEOUT if timeout is None else timeout + GRACE
+
+
 class PipeProcess:
     """A child process speaking JSON lines, with a deadline on every reply."""
 
@@ -67,6 +74,7 @@ class PipeProcess:
         self.lines: queue.Queue[bytes] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.ids = itertools.count(1)
+        self.ended: str | None = None  # why refwasm killed it
         weakref.finalize(self, _kill, self.process)
 
     def _read(self) -> None:
@@ -80,6 +88,10 @@ class PipeProcess:
     def request(self, **request: Any) -> dict[str, Any]:
         """Send one request and wait for its reply (``EngineError`` for a dead, silent or
         garbled process: it is killed, and every later request fails the same way)."""
+        return self.exchange(request, self.timeout)
+
+    def exchange(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """``request`` with a deadline of ``timeout`` seconds for its reply."""
         stdin = self.process.stdin
         if stdin is None or self.process.poll() is not None:
             raise EngineError(self._gone())
@@ -90,10 +102,10 @@ class PipeProcess:
         except OSError:
             raise EngineError(self._gone()) from None
         try:
-            line = self.lines.get(timeout=self.timeout)
+            line = self.lines.get(timeout=timeout)
         except queue.Empty:
-            self.close()
-            raise EngineError(f"engine {self.name} did not answer within {self.timeout:g} s "
+            self.kill(f"it did not answer {request.get('op')} within {timeout:g} s")
+            raise EngineError(f"engine {self.name} did not answer within {timeout:g} s "
                               f"(op {request.get('op')}); killed") from None
         if not line:
             raise EngineError(self._gone())
@@ -105,11 +117,11 @@ class PipeProcess:
         except (UnicodeDecodeError, json.JSONDecodeError):
             reply = None
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
-            self.close()
+            self.kill(f"it answered {request.get('op')} with garbage")
             raise EngineError(f"engine {self.name} answered {request.get('op')} with garbage: "
                               f"{line[:120]!r}; killed")
         if reply.get("id", request["id"]) != request["id"]:
-            self.close()
+            self.kill("it answered out of order")
             raise EngineError(f"engine {self.name} answered out of order; killed")
         return reply
 
@@ -119,6 +131,8 @@ class PipeProcess:
         return shlex.join(self.argv)
 
     def _gone(self) -> str:
+        if self.ended is not None:
+            return f"engine {self.name} is not running: killed because {self.ended}"
         try:  # its stdout closed: give it a moment to exit, for the status
             status: int | None = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -127,6 +141,11 @@ class PipeProcess:
         tail = self.stderr.read()[-400:].decode("utf-8", "replace").strip()
         said = f": {tail}" if tail else ""
         return f"engine {self.name} is not running (exit status {status}){said}"
+
+    def kill(self, reason: str) -> None:
+        """End the process because it misbehaved; later requests name ``reason``."""
+        self.ended = reason
+        _kill(self.process)
 
     def close(self) -> None:
         """End the process."""
@@ -187,8 +206,7 @@ class CmdSession:
                  timeout: float | None = None) -> None:
         self.features = features
         self.fuel = fuel
-        reply_timeout = DEFAULT_REPLY_TIMEOUT if timeout is None else timeout + GRACE
-        self.process = PipeProcess(argv, reply_timeout)
+        self.process = PipeProcess(argv, reply_timeout(timeout))
         hello = self.process.request(op="hello")
         if hello.get("protocol") != PROTOCOL:
             self.process.close()
