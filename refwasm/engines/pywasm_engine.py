@@ -80,13 +80,14 @@ def failure(error: BaseException, kind: type[errors.WasmError]) -> errors.WasmEr
 class PywasmSession:
     """One pywasm ``Runtime`` (its machine holds the store)."""
 
-    def __init__(self, features: Features) -> None:
+    def __init__(self, features: Features, *, timeout: float | None = None) -> None:
         try:
             import pywasm  # type: ignore[import-untyped]
         except ImportError as missing:
             raise EngineError(f"engine pywasm unavailable: {missing}") from None
         self.pywasm = pywasm
         self.features = features
+        self.timeout = timeout
         self.runtime = pywasm.Runtime()
         self._spectest: dict[str, Any] | None = None
         self.events: list[Event] = []
@@ -97,10 +98,15 @@ class PywasmSession:
         return self.runtime.machine.store
 
     def _run(self, thunk: Callable[[], Any], kind: type[errors.WasmError]) -> Any:
-        """Run pywasm, mapping any failure to a refwasm error and cleaning its stacks."""
+        """Run pywasm under the time limit, mapping any failure to a refwasm error and cleaning
+        its stacks."""
+        from refwasm.script.limits import time_limit
+
         try:
-            return thunk()
-        except errors.WasmError:
+            with time_limit(self.timeout):
+                return thunk()
+        except errors.WasmError:  # the time limit (pywasm raises none of refwasm's errors)
+            self.runtime.machine.stack = self.pywasm.core.Stack()
             raise
         except RecursionError:
             self.runtime.machine.stack = self.pywasm.core.Stack()
@@ -256,10 +262,15 @@ def _ref(t: ValType, data: bytes) -> Val:
 
 
 class PywasmEngine:
-    """pywasm as an ``Engine``."""
+    """pywasm as an ``Engine``: ``timeout`` bounds each decode, instantiation and call
+    (``refwasm.script.limits.time_limit``: a ``SIGALRM`` timer, so only in the main thread;
+    elsewhere, or with ``None``, nothing bounds them: pywasm counts no fuel)."""
 
     name = "pywasm"
 
+    def __init__(self, *, timeout: float | None = None) -> None:
+        self.timeout = timeout
+
     def session(self, features: Features) -> PywasmSession:
         """A fresh pywasm runtime (``EngineError`` when pywasm is not installed)."""
-        return PywasmSession(features)
+        return PywasmSession(features, timeout=self.timeout)
