@@ -280,17 +280,19 @@ class Oracle:
         return self.store.mems[extern.addr].data
 
 
-    def run_exports(self, data: bytes, *, fuel: int | None = None) -> runs.ExportRun:
+    def run_exports(self, data: bytes, *, fuel: int | None = None,
+                    depth: int | None = None) -> runs.ExportRun:
         """In a fresh store: instantiate with recording imports, then call every exported
-        function with default arguments (``refwasm.oracle.runs``)."""
+        function with default arguments (``refwasm.oracle.runs``); ``fuel`` and ``depth``
+        bound the instantiation and each call."""
         self.reset()
-        run = runs.ExportRun(self.instantiate(data, fuel=fuel, imports="record"),
+        run = runs.ExportRun(self.instantiate(data, fuel=fuel, depth=depth, imports="record"),
                              tuple(self.take_events()))
         if not isinstance(run.instantiation, Returned) or self.instance is None:
             return run
         funcs, globals_, memories = self.export_lists()
         run.calls = runs.call_exports(
-            funcs, lambda name, args: self.invoke(name, list(args), fuel=fuel),
+            funcs, lambda name, args: self.invoke(name, list(args), fuel=fuel, depth=depth),
             self.take_events,
             lambda: runs.state_of(globals_, memories, self.global_value,
                                   lambda name: bytes(self.memory(name))))
@@ -460,7 +462,8 @@ def _op_invoke(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _op_run_exports(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
-    run = oracle.run_exports(_module(request), fuel=_limit(request, "fuel", MAX_FUEL))
+    run = oracle.run_exports(_module(request), fuel=_limit(request, "fuel", MAX_FUEL),
+                             depth=_limit(request, "depth", MAX_DEPTH))
     if isinstance(run.instantiation, Failed) and run.instantiation.kind == "engine":
         raise WireError(run.instantiation.message)
     return runs.run_json(run)
@@ -522,10 +525,11 @@ def handle_line(oracle: Oracle, line: str | bytes) -> str:
         reply = {"ok": False, "error": f"internal error: {type(error).__name__}: {error}"}
     if request_id is not None:
         reply["id"] = request_id
-    try:
-        return json.dumps(reply)
+    try:  # strict JSON: an id of 1e400 (infinite) is refused rather than echoed as Infinity
+        return json.dumps(reply, allow_nan=False)
     except (TypeError, ValueError):
-        return json.dumps({"ok": False, "error": "unserialisable reply"})
+        return json.dumps({"ok": False, "error": "unserialisable reply (an id that is not "
+                                                 "finite?)"})
 
 
 def request_lines(source: IO[Any], limit: int = MAX_REQUEST) -> Iterator[str | bytes | None]:

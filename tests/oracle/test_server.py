@@ -280,3 +280,20 @@ def test_validate_lists_imports() -> None:
     assert reply["outcome"] == "valid"
     assert [i["kind"] for i in reply["imports"]] == ["func", "table", "global"]
     assert ask(Oracle(), {"op": "validate", "module": "AGFzbQ=="})["outcome"] == "malformed"
+
+
+def test_run_exports_takes_a_depth() -> None:
+    """``depth`` is one of the limits ``run_exports`` takes (docs/oracle.md), as on invoke."""
+    nested = base64.b64encode(text_to_bytes(
+        '(module (func $f (export "f") (call $g)) (func $g (call $h)) (func $h))',
+        Features.for_version("2.0"))).decode()
+    shallow = ask(Oracle(), {"op": "run_exports", "module": nested, "depth": 2})["calls"][0]
+    assert (shallow["outcome"], shallow["message"]) == ("exhaustion", errors.CALL_STACK_EXHAUSTED)
+    deep_enough = ask(Oracle(), {"op": "run_exports", "module": nested, "depth": 10})
+    assert deep_enough["calls"][0]["outcome"] == "return"
+
+
+def test_replies_are_strict_json() -> None:
+    """An id too large for a double is not echoed as ``Infinity`` (not JSON)."""
+    reply = handle_line(Oracle(), '{"op": "hello", "id": 1e400}')
+    assert "Infinity" not in reply and json.loads(reply)["ok"] is False
