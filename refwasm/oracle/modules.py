@@ -462,6 +462,38 @@ def ttf_modules(directory: Path, seeds: Iterable[int], *, size: int = 2000,
     return paths
 
 
+# -- A corpus of wasm-smith ----------------------------------------------------------------------
+
+def smith_flags() -> list[str]:
+    """``wasm-tools smith``'s flags for a 2.0 corpus."""
+    on = ("simd", "bulk-memory", "reference-types", "multi-value", "saturating-float-to-int",
+          "sign-extension-ops")
+    off = ("exceptions", "gc", "memory64", "tail-call", "threads", "relaxed-simd",
+           "wide-arithmetic", "extended-const", "custom-page-sizes", "shared-everything-threads",
+           "custom-descriptors", "compact-imports")
+    return ["--ensure-termination", "--export-everything", "true", "--min-funcs", "2",
+            *(x for name in on for x in (f"--{name}-enabled", "true")),
+            *(x for name in off for x in (f"--{name}-enabled", "false"))]
+
+
+def smith_modules(directory: Path, seeds: Iterable[int], *, size: int = 4000,
+                  wasm_tools: str = "wasm-tools") -> list[Path]:
+    """Modules made by ``wasm-tools smith`` from fixed seeds (the same SHA-256 streams as
+    ``ttf_modules``)."""
+    import subprocess
+
+    paths = []
+    for seed in seeds:
+        stream = b"".join(hashlib.sha256(f"{seed}:{i}".encode()).digest()
+                          for i in range(size // 32))
+        (directory / f"smith-seed{seed}").write_bytes(stream)
+        out = directory / f"smith{seed}.wasm"
+        subprocess.run([wasm_tools, "smith", str(directory / f"smith-seed{seed}"), "-o",
+                        str(out), *smith_flags()], check=True, capture_output=True, timeout=60)
+        paths.append(out)
+    return paths
+
+
 # -- The command ---------------------------------------------------------------------------------
 
 
@@ -517,4 +549,5 @@ def diff_modules(paths: Iterable[str], engines: Sequence[str], features: Feature
 
 
 __all__ = ["ModuleDiff", "ModuleResult", "Summary", "default_args", "diff_modules",
-           "judge_runs", "module_paths", "parse_run", "reproducer_script", "write_reproducer"]
+           "judge_runs", "module_paths", "parse_run", "reproducer_script", "smith_modules",
+           "ttf_modules", "write_reproducer"]

