@@ -4,6 +4,12 @@ engine speaking JSON lines (``node_engine.js``); every session of the engine sha
 Values cross through the bit-exact trampolines of ``refwasm.engines.bitexact`` (JavaScript has no
 ``v128`` and turns f32 NaNs into doubles).  V8's errors become refwasm's kinds through the tables
 below.  When ``node`` is missing, ``session`` raises ``EngineError`` (the engine is unavailable).
+
+Every reply has a deadline (``cmd_engine.reply_timeout``: the engine's ``timeout`` plus a grace,
+or 120 s without one), as for ``cmd:`` engines: a process that misses it (Wasm that loops
+forever blocks node's one thread) is killed and the request is an ``EngineError``.  A session
+then goes on in a fresh shared process; the modules, instances and externs of the killed one
+are gone, and using one is an ``EngineError`` that says why.
 """
 
 from __future__ import annotations
@@ -384,7 +390,8 @@ def shared_process() -> NodeProcess:
 
 class NodeEngine:
     """V8 through one long-lived node process shared by every session (handles are kept per
-    session in the process; ``NodeSession.close`` frees them)."""
+    session in the process; ``NodeSession.close`` frees them); ``timeout`` (seconds per
+    instantiation or call) sets each reply's deadline."""
 
     name = "node"
 
