@@ -148,7 +148,10 @@ class ModuleDiff:
             for name in list(self.sessions):
                 self.drop(name)
         oracle = Oracle(self.features, engine=self.subject, fuel=self.fuel, timeout=self.timeout)
-        mine = oracle.run_exports(data)
+        try:
+            mine = oracle.run_exports(data)
+        except WireError as error:  # an import recording imports cannot express
+            return ModuleResult(path, data, Verdict.INCONCLUSIVE, f"refwasm: {error}", {}, None)
         accepted = _accepted(mine.instantiation)
         plan: RecordingPlan | None = None
         funcs: list[tuple[str, FuncType]] = []

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from refwasm import errors
 from refwasm.engines.base import EngineError, Value
+from refwasm.engines.bitexact import UnsupportedType
 from refwasm.execution.values import ExternFuncAddr, ExternGlobalAddr, ExternMemAddr, ExternVal
 from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.oracle import runs
@@ -120,8 +121,12 @@ class Oracle:
             module = module_decode(data, self.features)
             if imports == "record":
                 module_validate(module, self.features)
-                externs = store_imports(store, RecordingPlan(module, self.features),
-                                        self.features, self.events.append)
+                try:
+                    plan = RecordingPlan(module, self.features)
+                except UnsupportedType as error:  # not an outcome: an error reply (oracle.md)
+                    bad.append(WireError(str(error)))
+                    raise errors.UnlinkableError(str(error)) from None
+                externs = store_imports(store, plan, self.features, self.events.append)
             else:
                 try:
                     externs = self._link(module, imports)

@@ -240,3 +240,21 @@ def test_smith_corpus_agrees(engine: str, tmp_path: Path) -> None:
     assert summary.disagree == 0, [line for line in lines if line["verdict"] == "disagree"]
     assert summary.agree == len(SMITH_SEEDS), lines
     assert sum(line["calls"] for line in lines) > 0
+
+
+def test_an_import_recording_cannot_express_is_inconclusive(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from refwasm.engines.bitexact import UnsupportedType
+    from refwasm.oracle import server
+
+    def unsupported(*args: Any) -> None:
+        raise UnsupportedType("import a.b: a typed reference")
+
+    monkeypatch.setattr(server, "RecordingPlan", unsupported)
+    path = tmp_path / "logging.wasm"
+    path.write_bytes(text_to_bytes(LOGGING, FEATURES))
+    sink = io.StringIO()
+    summary = diff_modules([str(path)], ["fast"], FEATURES, out=tmp_path / "out", sink=sink)
+    line = json.loads(sink.getvalue().splitlines()[0])
+    assert (summary.inconclusive, line["verdict"]) == (1, "inconclusive")
+    assert "typed reference" in line["reason"]

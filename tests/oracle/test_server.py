@@ -297,3 +297,18 @@ def test_replies_are_strict_json() -> None:
     """An id too large for a double is not echoed as ``Infinity`` (not JSON)."""
     reply = handle_line(Oracle(), '{"op": "hello", "id": 1e400}')
     assert "Infinity" not in reply and json.loads(reply)["ok"] is False
+
+
+def test_an_import_recording_cannot_express_is_an_error_reply(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/oracle.md: such a module is an error reply, not an outcome (it was "crash")."""
+    from refwasm.engines.bitexact import UnsupportedType
+    from refwasm.oracle import server
+
+    def unsupported(*args: Any) -> None:
+        raise UnsupportedType("import a.b: a typed reference")
+
+    monkeypatch.setattr(server, "RecordingPlan", unsupported)
+    for op in ("run_exports", "instantiate"):
+        reply = ask(Oracle(), {"op": op, "module": LOGGER, "imports": "record"})
+        assert reply["ok"] is False and "typed reference" in reply["error"], reply
