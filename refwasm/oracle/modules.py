@@ -200,6 +200,9 @@ class ModuleDiff:
         except EngineError as error:
             self.drop(name)
             return Failed("engine", str(error))
+        except Exception as error:  # noqa: BLE001 -- an adapter's bug: this module is inconclusive
+            self.drop(name)
+            return Failed("crash", f"{type(error).__name__}: {error}")
 
     def _adapter_run(self, session: Any, data: bytes, plan: RecordingPlan | None,
                      funcs: Sequence[tuple[str, FuncType]], globals_: Sequence[str],

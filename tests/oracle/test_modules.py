@@ -258,3 +258,23 @@ def test_an_import_recording_cannot_express_is_inconclusive(
     line = json.loads(sink.getvalue().splitlines()[0])
     assert (summary.inconclusive, line["verdict"]) == (1, "inconclusive")
     assert "typed reference" in line["reason"]
+
+
+def test_an_adapter_that_raises_anything_is_inconclusive(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An exception an adapter lets escape outside a call (here reading a memory) ends that
+    module's run on that engine as inconclusive, never as a traceback of ``diff``."""
+    from refwasm.engines.reference import ReferenceSession
+
+    def broken(*args: Any) -> bytes:
+        raise IndexError("adapter bug")
+
+    monkeypatch.setattr(ReferenceSession, "memory", broken)
+    path = tmp_path / "logging.wasm"
+    path.write_bytes(text_to_bytes(LOGGING, FEATURES))
+    sink = io.StringIO()
+    summary = diff_modules([str(path), str(path)], ["fast"], FEATURES, out=tmp_path / "out",
+                           sink=sink)
+    lines = [json.loads(line) for line in sink.getvalue().splitlines()]
+    assert summary.inconclusive == 2, lines
+    assert "IndexError: adapter bug" in lines[0]["reason"]
