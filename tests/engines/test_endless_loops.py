@@ -64,9 +64,14 @@ def test_node_kills_a_process_past_its_deadline_and_goes_on() -> None:
     assert [v.val for v in session.invoke(fresh, "one", [])] == [1]
 
 
-def test_node_replies_have_a_deadline_without_a_timeout() -> None:
-    session = session_of("node")
-    assert cmd_engine.reply_timeout(session.timeout) == cmd_engine.DEFAULT_REPLY_TIMEOUT
+def test_node_replies_have_a_deadline_without_a_timeout(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--timeout none`` still leaves each reply a deadline (``DEFAULT_REPLY_TIMEOUT``)."""
+    monkeypatch.setattr(cmd_engine, "DEFAULT_REPLY_TIMEOUT", 1.0)
+    session = session_of("node", timeout=None)
+    instance = instance_of(session)
+    with pytest.raises(EngineError, match=r"did not answer within 1 s"):
+        session.invoke(instance, "spin", [])
 
 
 @pytest.mark.usefixtures("no_grace")
