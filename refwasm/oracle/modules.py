@@ -51,6 +51,7 @@ from refwasm.oracle.runs import (
     default_args,
     run_json,
     state_of,
+    stops,
 )
 from refwasm.oracle.server import Oracle
 from refwasm.oracle.wire import WireError, argument_text, pattern_text, value_from_json
@@ -62,6 +63,9 @@ MODULE_FUEL = 2_000_000
 PEER_FUEL_FACTOR = 10
 # Seconds per instantiation or call, on every side that takes a time limit.
 MODULE_TIMEOUT = 30.0
+# The outcome an adapter reports for a step it did not run because refwasm's run had stopped there
+# (``stopped_at``); ``stops`` reads it as a resource running out, like refwasm's own.
+NOT_RUN = "not run: refwasm ran out of fuel or time at this step"
 # Modules per peer session before a fresh store is taken.
 SESSION_REUSE = 50
 
@@ -162,7 +166,8 @@ class ModuleDiff:
         judgements: dict[str, Judgement] = {}
         result = ModuleResult(path, data, Verdict.AGREE, "", judgements, mine)
         for name in self.engines:
-            theirs = self._engine_run(name, data, plan, funcs, globals_, memories, accepted)
+            theirs = self._engine_run(name, data, plan, funcs, globals_, memories, accepted,
+                                      stopped_at(mine))
             result.runs[name] = theirs
             judgements[name] = judge_runs(mine, theirs)
         for verdict in (Verdict.DISAGREE, Verdict.INCONCLUSIVE):
@@ -187,8 +192,10 @@ class ModuleDiff:
 
     def _engine_run(self, name: str, data: bytes, plan: RecordingPlan | None,
                     funcs: Sequence[tuple[str, FuncType]], globals_: Sequence[str],
-                    memories: Sequence[str], accepted: bool) -> ExportRun | Outcome:
-        """The engine's run (or, when it or refwasm rejects the module, its validation)."""
+                    memories: Sequence[str], accepted: bool,
+                    stop: int | None = None) -> ExportRun | Outcome:
+        """The engine's run (or, when it or refwasm rejects the module, its validation); an
+        adapter does not run the step ``stop`` (``stopped_at``) nor any after it."""
         try:
             session = self.session(name)
         except EngineError as error:
@@ -196,7 +203,8 @@ class ModuleDiff:
         try:
             if hasattr(session, "run_exports"):
                 return parse_run(session.run_exports(data))
-            return self._adapter_run(session, data, plan, funcs, globals_, memories, accepted)
+            return self._adapter_run(session, data, plan, funcs, globals_, memories, accepted,
+                                     stop)
         except EngineError as error:
             self.drop(name)
             return Failed("engine", str(error))
@@ -206,7 +214,8 @@ class ModuleDiff:
 
     def _adapter_run(self, session: Any, data: bytes, plan: RecordingPlan | None,
                      funcs: Sequence[tuple[str, FuncType]], globals_: Sequence[str],
-                     memories: Sequence[str], accepted: bool) -> ExportRun | Outcome:
+                     memories: Sequence[str], accepted: bool,
+                     stop: int | None = None) -> ExportRun | Outcome:
         loaded: list[Any] = []
 
         def load() -> list[Value]:
@@ -219,6 +228,8 @@ class ModuleDiff:
             return validation
         if plan is None:
             return Failed("engine", "recording imports cannot express an import of this module")
+        if stop == -1:  # refwasm's instantiation ran out: the comparison is inconclusive anyway
+            return ExportRun(Failed("exhaustion", NOT_RUN))
         session.events = []
         instances: list[Any] = []
 
@@ -240,12 +251,28 @@ class ModuleDiff:
 
         read = getattr(session, "memory", None)
         run.calls = call_exports(
-            funcs,
+            funcs if stop is None else funcs[:stop],
             lambda n, args: outcome_of(lambda: session.invoke(instance, n, list(args))),
             lambda: _take(session),
             lambda: state_of(globals_, memories, read_global,
                              lambda n: read(instance, n) if read is not None else None))
+        if stop is not None and len(run.calls) == stop and stop < len(funcs):
+            name, functype = funcs[stop]
+            run.calls.append(CallRecord(name, default_args(functype),
+                                        Failed("exhaustion", NOT_RUN), (), None))
         return run
+
+
+def stopped_at(run: ExportRun) -> int | None:
+    """Where refwasm's run ran out of fuel or time: -1 at instantiation, else the index of the
+    call (``None``: it did not).  The comparison is inconclusive from there whatever an engine
+    does, so an adapter does not run that step: an endless loop costs one time limit, not two."""
+    if stops(run.instantiation):
+        return -1
+    for index, call in enumerate(run.calls):
+        if stops(call.outcome):
+            return index
+    return None
 
 
 def _take(session: Any) -> list[Event]:

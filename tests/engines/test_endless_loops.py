@@ -118,3 +118,26 @@ def test_in_process_adapters_end_a_loop_at_the_time_limit(engine: str) -> None:
         session.invoke(instance, "spin", [])
     assert time.monotonic() - started < 10
     assert [v.val for v in session.invoke(instance, "one", [])] == [1]
+
+
+@pytest.mark.usefixtures("no_grace")
+@pytest.mark.parametrize(("engine", "kind", "message"), [
+    ("node", "engine", "did not answer within 1 s"),
+    ("wasmtime", "exhaustion", "time limit exceeded"),
+    ("pywasm", "exhaustion", "time limit exceeded"),
+])
+def test_an_engine_run_of_an_endless_loop_ends(engine: str, kind: str, message: str) -> None:
+    """The engine's side of ``diff --modules`` alone (refwasm's run, which stops the engine's
+    before the loop, left out): the loop ends at the time limit, and the next module runs."""
+    from refwasm.oracle.modules import ModuleDiff
+
+    session_of(engine)
+    differ = ModuleDiff([engine], FEATURES, fuel=None, timeout=1.0)
+    data = text_to_bytes(LOOP, FEATURES)
+    started = time.monotonic()
+    run = differ._engine_run(engine, data, *differ._exports(data), True)
+    assert time.monotonic() - started < 15
+    spin = run.calls[0].outcome
+    assert (spin.kind, message in spin.message) == (kind, True), spin
+    again = differ._engine_run(engine, data, *differ._exports(data), True, stop=0)
+    assert again.instantiation.values == (), again

@@ -278,3 +278,23 @@ def test_an_adapter_that_raises_anything_is_inconclusive(
     lines = [json.loads(line) for line in sink.getvalue().splitlines()]
     assert summary.inconclusive == 2, lines
     assert "IndexError: adapter bug" in lines[0]["reason"]
+
+
+def test_engines_skip_the_step_where_refwasm_ran_out() -> None:
+    """The comparison is inconclusive from the step where refwasm ran out of fuel or time, so
+    an adapter does not run it (an endless loop costs one time limit, not one per side)."""
+    from refwasm.oracle.modules import NOT_RUN
+
+    looping_call = text_to_bytes('(module (func (export "one") (result i32) (i32.const 1))'
+                                 ' (func (export "spin") (loop (br 0)))'
+                                 ' (func (export "after")))', FEATURES)
+    result = ModuleDiff(["fast"], FEATURES, fuel=10_000).judge("spin.wasm", looping_call)
+    assert result.verdict is Verdict.INCONCLUSIVE and "fuel" in result.reason
+    calls = result.runs["fast"].calls
+    assert [c.name for c in calls] == ["one", "spin"]
+    assert calls[0].outcome.values[0].val == 1 and calls[1].outcome.message == NOT_RUN
+    looping_start = text_to_bytes('(module (func $s (loop (br 0))) (start $s)'
+                                  ' (func (export "f")))', FEATURES)
+    result = ModuleDiff(["fast"], FEATURES, fuel=10_000).judge("start.wasm", looping_start)
+    assert result.verdict is Verdict.INCONCLUSIVE and "fuel" in result.reason
+    assert result.runs["fast"].instantiation.message == NOT_RUN
