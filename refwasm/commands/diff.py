@@ -8,6 +8,11 @@ reference interpreter by default, or ``fast``.  An ``--engine`` is any adapter o
 ``refwasm.engines`` but the subject itself: ``--engine fast`` checks refwasm's fast path against
 the reference, ``--engine wasmtime --subject fast`` uses the fast path as the oracle.
 
+``refwasm diff --modules PATH... --engine E ...`` judges modules made elsewhere instead (files,
+directories of ``.wasm`` files, ``-`` for paths on stdin; ``refwasm.oracle.modules``,
+docs/fuzzing.md): one JSON line per module on stdout, then a summary line.  ``--engine`` also
+takes ``cmd:'COMMAND ARGS'``, any process speaking the oracle protocol (docs/oracle.md).
+
 The exit status is 0 when no disagreement was found, 1 otherwise, 2 for a usage error (unknown
 or unavailable engine).
 """
@@ -18,7 +23,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from refwasm.features import Version
+from refwasm.features import Features, Version
+from refwasm.script.limits import ENGINE_DEFAULT, EngineDefault, fuel_arg, timeout_arg
 
 HELP = "differential testing of generated modules against other engines"
 
@@ -26,7 +32,8 @@ HELP = "differential testing of generated modules against other engines"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", action="append", required=True, metavar="ENGINE",
                         help="an engine to compare with refwasm (repeatable): wasmtime, node, "
-                             "pywasm, fast, reference (not the subject)")
+                             "pywasm, fast, reference (not the subject), or cmd:'COMMAND ARGS' "
+                             "(a process speaking docs/oracle.md)")
     parser.add_argument("--subject", default="reference", choices=["reference", "fast"],
                         help="the refwasm engine that serves as the oracle (default reference)")
     budget = parser.add_mutually_exclusive_group()
@@ -37,14 +44,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         choices=[v.value for v in Version], help="edition of the features")
     parser.add_argument("--out", default="spec-tests/found", metavar="DIR",
                         help="where reproducers go (default spec-tests/found)")
+    parser.add_argument("--modules", nargs="+", metavar="PATH",
+                        help="judge these modules (files, directories, - for paths on stdin) "
+                             "instead of generated ones")
+    parser.add_argument("--fuel", type=fuel_arg, default=ENGINE_DEFAULT, metavar="N|none",
+                        help="with --modules: refwasm's steps per instantiation or call "
+                             "(default 2000000; 'none': no limit; running out is "
+                             "inconclusive)")
+    parser.add_argument("--timeout", type=timeout_arg, default=30.0, metavar="SECONDS|none",
+                        help="with --modules: seconds per instantiation or call (default 30)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from refwasm.engines import ENGINES, EngineError
+    from refwasm.engines import EngineError, is_engine
     from refwasm.features import Features
     from refwasm.oracle.diff import run_diff
 
-    unknown = [e for e in args.engine if e not in ENGINES]
+    unknown = [e for e in args.engine if not is_engine(e)]
     if unknown:
         print(f"refwasm diff: unknown engine(s) {', '.join(unknown)}", file=sys.stderr)
         return 2
@@ -53,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     features = Features.for_version(args.version)
+    if args.modules:
+        return _run_modules(args, features)
     examples = args.examples if args.examples is not None or args.time is not None else 100
     try:
         tally = run_diff(args.engine, features, examples=examples, seconds=args.time,
@@ -61,3 +79,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"refwasm diff: {error}", file=sys.stderr)
         return 2
     return 0 if not tally.disagreements else 1
+
+
+def _run_modules(args: argparse.Namespace, features: Features) -> int:
+    from refwasm.engines import EngineError
+    from refwasm.oracle.modules import MODULE_FUEL, diff_modules, module_paths
+
+    try:
+        summary = diff_modules(
+            module_paths(args.modules), args.engine, features, out=Path(args.out),
+            sink=sys.stdout, subject=args.subject,
+            fuel=module_fuel(args.fuel, MODULE_FUEL), timeout=args.timeout)
+    except EngineError as error:
+        print(f"refwasm diff: {error}", file=sys.stderr)
+        return 2
+    return 1 if summary.disagree else 0
+
+
+def module_fuel(fuel: int | None | EngineDefault, default: int) -> int | None:
+    """``--fuel`` with ``--modules``: ``default`` when not given, ``None`` (no limit) for
+    ``none``, else as given."""
+    return default if isinstance(fuel, EngineDefault) else fuel

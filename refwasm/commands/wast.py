@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run under this edition (default: from a wasm-X.Y path component)",
     )
     parser.add_argument("--engine", default="reference", metavar="ENGINE",
-                        help="engine adapter: reference (default), fast, wasmtime, node, pywasm")
+                        help="engine adapter: reference (default), fast, wasmtime, node, pywasm, or "
+                             "cmd:'COMMAND ARGS' (a process speaking docs/oracle.md)")
     add_limit_arguments(parser, per="instantiation or call")
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="list each failure under its file"
@@ -46,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from refwasm.engines import ENGINES
+    from refwasm.engines import is_engine
     from refwasm.script.report import text_lines, to_json, totals
     from refwasm.script.runner import collect, run_files
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if missing:  # before any work, in the words refwasm.cli uses for an unreadable input
         print(f"refwasm wast: {', '.join(missing)}: no such file or directory", file=sys.stderr)
         return 2
-    if args.engine not in ENGINES:
+    if not is_engine(args.engine):
         print(f"refwasm wast: unknown engine {args.engine!r}", file=sys.stderr)
         return 2
     version = None if args.version is None else Version(args.version)

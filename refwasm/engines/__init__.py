@@ -21,11 +21,25 @@ ENGINES = {
 }
 
 
+# ``cmd:COMMAND ARGS``: any process speaking the oracle protocol (``cmd_engine``).
+CMD_PREFIX = "cmd:"
+
+
+def is_engine(name: str) -> bool:
+    """Whether ``name`` names an engine: a registered one, or ``cmd:COMMAND``."""
+    return name in ENGINES or (name.startswith(CMD_PREFIX) and bool(name[len(CMD_PREFIX):].strip()))
+
+
 def engine_named(name: str, **limits: Any) -> Engine[Any, Any, Any]:
-    """A fresh engine adapter by its registered name (``EngineError`` for an unknown name).
+    """A fresh engine adapter by its registered name, or ``cmd:COMMAND`` (``EngineError`` for
+    an unknown name).
 
     ``limits`` (``fuel=``, ``timeout=``) go to the adapters that take them; one that cannot
     bound a run that way ignores them (docs/security.md lists which)."""
+    if name.startswith(CMD_PREFIX) and is_engine(name):
+        from refwasm.engines.cmd_engine import CmdEngine
+
+        return CmdEngine(name[len(CMD_PREFIX):], **limits)
     if name not in ENGINES:
         raise EngineError(f"unknown engine {name!r} (known: {', '.join(sorted(ENGINES))})")
     module_name, class_name = ENGINES[name].split(":")
@@ -36,4 +50,5 @@ def engine_named(name: str, **limits: Any) -> Engine[Any, Any, Any]:
     return engine
 
 
-__all__ = ["ENGINES", "Engine", "EngineError", "Session", "Value", "engine_named"]
+__all__ = ["CMD_PREFIX", "ENGINES", "Engine", "EngineError", "Session", "Value", "engine_named",
+           "is_engine"]

@@ -16,7 +16,7 @@ class HostRef {
 const sessions = new Map();
 
 function session(id) {
-  if (!sessions.has(id)) sessions.set(id, { handles: [null], hosts: new Map() });
+  if (!sessions.has(id)) sessions.set(id, { handles: [null], hosts: new Map(), events: [] });
   return sessions.get(id);
 }
 
@@ -127,6 +127,11 @@ const ops = {
     const memory = handle(s, r.memory);
     return { base64: Buffer.from(memory.buffer).toString("base64") };
   },
+  recorder(s, r) {
+    // A recording import's host function: it logs its carriers and returns nothing.
+    const index = r.index;
+    return { extern: keep(s, (...args) => { s.events.push([index, args.map((v) => fromWasm(s, v))]); }) };
+  },
   drop(s, r) {
     sessions.delete(r.session);
     return {};
@@ -137,13 +142,19 @@ const rl = readline.createInterface({ input: process.stdin, terminal: false });
 rl.on("line", (line) => {
   let reply;
   let id = null;
+  let s = null;
   try {
     const r = JSON.parse(line);
     id = r.id === undefined ? null : r.id;
     if (!Object.prototype.hasOwnProperty.call(ops, r.op)) throw new Error(`unknown op ${r.op}`);
-    reply = { ok: true, ...ops[r.op](session(r.session), r) };
+    s = session(r.session);
+    reply = { ok: true, ...ops[r.op](s, r) };
   } catch (error) {
     reply = errorReply(error);
+  }
+  if (s !== null && s.events.length > 0) {
+    reply.events = s.events;
+    s.events = [];
   }
   reply.id = id;
   process.stdout.write(JSON.stringify(reply) + "\n");

@@ -4,15 +4,19 @@ engine speaking JSON lines (``node_engine.js``); every session of the engine sha
 Values cross through the bit-exact trampolines of ``refwasm.engines.bitexact`` (JavaScript has no
 ``v128`` and turns f32 NaNs into doubles).  V8's errors become refwasm's kinds through the tables
 below.  When ``node`` is missing, ``session`` raises ``EngineError`` (the engine is unavailable).
+
+Every reply has a deadline (``cmd_engine.reply_timeout``: the engine's ``timeout`` plus a grace,
+or 120 s without one), as for ``cmd:`` engines: a process that misses it (Wasm that loops
+forever blocks node's one thread) is killed and the request is an ``EngineError``.  A session
+then goes on in a fresh shared process; the modules, instances and externs of the killed one
+are gone, and using one is an ``EngineError`` that says why.
 """
 
 from __future__ import annotations
 
 import base64
 import itertools
-import json
 import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +36,8 @@ from refwasm.engines.bitexact import (
     global_trampoline,
     to_carriers,
 )
+from refwasm.engines.cmd_engine import DEFAULT_REPLY_TIMEOUT, PipeProcess, reply_timeout
+from refwasm.engines.recording import Event, FuncImport
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
 from refwasm.syntax.modules import Module
@@ -108,40 +114,24 @@ def _error(reply: dict[str, Any]) -> errors.WasmError | EngineError:
     return EngineError(f"node: {kind}: {message}")
 
 
-class NodeProcess:
-    """The long-lived ``node`` process and its request/reply channel."""
+class NodeProcess(PipeProcess):
+    """The long-lived ``node`` process and its request/reply channel: each reply has a deadline
+    (``PipeProcess``); a process that misses one is killed, and the next session starts
+    another."""
 
     def __init__(self) -> None:
         node = shutil.which("node")
         if node is None:
             raise EngineError("engine node unavailable: no `node` on PATH")
-        self.process = subprocess.Popen(
-            [node, "--stack-size=2000", str(SCRIPT)], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, bufsize=1,
-        )
-        self.ids = itertools.count(1)
+        super().__init__([node, "--stack-size=2000", str(SCRIPT)], DEFAULT_REPLY_TIMEOUT)
+        self.serial = next(_serials)
 
-    def request(self, **request: Any) -> dict[str, Any]:
-        """Send one request and wait for its reply (``EngineError`` if the process died)."""
-        stdin, stdout = self.process.stdin, self.process.stdout
-        if stdin is None or stdout is None or self.process.poll() is not None:
-            raise EngineError("node process is not running")
-        try:
-            stdin.write(json.dumps(request) + "\n")
-            stdin.flush()
-            line = stdout.readline()
-        except (BrokenPipeError, OSError) as error:
-            raise EngineError(f"node process died: {error}") from None
-        if not line:
-            raise EngineError("node process died")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
+    @property
+    def name(self) -> str:
+        return "node"
 
-    def close(self) -> None:
-        """End the process."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+
+_serials = itertools.count(1)
 
 
 @dataclass
@@ -151,6 +141,7 @@ class NodeModule:
     handle: int | None
     exports: Exports
     invalid: errors.WasmError | None = None
+    process: int = 0  # the serial of the node process holding it
 
 
 @dataclass
@@ -159,6 +150,7 @@ class NodeInstance:
 
     handle: int
     exports: Exports
+    process: int
     calls: dict[str, tuple[int, FuncType]] = field(default_factory=dict)
 
 
@@ -167,6 +159,7 @@ class NodeExtern:
     """An extern held by the node process."""
 
     handle: int
+    process: int
 
 
 class NodeSession:
@@ -174,22 +167,49 @@ class NodeSession:
 
     _ids = itertools.count(1)
 
-    def __init__(self, process: NodeProcess, features: Features) -> None:
+    def __init__(self, process: NodeProcess, features: Features,
+                 timeout: float | None = None) -> None:
         self.process = process
         self.features = features
+        self.timeout = timeout
         self.id = next(self._ids)
         self._trampolines: dict[bytes, int] = {}
+        self.events: list[Event] = []
+        self._recorders: dict[int, FuncImport] = {}
+        self._lost = ""  # why the handles of an earlier process are gone
 
     def _ask(self, **request: Any) -> dict[str, Any]:
-        reply = self.process.request(session=self.id, **request)
+        self._live()
+        reply = self.process.exchange({"session": self.id, **request},
+                                      reply_timeout(self.timeout))
+        for index, raw in reply.get("events", []):
+            func = self._recorders[index]
+            self.events.append(func.event([_raw(t, r) for t, r in zip(
+                func.carrier_types, raw, strict=False)]))
         if not reply.get("ok"):
             raise _error(reply)
         return reply
 
+    def _live(self) -> None:
+        """Go on in a fresh node process if this one ended (killed after a missed deadline, or
+        crashed); what the ended one held is gone."""
+        if self.process.process.poll() is None:
+            return
+        self._lost = self.process._gone()
+        self.process = shared_process()
+        self._trampolines.clear()
+
+    def _held(self, process: int, what: str) -> None:
+        """``EngineError`` when ``what`` was made in a node process that has ended."""
+        self._live()
+        if process != self.process.serial:
+            raise EngineError(f"the {what} is gone with its node process ({self._lost})")
+
     def close(self) -> None:
         """Free this session's handles in the node process."""
         try:
-            self.process.request(op="drop", session=self.id)
+            if self.process.process.poll() is None:
+                self._ask(op="drop")
         except EngineError:
             pass
 
@@ -200,7 +220,8 @@ class NodeSession:
             raise
         except errors.WasmError as error:
             return NodeModule(None, Exports(b"", self.features), error)
-        return NodeModule(int(reply["module"]), Exports(data, self.features))
+        return NodeModule(int(reply["module"]), Exports(data, self.features),
+                          process=self.process.serial)
 
     def load_text(self, text: str) -> NodeModule:
         from refwasm.engines.base import text_to_bytes
@@ -221,18 +242,32 @@ class NodeSession:
 
     def instantiate(self, module: NodeModule, externs: Sequence[NodeExtern]) -> NodeInstance:
         self.validate(module)
+        self._held(module.process, "module")
+        for extern in externs:
+            self._held(extern.process, "imported extern")
         imports = [[m, n, e.handle] for (m, n), e in zip(module.exports.imports, externs,
                                                          strict=False)]
         reply = self._ask(op="instantiate", module=module.handle, imports=imports)
-        return NodeInstance(int(reply["instance"]), module.exports)
+        return NodeInstance(int(reply["instance"]), module.exports, self.process.serial)
 
     def export(self, instance: NodeInstance, name: str) -> NodeExtern | None:
-        reply = self._ask(op="export", instance=instance.handle, name=name)
-        return None if reply["extern"] is None else NodeExtern(int(reply["extern"]))
+        self._held(instance.process, "instance")
+        return self._extern(self._ask(op="export", instance=instance.handle, name=name))
 
     def spectest(self, name: str) -> NodeExtern | None:
-        reply = self._ask(op="spectest", name=name)
-        return None if reply["extern"] is None else NodeExtern(int(reply["extern"]))
+        return self._extern(self._ask(op="spectest", name=name))
+
+    def _extern(self, reply: dict[str, Any]) -> NodeExtern | None:
+        return None if reply["extern"] is None else NodeExtern(int(reply["extern"]),
+                                                                self.process.serial)
+
+    def recorder(self, func: FuncImport) -> NodeExtern:
+        """A JS host function recording calls of ``func`` (recording imports): the node
+        process returns what it logged with each reply, and ``_ask`` appends it to
+        ``events``."""
+        self._recorders[func.index] = func
+        return NodeExtern(int(self._ask(op="recorder", index=func.index)["extern"]),
+                          self.process.serial)
 
     def _trampoline(self, data: bytes, item: NodeExtern) -> int:
         """The handle of the ``call`` export of a trampoline over ``item``."""
@@ -245,6 +280,7 @@ class NodeSession:
         return int(reply["extern"])
 
     def invoke(self, instance: NodeInstance, name: str, args: Sequence[Value]) -> list[Value]:
+        self._held(instance.process, "instance")
         if name not in instance.calls:
             functype = instance.exports.funcs.get(name)
             found = self.export(instance, name)
@@ -324,6 +360,13 @@ def _values(types: Sequence[ValType], raw: list[dict[str, Any]]) -> list[Value]:
     return values
 
 
+def _raw(t: ValType, raw: dict[str, Any]) -> Val:
+    """A carrier the node process logged for a recording import, as refwasm's value."""
+    if isinstance(t, RefType):
+        return _ref(t, raw)
+    return int(raw.get("i32", raw.get("i64", 0)))
+
+
 def _ref(t: RefType, raw: dict[str, Any]) -> Val:
     if raw.get("null"):
         return RefNullVal(AbsHeapType.FUNC if t == FUNCREF else AbsHeapType.EXTERN)
@@ -347,10 +390,14 @@ def shared_process() -> NodeProcess:
 
 class NodeEngine:
     """V8 through one long-lived node process shared by every session (handles are kept per
-    session in the process; ``NodeSession.close`` frees them)."""
+    session in the process; ``NodeSession.close`` frees them); ``timeout`` (seconds per
+    instantiation or call) sets each reply's deadline."""
 
     name = "node"
 
+    def __init__(self, *, timeout: float | None = None) -> None:
+        self.timeout = timeout
+
     def session(self, features: Features) -> NodeSession:
         """A fresh set of handles (``EngineError`` when node is not installed)."""
-        return NodeSession(shared_process(), features)
+        return NodeSession(shared_process(), features, self.timeout)

@@ -17,6 +17,7 @@ from typing import Any
 
 from refwasm import errors
 from refwasm.engines.base import EngineError, Value
+from refwasm.engines.recording import Event, FuncImport
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
 from refwasm.script.spectest import GLOBALS, MEMORY_TYPE, PRINT_FUNCS, TABLE_TYPE
@@ -79,15 +80,17 @@ def failure(error: BaseException, kind: type[errors.WasmError]) -> errors.WasmEr
 class PywasmSession:
     """One pywasm ``Runtime`` (its machine holds the store)."""
 
-    def __init__(self, features: Features) -> None:
+    def __init__(self, features: Features, *, timeout: float | None = None) -> None:
         try:
             import pywasm  # type: ignore[import-untyped]
         except ImportError as missing:
             raise EngineError(f"engine pywasm unavailable: {missing}") from None
         self.pywasm = pywasm
         self.features = features
+        self.timeout = timeout
         self.runtime = pywasm.Runtime()
         self._spectest: dict[str, Any] | None = None
+        self.events: list[Event] = []
 
     @property
     def store(self) -> Any:
@@ -95,10 +98,15 @@ class PywasmSession:
         return self.runtime.machine.store
 
     def _run(self, thunk: Callable[[], Any], kind: type[errors.WasmError]) -> Any:
-        """Run pywasm, mapping any failure to a refwasm error and cleaning its stacks."""
+        """Run pywasm under the time limit, mapping any failure to a refwasm error and cleaning
+        its stacks."""
+        from refwasm.script.limits import time_limit
+
         try:
-            return thunk()
-        except errors.WasmError:
+            with time_limit(self.timeout):
+                return thunk()
+        except errors.WasmError:  # the time limit (pywasm raises none of refwasm's errors)
+            self.runtime.machine.stack = self.pywasm.core.Stack()
             raise
         except RecursionError:
             self.runtime.machine.stack = self.pywasm.core.Stack()
@@ -155,6 +163,21 @@ class PywasmSession:
         found["memory"] = self.runtime.allocate_memory(
             core.MemType(core.Limits(memory.min, memory.max or 0)))
         return found
+
+    def recorder(self, func: FuncImport) -> Any:
+        """A host function recording calls of ``func`` in ``events`` (recording imports);
+        pywasm hands it each carrier as a signed int (a reference as its address: pywasm
+        cannot pass a null one, it fails an assertion)."""
+        core = self.pywasm.core
+        types = func.carrier_types
+        functype = core.FuncType([core.ValType(_CODES[t]) for t in types], [])
+
+        def host(machine: Any, args: list[Any]) -> list[Any]:
+            raw = [_host_arg(t, a) for t, a in zip(types, args, strict=False)]
+            self.events.append(func.event(raw))
+            return []
+
+        return self.runtime.allocate_func_host(functype, host)
 
     def _valinst(self, value: Value) -> Any:
         """pywasm's 16 bytes for a value."""
@@ -222,6 +245,15 @@ class PywasmSession:
                         tuple(self._type(t) for t in functype.rets))
 
 
+def _host_arg(t: ValType, raw: int) -> Val:
+    """A carrier pywasm passed to a host function, as refwasm's value."""
+    if t is NumType.I32:
+        return raw & 0xFFFF_FFFF
+    if t is NumType.I64:
+        return raw & 0xFFFF_FFFF_FFFF_FFFF
+    return RefFuncAddr(raw) if t == FUNCREF else RefHostAddr(raw)
+
+
 def _ref(t: ValType, data: bytes) -> Val:
     if data[4] == 0:
         return RefNullVal(AbsHeapType.FUNC if t == FUNCREF else AbsHeapType.EXTERN)
@@ -230,10 +262,15 @@ def _ref(t: ValType, data: bytes) -> Val:
 
 
 class PywasmEngine:
-    """pywasm as an ``Engine``."""
+    """pywasm as an ``Engine``: ``timeout`` bounds each decode, instantiation and call
+    (``refwasm.script.limits.time_limit``: a ``SIGALRM`` timer, so only in the main thread;
+    elsewhere, or with ``None``, nothing bounds them: pywasm counts no fuel)."""
 
     name = "pywasm"
 
+    def __init__(self, *, timeout: float | None = None) -> None:
+        self.timeout = timeout
+
     def session(self, features: Features) -> PywasmSession:
         """A fresh pywasm runtime (``EngineError`` when pywasm is not installed)."""
-        return PywasmSession(features)
+        return PywasmSession(features, timeout=self.timeout)

@@ -22,7 +22,9 @@ from refwasm.syntax.modules import Module
 from refwasm.syntax.types import RefType, ValType
 
 if TYPE_CHECKING:
+    from refwasm.engines.recording import Event, FuncImport
     from refwasm.execution.runtime import ModuleInst, Store
+    from refwasm.execution.values import Val
 
 T = TypeVar("T")
 
@@ -38,6 +40,7 @@ class ReferenceSession:
         self.timeout = timeout
         self._store: Store | None = None
         self._spectest: dict[str, ExternVal] | None = None
+        self.events: list[Event] = []
 
     @property
     def store(self) -> Store:
@@ -96,6 +99,17 @@ class ReferenceSession:
 
             self._spectest = alloc_spectest(self.store)
         return self._spectest.get(name)
+
+    def recorder(self, func: FuncImport) -> ExternVal:
+        """A host function recording calls of ``func`` in ``events`` (recording imports)."""
+        from refwasm.embedding import func_alloc
+        from refwasm.syntax.types import FuncType
+
+        def host(args: list[Val]) -> list[Val]:
+            self.events.append(func.event(args))
+            return []
+
+        return ExternFuncAddr(func_alloc(self.store, FuncType(func.carrier_types, ()), host))
 
     def invoke(self, instance: ModuleInst, name: str, args: Sequence[Value]) -> list[Value]:
         from refwasm.embedding import EmbedderError, func_invoke, func_type

@@ -10,7 +10,9 @@ official suite words them.  When the ``wasmtime`` package is missing, ``session`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,7 @@ from refwasm.engines.bitexact import (
     global_trampoline,
     to_carriers,
 )
+from refwasm.engines.recording import Event, FuncImport
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
 from refwasm.numerics.integer import signed
@@ -46,6 +49,7 @@ from refwasm.syntax.types import (
 TRAP_CODES: dict[str, tuple[type[errors.WasmError], str]] = {
     "STACK_OVERFLOW": (errors.ExhaustionError, errors.CALL_STACK_EXHAUSTED),
     "OUT_OF_FUEL": (errors.ExhaustionError, errors.FUEL_EXHAUSTED),
+    "INTERRUPT": (errors.ExhaustionError, errors.TIME_LIMIT_EXCEEDED),  # the epoch deadline
     "MEMORY_OUT_OF_BOUNDS": (errors.TrapError, errors.OUT_OF_BOUNDS_MEMORY_ACCESS),
     "HEAP_MISALIGNED": (errors.TrapError, errors.OUT_OF_BOUNDS_MEMORY_ACCESS),
     "TABLE_OUT_OF_BOUNDS": (errors.TrapError, errors.UNDEFINED_ELEMENT),
@@ -178,7 +182,8 @@ def _wasmtime_valtype(wasmtime: Any, t: ValType) -> Any:
 class WasmtimeSession:
     """One wasmtime ``Store``."""
 
-    def __init__(self, features: Features, *, fuel: int | None = None) -> None:
+    def __init__(self, features: Features, *, fuel: int | None = None,
+                 timeout: float | None = None) -> None:
         try:
             import wasmtime
         except ImportError as missing:
@@ -198,17 +203,37 @@ class WasmtimeSession:
         config.wasm_gc = features.gc
         config.wasm_exceptions = features.exceptions
         config.consume_fuel = fuel is not None
+        config.epoch_interruption = timeout is not None
         self.engine = wasmtime.Engine(config)
         self.store = wasmtime.Store(self.engine)
         self.fuel = fuel
+        self.timeout = timeout
         self._funcs: list[Any] = []
         self._spectest: dict[str, Any] | None = None
+        self.events: list[Event] = []
         self._trampolines: dict[bytes, Any] = {}
 
     def refuel(self) -> None:
         """Give the store its fuel budget again (before each call)."""
         if self.fuel is not None:
             self.store.set_fuel(self.fuel)
+
+    @contextmanager
+    def time_limit(self) -> Iterator[None]:
+        """Interrupt the Wasm code run in the block after ``timeout`` seconds: a timer thread
+        advances the engine's epoch past the store's deadline, and wasmtime traps with
+        ``INTERRUPT`` (``time limit exceeded``) at the next loop header or function entry."""
+        if self.timeout is None:
+            yield
+            return
+        self.store.set_epoch_deadline(1)
+        timer = threading.Timer(self.timeout, self.engine.increment_epoch)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     def load_binary(self, data: bytes) -> WasmtimeModule:
         try:
@@ -254,7 +279,8 @@ class WasmtimeSession:
         self.validate(module)
         self.refuel()
         try:
-            instance = self.wasmtime.Instance(self.store, module.module, externs)
+            with self.time_limit():
+                instance = self.wasmtime.Instance(self.store, module.module, externs)
             return WasmtimeInstance(instance, module.exports)
         except self.wasmtime.Trap as trap:
             raise trap_error(trap) from None
@@ -304,12 +330,34 @@ class WasmtimeSession:
             case NumType.F64:
                 return w.Val.f64(struct.unpack("<d", bits.to_bytes(8, "little"))[0])
 
+    def recorder(self, func: FuncImport) -> Any:
+        """A host function recording calls of ``func`` in ``events`` (recording imports): its
+        parameters are integer carriers, which wasmtime passes as exact Python ints."""
+        w = self.wasmtime
+        types = func.carrier_types
+        functype = w.FuncType([_wasmtime_valtype(w, t) for t in types], [])
+
+        def host(*args: Any) -> None:
+            self.events.append(func.event([self._raw(t, a) for t, a in zip(types, args,
+                                                                            strict=False)]))
+
+        return w.Func(self.store, functype, host)
+
+    def _raw(self, t: ValType, raw: Any) -> Val:
+        """A carrier wasmtime passed to a host function, as refwasm's value."""
+        if isinstance(raw, int):
+            return raw & ((1 << (32 if t is NumType.I32 else 64)) - 1)
+        if isinstance(t, RefType):
+            return self._ref(t, raw)
+        raise EngineError(f"wasmtime passed {raw!r} for {t}")
+
     # -- Calls through trampolines ----------------------------------------------------------
 
     def _trampoline(self, data: bytes, item: Any) -> Any:
         """The ``call`` export of a trampoline instantiated over ``item``."""
         if data not in self._trampolines:
             self._trampolines[data] = self.wasmtime.Module(self.engine, data)
+        self.store.set_epoch_deadline(1 << 62)  # a trampoline's instantiation runs no code
         instance = self.wasmtime.Instance(self.store, self._trampolines[data], [item])
         return instance.exports(self.store)[TRAMPOLINE_EXPORT]
 
@@ -334,7 +382,8 @@ class WasmtimeSession:
         carried = [c for a, t in zip(args, functype.params, strict=True) for c in self._carry(a, t)]
         self.refuel()
         try:
-            raw = call(self.store, *carried)
+            with self.time_limit():
+                raw = call(self.store, *carried)
         except self.wasmtime.Trap as trap:
             raise trap_error(trap) from None
         except self.wasmtime.WasmtimeError as error:
@@ -350,9 +399,14 @@ class WasmtimeSession:
             raise EngineError(f"type of {name!r} unknown (refwasm cannot decode the module)")
         try:
             read = self._trampoline(global_trampoline(globaltype), found)
+            with self.time_limit():
+                value = read(self.store)
         except UnsupportedType as error:
             raise EngineError(str(error)) from None
-        return self._values((globaltype.valtype,), read(self.store))[0]
+        except self.wasmtime.WasmtimeError as error:
+            raise EngineError(f"wasmtime cannot read global {name!r}: {cause(str(error))}"
+                              ) from None
+        return self._values((globaltype.valtype,), value)[0]
 
     def memory(self, instance: WasmtimeInstance, name: str) -> bytes | None:
         """The bytes of an exported memory (``None`` when ``name`` exports none)."""
@@ -407,13 +461,15 @@ def _fits(arg: Value, t: ValType) -> bool:
 
 
 class WasmtimeEngine:
-    """wasmtime as an ``Engine`` (``fuel``: a budget per call, else none)."""
+    """wasmtime as an ``Engine``: ``fuel`` (wasmtime's own units) and ``timeout`` (seconds, by
+    epoch interruption) bound each instantiation and call; ``None``: no bound."""
 
     name = "wasmtime"
 
-    def __init__(self, *, fuel: int | None = None) -> None:
+    def __init__(self, *, fuel: int | None = None, timeout: float | None = None) -> None:
         self.fuel = fuel
+        self.timeout = timeout
 
     def session(self, features: Features) -> WasmtimeSession:
         """A fresh wasmtime store (``EngineError`` when wasmtime is not installed)."""
-        return WasmtimeSession(features, fuel=self.fuel)
+        return WasmtimeSession(features, fuel=self.fuel, timeout=self.timeout)

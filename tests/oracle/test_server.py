@@ -190,3 +190,125 @@ def test_a_real_oracle_process_answers_every_line() -> None:
     assert len(replies) == len(lines)
     assert replies[0]["outcome"] == "instantiated"
     assert replies[-1]["ok"] is False and replies[-2]["ok"] is False
+
+
+# -- Protocol 1: hello, recording imports, run_exports, instance handles -------------------------
+
+LOGGER = base64.b64encode(text_to_bytes(
+    '(module (import "fuzzing-support" "log-f32" (func $log (param f32)))'
+    ' (import "env" "t" (table 1 funcref)) (import "env" "g" (global f64))'
+    ' (global (export "seen") (mut i32) (i32.const 0)) (memory (export "mem") 1)'
+    ' (func (export "log") (param f32) (call $log (local.get 0))'
+    '   (global.set 1 (i32.add (global.get 1) (i32.const 1))))'
+    ' (func (export "boom") (result i32) unreachable))',
+    Features.for_version("2.0"))).decode()
+
+
+def test_hello_names_the_protocol() -> None:
+    reply = ask(Oracle(), {"op": "hello", "id": "h"})
+    assert (reply["ok"], reply["protocol"], reply["id"]) == (True, 1, "h")
+    assert {"validate", "instantiate", "invoke", "run_exports"} <= set(reply["ops"])
+
+
+def test_recording_imports_report_events_in_invoke_replies() -> None:
+    o = Oracle()
+    reply = ask(o, {"op": "instantiate", "module": LOGGER, "imports": "record"})
+    assert reply["outcome"] == "instantiated" and reply["events"] == []
+    reply = ask(o, {"op": "invoke", "name": "log", "args": [{"type": "f32", "bits": "0x7f800001"}]})
+    assert reply["events"] == [{"module": "fuzzing-support", "name": "log-f32",
+                                "args": [{"type": "f32", "bits": "0x7f800001"}]}]
+    # The default spectest linking does not know these imports.
+    assert ask(o, {"op": "instantiate", "module": LOGGER})["message"] == errors.UNKNOWN_IMPORT
+
+
+def test_run_exports_is_one_request_per_test_case() -> None:
+    reply = ask(Oracle(), {"op": "run_exports", "module": LOGGER})
+    assert reply["ok"] and reply["outcome"] == "instantiated"
+    log, boom = reply["calls"]
+    assert log["name"] == "log" and log["outcome"] == "return"
+    assert log["events"][0]["args"] == [{"type": "f32", "bits": "0x0"}]  # default arguments
+    assert log["globals"]["seen"]["bits"] == "0x1"
+    assert log["memories"]["mem"] == {"size": 65536,
+                                      "sha256": hashlib.sha256(bytes(65536)).hexdigest()}
+    assert (boom["outcome"], boom["message"]) == ("trap", errors.UNREACHABLE)
+
+
+def test_run_exports_of_an_invalid_module() -> None:
+    data = base64.b64encode(text_to_bytes("(module (func (result i32)))",
+                                          Features.for_version("2.0"))).decode()
+    reply = ask(Oracle(), {"op": "run_exports", "module": data})
+    assert (reply["outcome"], reply["calls"]) == ("invalid", [])
+
+
+def test_instance_handles_and_extern_lists() -> None:
+    o = Oracle()
+    first = ask(o, {"op": "instantiate", "module": MODULE_B64})
+    provider = base64.b64encode(text_to_bytes(
+        '(module (import "m" "add" (func (param i32 i32) (result i32)))'
+        ' (import "s" "g" (global i32)) (export "sum" (func 0))'
+        ' (func (export "g") (result i32) global.get 0))', Features.for_version("2.0"))).decode()
+    second = ask(o, {"op": "instantiate", "module": provider, "imports": [
+        {"instance": first["instance"], "name": "add"}, {"spectest": "global_i32"}]})
+    assert second["outcome"] == "instantiated" and second["instance"] != first["instance"]
+    reply = ask(o, {"op": "invoke", "name": "sum", "args": [i32(2), i32(3)]})
+    assert reply["results"][0]["bits"] == "0x5"
+    reply = ask(o, {"op": "invoke", "instance": first["instance"], "name": "add",
+                    "args": [i32(1), i32(1)]})
+    assert reply["results"][0]["bits"] == "0x2"
+    assert ask(o, {"op": "invoke", "name": "g"})["results"][0]["bits"] == "0x29a"
+
+
+@pytest.mark.parametrize(("request_", "error"), [
+    ({"op": "instantiate", "module": MODULE_B64, "imports": "everything"}, "imports must be"),
+    ({"op": "instantiate", "module": MODULE_B64, "imports": [{"instance": True, "name": "x"}]},
+     "not an extern"),
+    ({"op": "instantiate", "module": MODULE_B64, "imports": [{"spectest": "print"}]},
+     "imports lists 1 externs"),
+    ({"op": "invoke", "instance": 99, "name": "add"}, "no instance 99"),
+    ({"op": "run_exports", "module": "%%%"}, "base64"),
+    ({"op": "validate"}, "module must be a string"),
+])
+def test_bad_protocol_1_requests(request_: dict[str, Any], error: str) -> None:
+    o = Oracle()
+    ask(o, {"op": "instantiate", "module": MODULE_B64})
+    reply = ask(o, request_)
+    assert reply["ok"] is False and error in reply["error"]
+
+
+def test_validate_lists_imports() -> None:
+    reply = ask(Oracle(), {"op": "validate", "module": LOGGER})
+    assert reply["outcome"] == "valid"
+    assert [i["kind"] for i in reply["imports"]] == ["func", "table", "global"]
+    assert ask(Oracle(), {"op": "validate", "module": "AGFzbQ=="})["outcome"] == "malformed"
+
+
+def test_run_exports_takes_a_depth() -> None:
+    """``depth`` is one of the limits ``run_exports`` takes (docs/oracle.md), as on invoke."""
+    nested = base64.b64encode(text_to_bytes(
+        '(module (func $f (export "f") (call $g)) (func $g (call $h)) (func $h))',
+        Features.for_version("2.0"))).decode()
+    shallow = ask(Oracle(), {"op": "run_exports", "module": nested, "depth": 2})["calls"][0]
+    assert (shallow["outcome"], shallow["message"]) == ("exhaustion", errors.CALL_STACK_EXHAUSTED)
+    deep_enough = ask(Oracle(), {"op": "run_exports", "module": nested, "depth": 10})
+    assert deep_enough["calls"][0]["outcome"] == "return"
+
+
+def test_replies_are_strict_json() -> None:
+    """An id too large for a double is not echoed as ``Infinity`` (not JSON)."""
+    reply = handle_line(Oracle(), '{"op": "hello", "id": 1e400}')
+    assert "Infinity" not in reply and json.loads(reply)["ok"] is False
+
+
+def test_an_import_recording_cannot_express_is_an_error_reply(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/oracle.md: such a module is an error reply, not an outcome (it was "crash")."""
+    from refwasm.engines.bitexact import UnsupportedType
+    from refwasm.oracle import server
+
+    def unsupported(*args: Any) -> None:
+        raise UnsupportedType("import a.b: a typed reference")
+
+    monkeypatch.setattr(server, "RecordingPlan", unsupported)
+    for op in ("run_exports", "instantiate"):
+        reply = ask(Oracle(), {"op": op, "module": LOGGER, "imports": "record"})
+        assert reply["ok"] is False and "typed reference" in reply["error"], reply
