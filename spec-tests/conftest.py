@@ -1,7 +1,6 @@
 """Where the official test suite is, and one pytest parameter per ``.wast`` file.
 
-The suite is found through ``$REFWASM_TESTSUITE`` (default ``../shared/testsuite`` beside the
-checkout).  A test function asks for ``wast_path`` and says which scripts with
+The suite is the bundled copy in ``spec-tests/official`` (``$REFWASM_TESTSUITE`` overrides it).  A test function asks for ``wast_path`` and says which scripts with
 ``@pytest.mark.wast_files(root)`` where ``root`` is a folder relative to the suite (``"wasm-2.0"``)
 or an absolute path; it gets one parameter per file under that folder, or one skipped parameter
 saying why there are none.
@@ -17,7 +16,7 @@ from refwasm import testsuite
 
 
 def suite_root() -> Path:
-    """``$REFWASM_TESTSUITE``, else ``../shared/testsuite`` relative to the repository root."""
+    """``$REFWASM_TESTSUITE``, else the bundled ``spec-tests/official``."""
     return testsuite.suite_root()
 
 
