@@ -9,14 +9,19 @@ stderr and an exit status, the same for every command:
 
 ====  ==========================================================================================
 0     success (valid, every assertion passed, no disagreement)
-1     the answer is no: a malformed or invalid module, a trap or other Wasm failure, a failed
-      assertion, a disagreement (the command says which)
+1     the answer is no: a malformed or invalid module (or a script given where a module is
+      expected), a failed assertion (``wast``), a disagreement (``diff``)
 2     trouble: a usage error, an input that cannot be read (missing, a directory, not
       permitted), an output that cannot be written, an unavailable engine
 3     an internal error: a bug in refwasm (the traceback is printed; docs/security.md says how
       to report it)
+4     the module is valid but running it failed (``run``): a trap, an exhaustion (fuel, time,
+      call depth), an unlinkable import
 130   interrupted (Ctrl-C)
 ====  ==========================================================================================
+
+Every message goes to stderr; stdout carries only the command's output.  ``refwasm --version``
+prints the program's version; the spec edition is each command's ``--spec``.
 """
 
 from __future__ import annotations
@@ -29,10 +34,15 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_TROUBLE = 2
-EXIT_INTERNAL = 3
+from refwasm.commands.common import (  # noqa: F401 -- the statuses, documented here
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_TRAP,
+    EXIT_TROUBLE,
+)
+
+EXIT_FAILURE = EXIT_INVALID
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 # Subcommand name -> (module under refwasm.commands, one-line help).
@@ -76,8 +86,11 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     """The parser, with the arguments of the command ``argv`` names (only that one's module
     is imported)."""
     parser = argparse.ArgumentParser(
-        prog="refwasm", description="An executable model of the WebAssembly specification."
+        prog="refwasm", description="An executable model of the WebAssembly specification.",
+        epilog="exit status: 0 ok, 1 malformed/invalid input or failed assertions, 2 usage or "
+               "I/O trouble, 3 internal error, 4 trap or other runtime failure, 130 interrupted",
     )
+    parser.add_argument("--version", action="version", version=f"refwasm {program_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module_name, help_text) in COMMANDS.items():
@@ -87,6 +100,18 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
             module.add_arguments(sub)
             sub.set_defaults(run=module.run)
     return parser
+
+
+def program_version() -> str:
+    """The installed distribution's version (the package's own when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("refwasm")
+    except PackageNotFoundError:
+        from refwasm import __version__
+
+        return __version__
 
 
 def describe_os_error(error: OSError) -> str:

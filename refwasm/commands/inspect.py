@@ -13,6 +13,15 @@ import json
 import sys
 from typing import Any
 
+from refwasm.commands.common import (
+    EXIT_INVALID,
+    NotAModule,
+    add_spec_arguments,
+    features_of,
+    load_module,
+    read_input,
+    show_error,
+)
 from refwasm.errors import WasmError
 from refwasm.syntax.modules import ExternKind, Module
 from refwasm.syntax.types import ExternFunc, ExternGlobal, ExternMem, ExternTable, ExternType
@@ -45,30 +54,28 @@ def describe(module: Module) -> dict[str, Any]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="a binary module (.wasm)")
+    parser.add_argument("file", help="a binary or text module, or - for stdin")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--version", default=None, choices=["1.0", "2.0", "3.0"], help="spec version to apply"
-    )
+    add_spec_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from refwasm.binary import decode_module
-    from refwasm.features import DEFAULT_FEATURES, Features
     from refwasm.validation import validate_module
 
-    features = DEFAULT_FEATURES if args.version is None else Features.for_version(args.version)
-    with open(args.file, "rb") as f:
-        data = f.read()
+    features = features_of(args)
+    data = read_input(args.file)
+    module = None
     try:
-        module = decode_module(data, features)
+        module = load_module(args.file, data, features)
         validate_module(module, features)
+    except NotAModule as e:
+        print(f"refwasm inspect: {e}", file=sys.stderr)
+        return EXIT_INVALID
     except WasmError as e:
         if args.json:
             print(json.dumps({"error": {"kind": e.kind, "message": e.message}}))
-        else:
-            print(f"{args.file}: {e.kind}: {e.message}", file=sys.stderr)
-        return 1
+        show_error(args.file, e, data, module)
+        return EXIT_INVALID
     info = describe(module)
     if args.json:
         print(json.dumps(info, ensure_ascii=False))

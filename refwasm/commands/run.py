@@ -1,4 +1,4 @@
-"""``refwasm run FILE.wasm|FILE.wat --invoke NAME [ARGS...] [--fuel N|none] [--timeout S|none]
+"""``refwasm run FILE|- [--invoke NAME [ARGS...]] [--spec V] [--fuel N|none] [--timeout S|none]
 [--engine reference|fast] [--json]``.
 
 Decodes (or parses), validates and instantiates the module in a fresh store, resolving imports
@@ -7,7 +7,10 @@ test suite writes values: ``i32:5``, ``f64:-0.5``, ``f32:nan:0x400000``, ``v128:
 ``ref.null func``.  Arguments follow the parameter types (``5``, ``-1``, ``0x10``, ``1.5``,
 ``nan``, ``inf``); a ``TYPE:`` prefix is accepted (``f32:-inf``: write it for a negative
 value that is not a plain number, which the option parser would otherwise take for an option).
-A trap or other failure prints its kind and message and exits with status 1.
+Without ``--invoke`` the export ``_start`` is called (as wasmtime does).  A malformed or invalid
+module prints its located error and exits 1; a trap or other failure of a valid module (an
+exhaustion, an import ``spectest`` does not provide, named) prints its kind and message and
+exits 4.
 
 The instantiation and the call each get ``--fuel`` steps, and the whole command ``--timeout``
 seconds (defaults in ``refwasm.script.limits``); running out is an exhaustion.  ``--engine fast``
@@ -19,9 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from refwasm.commands.common import (
+    EXIT_INVALID,
+    add_spec_arguments,
+    features_of,
+    is_script,
+    read_input,
+    status_of,
+)
 from refwasm.errors import WasmError
 from refwasm.execution.values import (
     ExternFuncAddr,
@@ -46,30 +56,31 @@ HELP = "instantiate a module and invoke one of its exported functions"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's arguments."""
-    parser.add_argument("file", help="a module: binary (.wasm) or text (.wat)")
+    parser.add_argument("file", help="a module: binary or text, or - for stdin")
     parser.add_argument(
         "--invoke",
-        required=True,
+        default=["_start"],
         nargs="+",
         metavar=("NAME", "ARGS"),
-        help="the export to call, then its arguments, one per parameter",
+        help="the export to call, then its arguments, one per parameter (default _start)",
     )
     add_limit_arguments(parser, per="instantiation or call (time: per command)")
     parser.add_argument("--engine", default="reference", choices=["reference", "fast"],
                         help="what runs the store (default reference)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
-    parser.add_argument(
-        "--version", default="2.0", choices=["1.0", "2.0", "3.0"], help="the spec edition"
-    )
+    add_spec_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Instantiate, invoke, print; exit status 1 on any failure."""
+    """Instantiate, invoke, print; exit status 1 for a bad module, 4 for a failed run."""
     from refwasm import embedding
-    from refwasm.features import Features
 
-    features = Features.for_version(args.version)
-    data = Path(args.file).read_bytes()  # an OSError is the command line's trouble (refwasm.cli)
+    features = features_of(args)
+    data = read_input(args.file)  # an OSError is the command line's trouble (refwasm.cli)
+    if is_script(args.file, data):
+        print(f"refwasm run: {args.file}: this is a .wast script, not a module: use refwasm wast",
+              file=sys.stderr)
+        return EXIT_INVALID
     try:
         with time_limit(args.timeout):
             return invoke(args, data, features)
@@ -108,12 +119,12 @@ def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
 
 
 def fail(args: argparse.Namespace, kind: str, message: str) -> int:
-    """Report a failure (to stdout as JSON with ``--json``, else to stderr) and return 1."""
+    """Report a failure (also to stdout as JSON with ``--json``; always to stderr) and return
+    its exit status."""
     if args.json:
         print(json.dumps({"error": kind, "message": message}))
-    else:
-        print(f"{kind}: {message}", file=sys.stderr)
-    return 1
+    print(f"{kind}: {message}", file=sys.stderr)
+    return status_of(kind)
 
 
 def load_module(data: bytes, features: Any) -> Any:
@@ -141,7 +152,8 @@ def resolve_imports(store: Any, module: Any) -> list[ExternVal]:
     externvals = []
     for imp in module.imports:
         if imp.module != SPECTEST or imp.name not in host:
-            raise UnlinkableError(UNKNOWN_IMPORT)
+            raise UnlinkableError(f"{UNKNOWN_IMPORT} {imp.module!r} {imp.name!r} (run provides "
+                                  "only the spectest module's exports)")
         externvals.append(host[imp.name])
     return externvals
 

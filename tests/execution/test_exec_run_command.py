@@ -65,12 +65,12 @@ def test_references(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_trap_prints_message_and_fails(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, str(wat), "--invoke", "trap")
-    assert (status, out, err) == (1, "", "trap: unreachable\n")
+    assert (status, out, err) == (4, "", "trap: unreachable\n")  # 4: a valid module failed
 
 
 def test_fuel(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, str(wat), "--fuel", "1000", "--invoke", "spin")
-    assert (status, err) == (1, "exhaustion: fuel exhausted\n")
+    assert (status, err) == (4, "exhaustion: fuel exhausted\n")
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_fuel(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
 )
 def test_embedder_errors_fail(wat: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
     status, _, err = run(capsys, str(wat), *argv)
-    assert status == 1
+    assert status == 2  # the command was asked what it cannot do: a usage error
     assert err.startswith("error: ")
 
 
@@ -96,4 +96,5 @@ def test_unknown_import_is_unlinkable(tmp_path: Path, capsys: pytest.CaptureFixt
     path = tmp_path / "m.wat"
     path.write_text('(module (import "env" "f" (func)) (func (export "g")))')
     status, _, err = run(capsys, str(path), "--invoke", "g")
-    assert (status, err) == (1, "unlinkable: unknown import\n")
+    assert (status, err) == (4, "unlinkable: unknown import 'env' 'f' (run provides only the "
+                             "spectest module's exports)\n")
