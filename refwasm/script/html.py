@@ -20,10 +20,14 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bar { display: flex; width: 220px; height: 12px; background: #eee; border-radius: 3px;
        overflow: hidden; }
 .bar i { display: block; height: 100%; }
+.bar .f, .bar .s { min-width: 4px; }
+th.num { text-align: right; }
+td.zero { color: #999; }
+tr.failed { background: #fff5f5; }
 .bar .p { background: #2da44e; } .bar .f { background: #cf222e; } .bar .s { background: #d4a72c; }
 tr.failed td.name { font-weight: 600; }
 details summary { cursor: pointer; color: #cf222e; }
-details pre { white-space: pre-wrap; font-size: 12px; margin: .3em 0 .6em; }
+details pre { white-space: pre-wrap; font-size: 12px; font-weight: normal; margin: .3em 0 .6em; }
 """
 
 
@@ -41,8 +45,8 @@ def html_report(reports: Sequence[FileReport], title: str = "refwasm wast") -> s
 <span class="fail">{failed} failed</span><span class="skip">{skipped} skipped</span>
 <span>{seconds:.1f}s</span></p>
 <table>
-<thead><tr><th>file</th><th></th><th>passed</th><th>failed</th><th>skipped</th><th>time</th>
-</tr></thead>
+<thead><tr><th>file</th><th></th><th class="num">passed</th><th class="num">failed</th>
+<th class="num">skipped</th><th class="num">time</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
@@ -55,10 +59,16 @@ def _row(report: FileReport) -> str:
     cells = (
         f'<td class="name">{html.escape(report.path)}{_failures(report)}</td>'
         f"<td>{_bar(report)}</td>"
-        f'<td class="num pass">{report.passed}</td><td class="num fail">{report.failed}</td>'
-        f'<td class="num skip">{report.skipped}</td><td class="num">{report.seconds:.2f}s</td>'
+        f"{_count(report.passed, 'pass')}{_count(report.failed, 'fail')}"
+        f"{_count(report.skipped, 'skip')}"
+        f'<td class="num">{report.seconds:.2f}s</td>'
     )
     return f'<tr class="{status}">{cells}</tr>'
+
+
+def _count(n: int, cls: str) -> str:
+    """A count cell, coloured by what it counts, grey when zero."""
+    return f'<td class="num {cls if n else "zero"}">{n}</td>'
 
 
 def _bar(report: FileReport) -> str:
