@@ -72,7 +72,13 @@ def run(args: argparse.Namespace) -> int:
     from refwasm.engines import ENGINES
     from refwasm.script.runner import collect
 
-    paths = [*args.paths, *(shown(testsuite.edition_folder(e)) for e in args.suite)]
+    suites = [testsuite.edition_folder(e) for e in args.suite]
+    for folder in suites:
+        if not folder.is_dir():
+            print(f"refwasm wast: no official suite at {folder}: run from the root of a refwasm "
+                  "checkout (spec-tests/official) or set REFWASM_TESTSUITE", file=sys.stderr)
+            return EXIT_TROUBLE
+    paths = [*args.paths, *(shown(folder) for folder in suites)]
     if not paths:
         print("refwasm wast: give a PATH or --suite 1.0|2.0|3.0", file=sys.stderr)
         return EXIT_TROUBLE
