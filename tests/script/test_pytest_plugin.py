@@ -17,7 +17,7 @@ from refwasm.testsuite import edition_folder
 
 SUITE = edition_folder("2.0")
 # A handful of official files: stateful scripts, registers, traps, malformed and invalid modules.
-FILES = ("i32.wast", "names.wast", "linking.wast", "binary.wast")
+FILES = ("i32.wast", "linking.wast", "binary.wast")
 
 
 def pytest_in(folder: Path, *argv: str, timeout: float = 600) -> tuple[int, str]:
@@ -90,16 +90,18 @@ def test_a_planted_wrong_expectation_fails_exactly_one_item(copies: Path) -> Non
     assert summary(out)["passed"] < len([c for c in cases if "i32" in (c.get("classname") or "")])
 
 
+@pytest.mark.slow  # two worker processes: about 30-90 s on a shared machine
 def test_xdist_keeps_a_file_in_one_worker(copies: Path) -> None:
     pytest.importorskip("xdist")
-    status, out = pytest_in(copies, "-q", ".", "-n", "2", "--dist", "loadgroup")
+    small = [copies / "linking.wast", copies / "binary.wast"]
+    status, out = pytest_in(copies, "-q", *map(str, small), "-n", "2", "--dist", "loadgroup")
     assert status == 0, out
-    assert summary(out)["passed"] == refwasm_totals(sorted(copies.iterdir()))
+    assert summary(out)["passed"] == refwasm_totals(small)
 
 
 def test_engine_and_spec_options(copies: Path) -> None:
-    status, out = pytest_in(copies, "-q", str(copies / "i32.wast"), "--wast-engine", "fast")
-    assert status == 0 and summary(out)["passed"] > 400
+    status, out = pytest_in(copies, "-q", str(copies / "linking.wast"), "--wast-engine", "fast")
+    assert status == 0 and summary(out)["passed"] == refwasm_totals([copies / "linking.wast"])
     # Under 1.0 rules the module using sign extension does not parse, and the assertions on it
     # fail with it.
     status, out = pytest_in(copies, "-q", str(copies / "i32.wast"), "--wast-spec", "1.0")
