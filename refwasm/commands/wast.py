@@ -45,8 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", choices=EDITIONS, action="append", default=[],
                         help="run the bundled official suite of this edition")
     parser.add_argument("--spec", choices=EDITIONS, default=None,
-                        help="run under this edition (default: from a wasm-X.Y path component, "
-                             f"else {LATEST_IMPLEMENTED.value})")
+                        help=f"run under this edition (default: {LATEST_IMPLEMENTED.value}, or the "
+                             "edition a wasm-X.Y component of the file's path names)")
     parser.add_argument("--version", dest="spec", choices=EDITIONS, default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)  # the old name of --spec
     parser.add_argument("--filter", action="append", default=[], metavar="GLOB",

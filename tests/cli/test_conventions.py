@@ -1,0 +1,115 @@
+"""The command line's conventions in process (issue 17, item 2; the fresh-clone subprocess
+tests in test_fresh_clone.py are slow-marked): ``--version``, ``--spec`` and the proposal flags,
+``-`` for stdin and stdout, magic bytes, scripts given to module commands, located errors on
+stderr, exit statuses."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from refwasm.cli import EXIT_INVALID, EXIT_TRAP, main, parser_for
+from refwasm.commands.common import features_of
+from refwasm.features import Features
+
+WAT = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)\n' \
+      '  (func (export "boom") unreachable))\n'
+SIGN_EXT = '(module (func (param i32) (result i32) local.get 0 i32.extend8_s))'
+
+
+class _Stdin:
+    """A stand-in for ``sys.stdin`` with a binary buffer."""
+
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str],
+        stdin: bytes = b"") -> tuple[int, bytes, str]:
+    monkeypatch.setattr(sys, "stdin", _Stdin(stdin))
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, write_through=True))
+    status = main(argv)
+    sys.stdout.flush()
+    return status, raw.getvalue(), capsys.readouterr().err
+
+
+def test_version_is_the_program_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == "refwasm 0.1.0"
+
+
+def test_spec_and_proposal_flags() -> None:
+    args = parser_for(["validate"]).parse_args(["validate", "m.wat", "--spec", "1.0",
+                                                "--enable-simd", "--disable-bulk-memory"])
+    assert features_of(args) == Features.for_version("1.0").with_(simd=True, bulk_memory=False)
+    old = parser_for(["validate"]).parse_args(["validate", "m.wat", "--version", "3.0"])
+    assert features_of(old) == Features.for_version("3.0")  # the old name still works
+    for command in ("validate", "parse", "print", "inspect", "run", "wast"):
+        parser = parser_for([command])
+        sub = parser._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+        assert "default: 2.0" in " ".join(sub.format_help().split()), command
+
+
+def test_stdin_stdout_round_trip(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, wasm, err = run(monkeypatch, capsys, ["parse", "-", "-o", "-"], WAT.encode())
+    assert (status, err) == (0, "") and wasm.startswith(b"\0asm")
+    status, text, _ = run(monkeypatch, capsys, ["print", "-"], wasm)
+    assert status == 0 and b'(export "boom" (func 1))' in text
+    status, out, _ = run(monkeypatch, capsys, ["run", "-", "--invoke", "add", "2", "3"], wasm)
+    assert (status, out) == (0, b"i32:5\n")
+    status, _, err = run(monkeypatch, capsys, ["run", "-", "--invoke", "boom"], wasm)
+    assert (status, err) == (EXIT_TRAP, "trap: unreachable\n")
+
+
+def test_magic_bytes_not_extensions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, wasm, _ = run(monkeypatch, capsys, ["parse", "-", "-o", "-"], WAT.encode())
+    (tmp_path / "binary.wat").write_bytes(wasm)
+    (tmp_path / "text.wasm").write_text(WAT)
+    for name in ("binary.wat", "text.wasm"):
+        assert run(monkeypatch, capsys, ["validate", str(tmp_path / name)])[:2] == (0, b"valid\n")
+
+
+def test_scripts_are_sent_to_wast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = WAT + '(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))\n'
+    (tmp_path / "s.wast").write_text(script)
+    for argv, stdin in ((["validate", str(tmp_path / "s.wast")], b""),
+                        (["print", "-"], script.encode()),
+                        (["run", str(tmp_path / "s.wast")], b"")):
+        status, out, err = run(monkeypatch, capsys, argv, stdin)
+        assert (status, out) == (EXIT_INVALID, b"")
+        assert err.strip().endswith("this is a .wast script, not a module: use refwasm wast")
+
+
+def test_located_errors_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "m.wat"
+    path.write_text(SIGN_EXT)
+    status, out, err = run(monkeypatch, capsys, ["validate", str(path), "--spec", "1.0"])
+    assert (status, out) == (EXIT_INVALID, b"")
+    column = SIGN_EXT.index("i32.extend8_s") + 1
+    assert err.splitlines() == [f"{path}:1:{column}: malformed: unknown operator i32.extend8_s",
+                                f"  {SIGN_EXT}", "  " + " " * (column - 1) + "^"]
+    assert run(monkeypatch, capsys, ["validate", str(path), "--spec", "1.0",
+                                     "--enable-sign-extension"])[0] == 0
+    path.write_text('(module (func (export "f") (result i32) (block (result i32) i64.const 1)))')
+    status, _, err = run(monkeypatch, capsys, ["parse", str(path), "-o", "-"])
+    assert status == EXIT_INVALID
+    assert err == (f'{path}: func 0 (export "f"), instr 0.end: invalid: type mismatch: '
+                   "expected [i32] but got [i64]\n")
+    assert run(monkeypatch, capsys, ["parse", str(path), "-o", "-", "--no-check"])[0] == 0
+    status, _, err = run(monkeypatch, capsys, ["inspect", "-"], b"\0asm\x01\0\0\0\x0a\x05\x01")
+    assert status == EXIT_INVALID
+    assert err == "-:0xa (code section): malformed: length out of bounds\n"
