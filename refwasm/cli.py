@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import signal
 import sys
 import traceback
@@ -60,7 +61,7 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``refwasm`` console script and ``python -m refwasm``."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = negative_arguments(list(sys.argv[1:] if argv is None else argv))
     who = " ".join(["refwasm", *[a for a in argv[:1] if a in COMMANDS]])
     try:
         args = parser_for(argv).parse_args(argv)  # usage errors exit 2 (argparse)
@@ -75,11 +76,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"{who}: {describe_os_error(error)}", file=sys.stderr)
         return EXIT_TROUBLE
+    except ModuleNotFoundError as error:
+        if error.name is None or error.name.split(".")[0] not in EXTRAS:
+            traceback.print_exc()
+            print(f"{who}: internal error (a refwasm bug; see docs/security.md)", file=sys.stderr)
+            return EXIT_INTERNAL
+        print(f"{who}: {missing_extra(error.name)}", file=sys.stderr)
+        return EXIT_TROUBLE
     except Exception:  # noqa: BLE001 -- a bug: say so once, with what a report needs
         traceback.print_exc()
         print(f"{who}: internal error (a refwasm bug; see docs/security.md)", file=sys.stderr)
         return EXIT_INTERNAL
     return status
+
+
+_NEGATIVE_VALUE = re.compile(r"-(inf|nan(:\S+)?|0[xX]\S+|[0-9.]\S*)")
+
+
+def negative_arguments(argv: list[str]) -> list[str]:
+    """``refwasm run F --invoke f -inf -nan:0x1 -0x1p3``: argparse would take these values for
+    options; a leading space (stripped by ``run``'s value parser) keeps them arguments."""
+    if not argv or argv[0] != "run" or "--invoke" not in argv:
+        return argv
+    start = argv.index("--invoke") + 1
+    return argv[:start] + [f" {a}" if _NEGATIVE_VALUE.fullmatch(a) else a for a in argv[start:]]
 
 
 def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -100,6 +120,16 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
             module.add_arguments(sub)
             sub.set_defaults(run=module.run)
     return parser
+
+
+# Optional packages and the extra that installs each (README "Try it").
+EXTRAS = {"hypothesis": "fuzz", "wasmtime": "peers", "pywasm": "peers"}
+
+
+def missing_extra(module: str) -> str:
+    """What to install for a missing optional package."""
+    top = module.split(".")[0]
+    return f"this needs the {top} package: pip install 'refwasm[{EXTRAS[top]}]'"
 
 
 def program_version() -> str:

@@ -101,6 +101,11 @@ def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
     inst = embedding.module_instantiate(
         store, module, resolve_imports(store, module), features, fuel=fuel
     )
+    exported = [e.name for e in module.exports]
+    if name not in exported:
+        hint = "no --invoke NAME given and no _start export" if name == "_start" and \
+            args.invoke == ["_start"] else f"unknown export {name!r}"
+        return fail(args, "error", f"{hint} (exports: {', '.join(exported) or 'none'})")
     export = embedding.instance_export(inst, name)
     if not isinstance(export, ExternFuncAddr):
         return fail(args, "error", f"export {name!r} is not a function")
@@ -175,6 +180,7 @@ def parse_value(text: str, t: ValType) -> Val:
     from refwasm.errors import MalformedError
     from refwasm.text.numbers import parse_float, parse_int
 
+    text = text.strip()  # refwasm.cli.negative_arguments protects ``-inf`` with a space
     prefix, sep, rest = text.partition(":")
     if sep and prefix == type_name(t) and not text.startswith(("nan:", "-nan:", "+nan:")):
         text = rest
@@ -205,13 +211,16 @@ def parse_ref(text: str, t: RefType) -> Val:
 
 
 def show_value(t: ValType, v: Val) -> str:
-    """``i32:5``: integers unsigned (as the suite's JSON writes them), floats as the shortest
+    """``i32:5``: integers unsigned (as the suite's JSON writes them; with the signed reading
+    after it when that differs: ``i32:4294967295 (signed -1)``), floats as the shortest
     decimal that reads back exactly, NaNs with their payload, vectors as 128-bit hex."""
     if isinstance(v, int):
         if isinstance(t, VecType):
             return f"v128:{v:#034x}"
         if isinstance(t, NumType) and not t.is_int:
             return f"{t.value}:{show_float(v, t.bits)}"
+        if isinstance(t, NumType) and v >> (t.bits - 1):  # the signed reading differs
+            return f"{type_name(t)}:{v} (signed {v - (1 << t.bits)})"
         return f"{type_name(t)}:{v}"
     return show_ref(v)
 

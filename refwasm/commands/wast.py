@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import importlib.util
 import json
 import os
 import sys
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 HELP = "run .wast spec test scripts and report passed/failed/skipped commands"
 EXIT_INTERRUPTED = 130
+# The Python package each peer engine drives (the ``peers`` extra installs them).
+PEER_PACKAGES = {"wasmtime": "wasmtime", "pywasm": "pywasm"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_TROUBLE
     if args.engine not in ENGINES:
         print(f"refwasm wast: unknown engine {args.engine!r}", file=sys.stderr)
+        return EXIT_TROUBLE
+    missing_package = PEER_PACKAGES.get(args.engine)
+    if missing_package and importlib.util.find_spec(missing_package) is None:
+        print(f"refwasm wast: engine {args.engine} needs the {missing_package} package: "
+              "pip install 'refwasm[peers]'", file=sys.stderr)
         return EXIT_TROUBLE
     files = [f for f in collect(paths) if matches(f, args.filter)]
     if not files:

@@ -113,3 +113,51 @@ def test_located_errors_on_stderr(
     status, _, err = run(monkeypatch, capsys, ["inspect", "-"], b"\0asm\x01\0\0\0\x0a\x05\x01")
     assert status == EXIT_INVALID
     assert err == "-:0xa (code section): malformed: length out of bounds\n"
+
+
+def test_run_values_and_default_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "f.wat"
+    path.write_text('(module (func (export "neg") (param f32) (result f32) local.get 0 f32.neg)'
+                    ' (func (export "pair") (param f64 i64) (result f64 i64) local.get 0'
+                    ' local.get 1))')
+    assert run(monkeypatch, capsys, ["run", str(path), "--invoke", "neg", "-inf"])[1] == \
+        b"f32:inf\n"
+    assert run(monkeypatch, capsys, ["run", str(path), "--invoke", "neg", "-nan:0x200000"])[1] \
+        == b"f32:nan:0x200000\n"
+    assert run(monkeypatch, capsys, ["run", str(path), "--invoke", "pair", "-0x1p3", "-5"])[1] \
+        == b"f64:-8\ni64:18446744073709551611 (signed -5)\n"
+    status, _, err = run(monkeypatch, capsys, ["run", str(path)])
+    assert (status, err) == (2, "error: no --invoke NAME given and no _start export "
+                                "(exports: neg, pair)\n")
+    path.write_text('(module (global (export "g") (mut i32) (i32.const 0))'
+                    ' (func (export "_start") i32.const 7 global.set 0))')
+    assert run(monkeypatch, capsys, ["run", str(path)])[:2] == (0, b"")
+
+
+def test_inspect_types(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wat = ('(module (import "spectest" "print_i32" (func (param i32)))'
+           ' (type (func (param i64) (result i64))) (func (export "id") (type 0) local.get 0))')
+    status, out, _ = run(monkeypatch, capsys, ["inspect", "-", "--types"], wat.encode())
+    assert status == 0
+    assert out.decode().splitlines()[:5] == [
+        "types:", "  (type 0) (func (param i64) (result i64))", "  (type 1) (func (param i32))",
+        "functions:", "  0: (type 1) (param i32) (import spectest.print_i32)"]
+    assert out.decode().splitlines()[5] == '  1: (type 0) (param i64) (result i64) (export "id")'
+
+
+def test_a_missing_extra_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import refwasm.commands.validate as validate
+
+    def needs_hypothesis(args: object) -> int:
+        raise ModuleNotFoundError("No module named 'hypothesis'", name="hypothesis")
+
+    monkeypatch.setattr(validate, "run", needs_hypothesis)
+    assert main(["validate", "x.wat"]) == 2
+    assert capsys.readouterr().err == ("refwasm validate: this needs the hypothesis package: "
+                                       "pip install 'refwasm[fuzz]'\n")

@@ -38,7 +38,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_integers_print_unsigned(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, str(wat), "--invoke", "add", "5", "-6") == (0, "i32:4294967295\n", "")
+    assert run(capsys, str(wat), "--invoke", "add", "5", "-6") == (0, "i32:4294967295 (signed -1)\n", "")
 
 
 def test_floats_print_shortest_exact_decimal(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
