@@ -54,6 +54,7 @@ COMMANDS = {
     "parse": ("parse", "convert a text module to binary"),
     "wast": ("wast", "run .wast scripts and report per file"),
     "run": ("run", "instantiate a module and invoke an export"),
+    "dump": ("dump", "list a binary module's sections with their offsets and sizes"),
     "oracle": ("oracle", "serve refwasm as a differential-testing oracle over JSON lines"),
     "diff": ("diff", "differential testing of generated modules against other engines"),
 }

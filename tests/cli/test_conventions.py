@@ -161,3 +161,20 @@ def test_a_missing_extra_is_named(
     assert main(["validate", "x.wat"]) == 2
     assert capsys.readouterr().err == ("refwasm validate: this needs the hypothesis package: "
                                        "pip install 'refwasm[fuzz]'\n")
+
+
+def test_dump_lists_sections(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, wasm, _ = run(monkeypatch, capsys, ["parse", "-", "-o", "-"], WAT.encode())
+    status, out, err = run(monkeypatch, capsys, ["dump", "-"], wasm)
+    assert (status, err) == (0, "")
+    lines = out.decode().splitlines()
+    assert lines[0] == f"-: {len(wasm)} bytes, version 1"
+    assert [line.split()[0] for line in lines[1:]] == ["type", "function", "export", "code"]
+    assert lines[2].endswith("count 2")  # two functions
+    type_start = int(lines[1].split("start=")[1].split()[0], 16)
+    assert (wasm[type_start - 2], type_start) == (1, 10)  # the type section's id, then its size
+    status, out, err = run(monkeypatch, capsys, ["dump", "-"], wasm[:21])  # a header cut
+    assert status == EXIT_INVALID and b"type" in out
+    assert err.splitlines()[-1].startswith("-:0x15 (function section): malformed: ")
