@@ -68,7 +68,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default="reference", choices=["reference", "fast"],
                         help="what runs the store (default reference)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument("--preload", action="append", default=[], metavar="NAME=FILE",
+                        type=_preload, help="instantiate FILE first and let the module import "
+                                            "its exports as NAME (repeatable)")
     add_spec_arguments(parser)
+
+
+def _preload(text: str) -> str:
+    """``NAME=FILE`` (argparse reports anything else as a usage error)."""
+    name, sep, path = text.partition("=")
+    if not (sep and name and path):
+        raise argparse.ArgumentTypeError(f"expected NAME=FILE, got {text!r}")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,10 +107,16 @@ def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
 
     name, texts = args.invoke[0], args.invoke[1:]
     fuel = resolve_fuel(args.fuel, args.engine)
-    module = load_module(data, features)
     store = embedding.store_init(engine=args.engine)
+    registry: dict[str, Any] = {}
+    for preload in args.preload:  # instantiated in order; each may import the ones before it
+        as_name, _, path = preload.partition("=")
+        pre = load_module(read_input(path), features)
+        registry[as_name] = embedding.module_instantiate(
+            store, pre, resolve_imports(store, pre, registry), features, fuel=fuel)
+    module = load_module(data, features)
     inst = embedding.module_instantiate(
-        store, module, resolve_imports(store, module), features, fuel=fuel
+        store, module, resolve_imports(store, module, registry), features, fuel=fuel
     )
     exported = [e.name for e in module.exports]
     if name not in exported:
@@ -143,8 +160,10 @@ def load_module(data: bytes, features: Any) -> Any:
     return module
 
 
-def resolve_imports(store: Any, module: Any) -> list[ExternVal]:
-    """The external values of the module's imports, all from the ``spectest`` host module."""
+def resolve_imports(store: Any, module: Any, registry: dict[str, Any] | None = None
+                    ) -> list[ExternVal]:
+    """The external values of the module's imports: from the instances ``--preload`` named
+    (``registry``), else from the ``spectest`` host module."""
     from refwasm.errors import UNKNOWN_IMPORT, UnlinkableError
 
     if not module.imports:
@@ -153,13 +172,19 @@ def resolve_imports(store: Any, module: Any) -> list[ExternVal]:
         from refwasm.script.spectest import SPECTEST, alloc_spectest
     except ImportError:
         raise UnlinkableError(UNKNOWN_IMPORT) from None
+    registry = registry or {}
     host = alloc_spectest(store)
     externvals = []
     for imp in module.imports:
-        if imp.module != SPECTEST or imp.name not in host:
-            raise UnlinkableError(f"{UNKNOWN_IMPORT} {imp.module!r} {imp.name!r} (run provides "
-                                  "only the spectest module's exports)")
-        externvals.append(host[imp.name])
+        provider = registry.get(imp.module)
+        if provider is not None and imp.name in provider.exports:
+            externvals.append(provider.exports[imp.name])
+        elif provider is None and imp.module == SPECTEST and imp.name in host:
+            externvals.append(host[imp.name])
+        else:
+            known = ", ".join([SPECTEST, *registry])
+            raise UnlinkableError(f"{UNKNOWN_IMPORT} {imp.module!r} {imp.name!r} (modules "
+                                  f"provided: {known}; --preload NAME=FILE adds one)")
     return externvals
 
 

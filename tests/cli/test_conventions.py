@@ -178,3 +178,18 @@ def test_dump_lists_sections(
     status, out, err = run(monkeypatch, capsys, ["dump", "-"], wasm[:21])  # a header cut
     assert status == EXIT_INVALID and b"type" in out
     assert err.splitlines()[-1].startswith("-:0x15 (function section): malformed: ")
+
+
+def test_run_preloads_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "lib.wat").write_text('(module (func (export "seven") (result i32) i32.const 7))')
+    app = tmp_path / "app.wat"
+    app.write_text('(module (import "lib" "seven" (func $s (result i32)))'
+                   ' (func (export "main") (result i32) call $s i32.const 1 i32.add))')
+    preload = f"lib={tmp_path / 'lib.wat'}"
+    assert run(monkeypatch, capsys, ["run", str(app), "--preload", preload, "--invoke",
+                                     "main"])[:2] == (0, b"i32:8\n")
+    status, _, err = run(monkeypatch, capsys, ["run", str(app), "--invoke", "main"])
+    assert (status, err) == (EXIT_TRAP, "unlinkable: unknown import 'lib' 'seven' (modules "
+                                        "provided: spectest; --preload NAME=FILE adds one)\n")

@@ -96,5 +96,5 @@ def test_unknown_import_is_unlinkable(tmp_path: Path, capsys: pytest.CaptureFixt
     path = tmp_path / "m.wat"
     path.write_text('(module (import "env" "f" (func)) (func (export "g")))')
     status, _, err = run(capsys, str(path), "--invoke", "g")
-    assert (status, err) == (4, "unlinkable: unknown import 'env' 'f' (run provides only the "
-                             "spectest module's exports)\n")
+    assert (status, err) == (4, "unlinkable: unknown import 'env' 'f' (modules provided: "
+                             "spectest; --preload NAME=FILE adds one)\n")
