@@ -29,6 +29,21 @@ def wast_params(root: Path) -> list[object]:
     return [pytest.param(str(f), id=f.relative_to(root).as_posix()) for f in files]
 
 
+OFFICIAL = Path(__file__).resolve().parent / "official"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """``pytest spec-tests`` runs the per-file tests; the bundled suites' ``.wast`` files become
+    the pytest plugin's items (one per command, ~140,000) only when a path at or under
+    ``spec-tests/official`` is named (``pytest spec-tests/official/wasm-2.0``)."""
+    if collection_path.resolve() != OFFICIAL:
+        return None
+    named = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    if any(path == OFFICIAL or OFFICIAL in path.parents for path in named):
+        return None
+    return True
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "wast_files(root): parametrise wast_path over the .wast files under root"
