@@ -137,6 +137,7 @@ def run_and_show(files: list[str], args: argparse.Namespace) -> tuple[list[FileR
     runs = iter_run_files(files, engine=args.engine, version=version, jobs=max(1, args.jobs),
                           only_line=args.line, fuel=resolve_fuel(args.fuel, args.engine),
                           timeout=args.timeout)
+    progress.draw()  # the bar shows at once, before the first file ends
     try:
         for report in runs:
             reports.append(report)
