@@ -6,7 +6,7 @@ A file whose commands were all skipped (refwasm lacks a layer they need) is skip
 reasons; a file with any failed command fails.
 
 These stay one test per file rather than the pytest plugin's one item per command
-(``pytest spec-tests/official/wasm-2.0``): 54,006 items cost about 3.6 times the time of the 148
+(``pytest spec-tests/official/wasm-2.0``): 54,006 items cost about 3 times the time of the 148
 per-file tests (docs/cli.md has the figures).
 """
 

@@ -22,7 +22,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bar i { display: block; height: 100%; }
 .bar .f, .bar .s { min-width: 4px; }
 th.num { text-align: right; }
-td.zero { color: #999; }
+.zero { color: #999; }
 tr.failed { background: #fff5f5; }
 .bar .p { background: #2da44e; } .bar .f { background: #cf222e; } .bar .s { background: #d4a72c; }
 tr.failed td.name { font-weight: 600; }
@@ -42,7 +42,8 @@ def html_report(reports: Sequence[FileReport], title: str = "refwasm wast") -> s
 <body>
 <h1>{html.escape(title)}</h1>
 <p class="totals"><span>{len(reports)} files</span><span class="pass">{passed} passed</span>
-<span class="fail">{failed} failed</span><span class="skip">{skipped} skipped</span>
+<span class="{'fail' if failed else 'zero'}">{failed} failed</span>
+<span class="{'skip' if skipped else 'zero'}">{skipped} skipped</span>
 <span>{seconds:.1f}s</span></p>
 <table>
 <thead><tr><th>file</th><th></th><th class="num">passed</th><th class="num">failed</th>
