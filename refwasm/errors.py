@@ -8,13 +8,25 @@ outcome of any assertion.
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 
 class WasmError(Exception):
     """Base of every outcome the spec distinguishes for bad input or a failing program."""
 
     kind = "error"
+    # Where the error is and what it saw, set by the layer that knows (``locate``) and shown
+    # around the message by the command line (``located``); never part of ``message``, which
+    # the suite's runner compares.  ``offset``/``section``: a byte offset in a binary module;
+    # ``text_pos``: a character offset in a text module; ``func``/``instr``: the function index
+    # and the instruction's position (``4.2``: the body's 5th instruction, the 3rd inside it);
+    # ``detail``: e.g. ``expected [i32] but got [i64]``.
+    offset: int | None = None
+    section: str | None = None
+    text_pos: int | None = None
+    func: int | None = None
+    instr: str | None = None
+    detail: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -228,3 +240,15 @@ def worded(message: str, version: str) -> str:
         if message.startswith(ours):
             return theirs + message[len(ours) :]
     return message
+
+
+E = TypeVar("E", bound=WasmError)
+
+
+def locate(error: E, **where: object) -> E:
+    """Add a location or detail to ``error`` (``WasmError``'s attributes) where none is set
+    yet (the innermost layer knows best); returns it for ``raise locate(...)``."""
+    for name, value in where.items():
+        if getattr(error, name, None) is None:
+            setattr(error, name, value)
+    return error

@@ -1,8 +1,10 @@
 """Where the official spec test suite is: one place for every tool and test that needs it.
 
-``$REFWASM_TESTSUITE`` when set, else ``../shared/testsuite`` beside the checkout (the source
-tree this package lives in, for an editable install) or beside the working directory.
-The suite is never copied into the project; it is pointed at.
+The suites travel with the project in ``spec-tests/official`` (``wasm-1.0``, ``wasm-2.0``,
+``wasm-3.0``, copied unmodified from the spec repository's tags; see its README).  The folder
+used is ``$REFWASM_TESTSUITE`` when set, else the bundled copy of the checkout this package lives
+in (an editable install), else the bundled copy under the working directory (a clone installed
+with ``pip install .`` and run from its root).
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import os
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parents[1]
+BUNDLED = Path("spec-tests") / "official"
+
+# The editions ``refwasm wast --suite`` names, each a folder of the suite root.
+EDITIONS = ("1.0", "2.0", "3.0")
 
 
 def suite_root() -> Path:
@@ -18,10 +24,15 @@ def suite_root() -> Path:
     configured = os.environ.get("REFWASM_TESTSUITE")
     if configured:
         return Path(configured)
-    beside_checkout = _CHECKOUT.parent / "shared" / "testsuite"
-    if beside_checkout.is_dir():
-        return beside_checkout
-    return Path.cwd().parent / "shared" / "testsuite"
+    in_checkout = _CHECKOUT / BUNDLED
+    if in_checkout.is_dir():
+        return in_checkout
+    return Path.cwd() / BUNDLED
+
+
+def edition_folder(edition: str) -> Path:
+    """The folder of one edition's suite (``wasm-2.0``)."""
+    return suite_root() / f"wasm-{edition}"
 
 
 def missing_reason() -> str:

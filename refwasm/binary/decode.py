@@ -73,6 +73,7 @@ from refwasm.errors import (
     UNKNOWN_BINARY_VERSION,
     ZERO_BYTE_EXPECTED,
     MalformedError,
+    locate,
 )
 from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.syntax.gcpause import gc_paused
@@ -220,8 +221,40 @@ _EXTERN_KINDS = {
 
 @gc_paused
 def decode_module(data: bytes, features: Features = DEFAULT_FEATURES) -> Module:
-    """``binary-module``: decode a whole module, or raise ``MalformedError``."""
-    return _Decoder(bytes(data), features).module()
+    """``binary-module``: decode a whole module, or raise ``MalformedError`` (located at the
+    byte offset the decoder reached, and its section)."""
+    decoder = _Decoder(bytes(data), features)
+    try:
+        return decoder.module()
+    except MalformedError as error:
+        offset = min(decoder.r.pos, len(decoder.r.data))
+        locate(error, offset=offset, section=section_at(decoder.r.data, offset))
+        raise
+
+
+# The sections' names (``binary-section``), for error locations.
+SECTION_NAMES = {
+    0: "custom", 1: "type", 2: "import", 3: "function", 4: "table", 5: "memory", 6: "global",
+    7: "export", 8: "start", 9: "element", 10: "code", 11: "data", 12: "data count", 13: "tag",
+}  # fmt: skip
+
+
+def section_at(data: bytes, offset: int) -> str | None:
+    """The name of the section whose bytes hold ``offset`` (walking the section headers), if
+    the headers up to it are well formed."""
+    r = Reader(data)
+    r.pos = 8
+    section_id = None
+    try:
+        while r.pos < offset and not r.eof():
+            section_id = r.byte()
+            end = r.u(32) + r.pos
+            if offset < end or r.pos >= offset:
+                break
+            r.pos, section_id = end, None
+    except MalformedError:
+        pass  # a header cut short: the error is in it
+    return None if section_id is None else SECTION_NAMES.get(section_id)
 
 
 @functools.lru_cache(maxsize=16)

@@ -1,7 +1,9 @@
-"""``refwasm print FILE.wasm|FILE.wat``: a module in the text format (``refwasm.text.printer``).
+"""``refwasm print FILE|- [-o OUT|-] [--spec V]``: a module in the text format
+(``wasm2wat``, ``wasm-tools print``; ``refwasm.text.printer``).
 
-A binary module is decoded, a text module parsed; either way the module is printed in the
-printer's explicit form (numeric indices, hex floats), which parses back to the same syntax.
+A binary module (told by its magic bytes) is decoded, a text module parsed; either way the
+module is printed in the printer's explicit form (numeric indices, hex floats), which parses
+back to the same syntax.
 """
 
 from __future__ import annotations
@@ -9,36 +11,43 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = "print a module (.wasm or .wat) in the text format"
+from refwasm.commands.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    NotAModule,
+    add_spec_arguments,
+    features_of,
+    load_module,
+    read_input,
+    show_error,
+    write_output,
+)
+
+HELP = "print a module (binary or text; - for stdin) in the text format"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="a binary (.wasm) or text (.wat) module")
-    parser.add_argument(
-        "--version", default=None, choices=["1.0", "2.0", "3.0"], help="spec version to apply"
-    )
+    parser.add_argument("file", help="a binary or text module, or - for stdin")
+    parser.add_argument("-o", "--output", default="-", help="output file (default - : stdout)")
+    add_spec_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from refwasm.binary import decode_module
     from refwasm.errors import WasmError
-    from refwasm.features import DEFAULT_FEATURES, Features
-    from refwasm.text import parse_module, print_module
+    from refwasm.text import print_module
 
-    features = DEFAULT_FEATURES if args.version is None else Features.for_version(args.version)
-    with open(args.file, "rb") as f:
-        data = f.read()
+    features = features_of(args)
+    data = read_input(args.file)
     try:
-        if data.startswith(b"\0asm"):
-            module = decode_module(data, features)
-        else:
-            module = parse_module(data.decode("utf-8", "surrogateescape"), features)
-        text = print_module(module)
+        text = print_module(load_module(args.file, data, features))
+    except NotAModule as e:
+        print(f"refwasm print: {e}", file=sys.stderr)
+        return EXIT_INVALID
     except WasmError as e:
-        print(f"{args.file}: {e.kind}: {e.message}", file=sys.stderr)
-        return 1
+        show_error(args.file, e, data)
+        return EXIT_INVALID
     except ValueError as e:  # a construct the printer has no text form for
         print(f"{args.file}: cannot print: {e}", file=sys.stderr)
-        return 1
-    sys.stdout.write(text)
-    return 0
+        return EXIT_INVALID
+    write_output(args.output, text.encode("utf-8"))
+    return EXIT_OK

@@ -1,4 +1,4 @@
-"""``refwasm run FILE.wasm|FILE.wat --invoke NAME [ARGS...] [--fuel N|none] [--timeout S|none]
+"""``refwasm run FILE|- [--invoke NAME [ARGS...]] [--spec V] [--fuel N|none] [--timeout S|none]
 [--engine reference|fast] [--json]``.
 
 Decodes (or parses), validates and instantiates the module in a fresh store, resolving imports
@@ -7,7 +7,10 @@ test suite writes values: ``i32:5``, ``f64:-0.5``, ``f32:nan:0x400000``, ``v128:
 ``ref.null func``.  Arguments follow the parameter types (``5``, ``-1``, ``0x10``, ``1.5``,
 ``nan``, ``inf``); a ``TYPE:`` prefix is accepted (``f32:-inf``: write it for a negative
 value that is not a plain number, which the option parser would otherwise take for an option).
-A trap or other failure prints its kind and message and exits with status 1.
+Without ``--invoke`` the export ``_start`` is called (as wasmtime does).  A malformed or invalid
+module prints its located error and exits 1; a trap or other failure of a valid module (an
+exhaustion, an import ``spectest`` does not provide, named) prints its kind and message and
+exits 4.
 
 The instantiation and the call each get ``--fuel`` steps, and the whole command ``--timeout``
 seconds (defaults in ``refwasm.script.limits``); running out is an exhaustion.  ``--engine fast``
@@ -19,9 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from refwasm.commands.common import (
+    EXIT_INVALID,
+    add_spec_arguments,
+    features_of,
+    is_script,
+    read_input,
+    status_of,
+)
 from refwasm.errors import WasmError
 from refwasm.execution.values import (
     ExternFuncAddr,
@@ -46,30 +56,42 @@ HELP = "instantiate a module and invoke one of its exported functions"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's arguments."""
-    parser.add_argument("file", help="a module: binary (.wasm) or text (.wat)")
+    parser.add_argument("file", help="a module: binary or text, or - for stdin")
     parser.add_argument(
         "--invoke",
-        required=True,
+        default=["_start"],
         nargs="+",
         metavar=("NAME", "ARGS"),
-        help="the export to call, then its arguments, one per parameter",
+        help="the export to call, then its arguments, one per parameter (default _start)",
     )
     add_limit_arguments(parser, per="instantiation or call (time: per command)")
     parser.add_argument("--engine", default="reference", choices=["reference", "fast"],
                         help="what runs the store (default reference)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
-    parser.add_argument(
-        "--version", default="2.0", choices=["1.0", "2.0", "3.0"], help="the spec edition"
-    )
+    parser.add_argument("--preload", action="append", default=[], metavar="NAME=FILE",
+                        type=_preload, help="instantiate FILE first and let the module import "
+                                            "its exports as NAME (repeatable)")
+    add_spec_arguments(parser)
+
+
+def _preload(text: str) -> str:
+    """``NAME=FILE`` (argparse reports anything else as a usage error)."""
+    name, sep, path = text.partition("=")
+    if not (sep and name and path):
+        raise argparse.ArgumentTypeError(f"expected NAME=FILE, got {text!r}")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
-    """Instantiate, invoke, print; exit status 1 on any failure."""
+    """Instantiate, invoke, print; exit status 1 for a bad module, 4 for a failed run."""
     from refwasm import embedding
-    from refwasm.features import Features
 
-    features = Features.for_version(args.version)
-    data = Path(args.file).read_bytes()  # an OSError is the command line's trouble (refwasm.cli)
+    features = features_of(args)
+    data = read_input(args.file)  # an OSError is the command line's trouble (refwasm.cli)
+    if is_script(args.file, data):
+        print(f"refwasm run: {args.file}: this is a .wast script, not a module: use refwasm wast",
+              file=sys.stderr)
+        return EXIT_INVALID
     try:
         with time_limit(args.timeout):
             return invoke(args, data, features)
@@ -85,11 +107,22 @@ def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
 
     name, texts = args.invoke[0], args.invoke[1:]
     fuel = resolve_fuel(args.fuel, args.engine)
-    module = load_module(data, features)
     store = embedding.store_init(engine=args.engine)
+    registry: dict[str, Any] = {}
+    for preload in args.preload:  # instantiated in order; each may import the ones before it
+        as_name, _, path = preload.partition("=")
+        pre = load_module(read_input(path), features)
+        registry[as_name] = embedding.module_instantiate(
+            store, pre, resolve_imports(store, pre, registry), features, fuel=fuel)
+    module = load_module(data, features)
     inst = embedding.module_instantiate(
-        store, module, resolve_imports(store, module), features, fuel=fuel
+        store, module, resolve_imports(store, module, registry), features, fuel=fuel
     )
+    exported = [e.name for e in module.exports]
+    if name not in exported:
+        hint = "no --invoke NAME given and no _start export" if name == "_start" and \
+            args.invoke == ["_start"] else f"unknown export {name!r}"
+        return fail(args, "error", f"{hint} (exports: {', '.join(exported) or 'none'})")
     export = embedding.instance_export(inst, name)
     if not isinstance(export, ExternFuncAddr):
         return fail(args, "error", f"export {name!r} is not a function")
@@ -108,12 +141,12 @@ def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
 
 
 def fail(args: argparse.Namespace, kind: str, message: str) -> int:
-    """Report a failure (to stdout as JSON with ``--json``, else to stderr) and return 1."""
+    """Report a failure (also to stdout as JSON with ``--json``; always to stderr) and return
+    its exit status."""
     if args.json:
         print(json.dumps({"error": kind, "message": message}))
-    else:
-        print(f"{kind}: {message}", file=sys.stderr)
-    return 1
+    print(f"{kind}: {message}", file=sys.stderr)
+    return status_of(kind)
 
 
 def load_module(data: bytes, features: Any) -> Any:
@@ -127,8 +160,10 @@ def load_module(data: bytes, features: Any) -> Any:
     return module
 
 
-def resolve_imports(store: Any, module: Any) -> list[ExternVal]:
-    """The external values of the module's imports, all from the ``spectest`` host module."""
+def resolve_imports(store: Any, module: Any, registry: dict[str, Any] | None = None
+                    ) -> list[ExternVal]:
+    """The external values of the module's imports: from the instances ``--preload`` named
+    (``registry``), else from the ``spectest`` host module."""
     from refwasm.errors import UNKNOWN_IMPORT, UnlinkableError
 
     if not module.imports:
@@ -137,12 +172,19 @@ def resolve_imports(store: Any, module: Any) -> list[ExternVal]:
         from refwasm.script.spectest import SPECTEST, alloc_spectest
     except ImportError:
         raise UnlinkableError(UNKNOWN_IMPORT) from None
+    registry = registry or {}
     host = alloc_spectest(store)
     externvals = []
     for imp in module.imports:
-        if imp.module != SPECTEST or imp.name not in host:
-            raise UnlinkableError(UNKNOWN_IMPORT)
-        externvals.append(host[imp.name])
+        provider = registry.get(imp.module)
+        if provider is not None and imp.name in provider.exports:
+            externvals.append(provider.exports[imp.name])
+        elif provider is None and imp.module == SPECTEST and imp.name in host:
+            externvals.append(host[imp.name])
+        else:
+            known = ", ".join([SPECTEST, *registry])
+            raise UnlinkableError(f"{UNKNOWN_IMPORT} {imp.module!r} {imp.name!r} (modules "
+                                  f"provided: {known}; --preload NAME=FILE adds one)")
     return externvals
 
 
@@ -163,6 +205,7 @@ def parse_value(text: str, t: ValType) -> Val:
     from refwasm.errors import MalformedError
     from refwasm.text.numbers import parse_float, parse_int
 
+    text = text.strip()  # refwasm.cli.negative_arguments protects ``-inf`` with a space
     prefix, sep, rest = text.partition(":")
     if sep and prefix == type_name(t) and not text.startswith(("nan:", "-nan:", "+nan:")):
         text = rest
@@ -193,13 +236,16 @@ def parse_ref(text: str, t: RefType) -> Val:
 
 
 def show_value(t: ValType, v: Val) -> str:
-    """``i32:5``: integers unsigned (as the suite's JSON writes them), floats as the shortest
+    """``i32:5``: integers unsigned (as the suite's JSON writes them; with the signed reading
+    after it when that differs: ``i32:4294967295 (signed -1)``), floats as the shortest
     decimal that reads back exactly, NaNs with their payload, vectors as 128-bit hex."""
     if isinstance(v, int):
         if isinstance(t, VecType):
             return f"v128:{v:#034x}"
         if isinstance(t, NumType) and not t.is_int:
             return f"{t.value}:{show_float(v, t.bits)}"
+        if isinstance(t, NumType) and v >> (t.bits - 1):  # the signed reading differs
+            return f"{type_name(t)}:{v} (signed {v - (1 << t.bits)})"
         return f"{type_name(t)}:{v}"
     return show_ref(v)
 

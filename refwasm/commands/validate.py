@@ -1,47 +1,50 @@
-"""``refwasm validate FILE.wasm|FILE.wat [--version V]``: decode or parse, then validate.
+"""``refwasm validate FILE|- [--spec V] [--enable-X/--disable-X]``: decode or parse, then
+validate (``wasm-validate``, ``wasm-tools validate``).
 
-Prints ``valid`` and exits 0 for a valid module; otherwise prints the error's message (the
-official test suite's wording) and exits 1.  A ``.wasm`` file is decoded, anything else is
-parsed as the text format.
+Prints ``valid`` and exits 0 for a valid module; otherwise prints ``FILE: KIND: MESSAGE`` (the
+official test suite's wording, with the error's location around it) on stderr and exits 1.
+Binary or text is told by the magic bytes; ``-`` reads stdin.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-HELP = "validate a module (.wasm or .wat)"
+from refwasm.commands.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    NotAModule,
+    add_spec_arguments,
+    features_of,
+    load_module,
+    read_input,
+    show_error,
+)
+
+HELP = "validate a module (binary or text; - for stdin)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="a binary (.wasm) or text (.wat) module")
-    parser.add_argument(
-        "--version", default=None, choices=["1.0", "2.0", "3.0"], help="spec version to apply"
-    )
+    parser.add_argument("file", help="a binary or text module, or - for stdin")
+    add_spec_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from refwasm.errors import WasmError
-    from refwasm.features import DEFAULT_FEATURES, Features
     from refwasm.validation import validate_module
 
-    features = DEFAULT_FEATURES if args.version is None else Features.for_version(args.version)
-    with open(args.file, "rb") as f:
-        data = f.read()
+    features = features_of(args)
+    data = read_input(args.file)
+    module = None
     try:
-        if args.file.endswith(".wasm"):
-            from refwasm.binary import decode_module
-
-            module = decode_module(data, features)
-        else:
-            from refwasm.text import parse_module
-
-            module = parse_module(data.decode("utf-8"), features)
+        module = load_module(args.file, data, features)
         validate_module(module, features)
-    except UnicodeDecodeError:
-        print("malformed UTF-8 encoding")
-        return 1
+    except NotAModule as e:
+        print(f"refwasm validate: {e}", file=sys.stderr)
+        return EXIT_INVALID
     except WasmError as e:
-        print(e.message)
-        return 1
+        show_error(args.file, e, data, module)
+        return EXIT_INVALID
     print("valid")
-    return 0
+    return EXIT_OK

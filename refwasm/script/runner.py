@@ -17,8 +17,9 @@ An action on a module that failed to load fails in turn, naming the module's lin
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+import time
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar, assert_never
@@ -112,10 +113,23 @@ class ScriptRunner(Generic[ModuleT, InstanceT, ExternT]):
         self.last_definition: ModuleT | Unavailable | None = None
         self.registry: dict[str, InstanceT | Unavailable] = {}
 
-    def run(self, script: Script) -> None:
-        """Run every command in order; none can stop the others."""
-        for command in script.commands:
-            self.run_command(command)
+    def run(self, script: Script, only_line: int | None = None) -> None:
+        """Run every command in order; none can stop the others.  With ``only_line``, run and
+        report only the command at that line (the last one starting at or before it), after
+        the module, register and action commands before it, whose outcomes are not reported."""
+        if only_line is None:
+            for command in script.commands:
+                self.run_command(command)
+            return
+        before = [c for c in script.commands if c.line <= only_line]
+        if not before:
+            raise Skip(f"no command at line {only_line}")
+        report, self.report = self.report, FileReport(self.report.path)
+        for command in before[:-1]:
+            if isinstance(command, ModuleCommand | ModuleInstance | Register | ActionCommand):
+                self.run_command(command)
+        self.report = report
+        self.run_command(before[-1])
 
     def run_command(self, command: Command) -> None:
         """Run one command and record its outcome."""
@@ -140,7 +154,7 @@ class ScriptRunner(Generic[ModuleT, InstanceT, ExternT]):
         except Exception as error:  # noqa: BLE001 -- a crash of the engine is a failed command
             reason = f"crash: {type(error).__name__}: {error}"
         if reason is None:
-            self.report.passed += 1
+            self.report.add_pass(command.line, name)
         else:
             self.report.failures.append(Outcome(command.line, name, reason))
             self._unbind(command, skipped=False, reason=reason)
@@ -385,21 +399,24 @@ def run_script(
 
 
 def run_file(path: str, *, engine: str = "reference", version: Version | None = None,
-             **limits: Any) -> FileReport:
+             only_line: int | None = None, **limits: Any) -> FileReport:
     """Parse and run one ``.wast`` file in a fresh session; never raises.  ``limits``
-    (``fuel=``, ``timeout=``) bound each instantiation and call (``engine_named``)."""
+    (``fuel=``, ``timeout=``) bound each instantiation and call (``engine_named``);
+    ``only_line`` runs one command (``ScriptRunner.run``)."""
     report = FileReport(path)
+    start = time.perf_counter()
     try:
-        _run_file(path, engine, version, report, limits)
+        _run_file(path, engine, version, report, limits, only_line)
     except Skip as skip:
         report.skips.append(Outcome(0, "script", str(skip)))
     except Exception as error:  # noqa: BLE001 -- one bad file never stops the others
         report.failures.append(Outcome(0, "script", f"crash: {type(error).__name__}: {error}"))
+    report.seconds = time.perf_counter() - start
     return report
 
 
 def _run_file(path: str, engine_name: str, version: Version | None, report: FileReport,
-              limits: dict[str, Any]) -> None:
+              limits: dict[str, Any], only_line: int | None = None) -> None:
     from refwasm.engines import engine_named
 
     version = version or version_of(path) or LATEST_IMPLEMENTED
@@ -418,7 +435,8 @@ def _run_file(path: str, engine_name: str, version: Version | None, report: File
     except WasmError as error:
         report.failures.append(Outcome(0, "script", f"{error.kind} script: {error.message}"))
         return
-    run_script(script, engine_named(engine_name, **limits).session(features), report, version)
+    session = engine_named(engine_name, **limits).session(features)
+    ScriptRunner(session, report, version).run(script, only_line)
 
 
 def collect(paths: Sequence[str]) -> list[str]:
@@ -441,18 +459,36 @@ def run_files(
     **limits: Any,
 ) -> list[FileReport]:
     """Run each file in its own session, in ``jobs`` processes; reports in the files' order."""
+    order = {path: i for i, path in enumerate(files)}
+    reports = iter_run_files(files, engine=engine, version=version, jobs=jobs, **limits)
+    return sorted(reports, key=lambda r: order[r.path])
+
+
+def iter_run_files(
+    files: Sequence[str],
+    *,
+    engine: str = "reference",
+    version: Version | None = None,
+    jobs: int = 1,
+    **options: Any,
+) -> Generator[FileReport, None, None]:
+    """Run each file in its own session, in ``jobs`` processes, yielding each report as its
+    file finishes.  Closing the iterator early (``--fail-fast``, Ctrl-C) stops the workers and
+    starts no other file.  ``options``: ``run_file``'s ``only_line``, ``fuel``, ``timeout``."""
     if jobs <= 1 or len(files) <= 1:
-        return [run_file(f, engine=engine, version=version, **limits) for f in files]
+        for f in files:
+            yield run_file(f, engine=engine, version=version, **options)
+        return
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
     try:
-        futures = [pool.submit(run_file, f, engine=engine, version=version, **limits)
-                   for f in files]
-        reports = [_result(future, path) for future, path in zip(futures, files, strict=True)]
+        futures = {pool.submit(run_file, f, engine=engine, version=version, **options): f
+                   for f in files}
+        for future in as_completed(futures):
+            yield _result(future, futures[future])
     except BaseException:
         _abandon(pool)  # Ctrl-C: neither wait for the files running nor start the others
         raise
     pool.shutdown()
-    return reports
 
 
 def _abandon(pool: ProcessPoolExecutor) -> None:

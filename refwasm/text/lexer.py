@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from refwasm.errors import MALFORMED_UTF8, MalformedError
+from refwasm.errors import MALFORMED_UTF8, MalformedError, locate
 
 UNEXPECTED_END = "unexpected end of input"
 UNCLOSED_COMMENT = "unclosed comment"
@@ -188,7 +188,8 @@ def _read(text: str, top: list[SExpr]) -> None:
     while True:
         m = match(text, pos)
         if m is None:
-            raise MalformedError(_bad_char_message(text, _skip_space(text, pos)))
+            where = _skip_space(text, pos)
+            raise locate(MalformedError(_bad_char_message(text, where)), text_pos=where)
         kind = m.lastgroup
         pos = m.end()
         # The branches go from the most frequent token class to the least.
@@ -211,7 +212,7 @@ def _read(text: str, top: list[SExpr]) -> None:
             if annotation_depth:
                 annotation_depth -= 1
             elif not stack:
-                raise MalformedError(UNBALANCED_PAREN)
+                raise locate(MalformedError(UNBALANCED_PAREN), text_pos=pos - 1)
             else:
                 closed = stack.pop()
                 closed.end = pos
@@ -248,7 +249,7 @@ def _read(text: str, top: list[SExpr]) -> None:
     if annotation_depth:
         raise MalformedError(UNCLOSED_ANNOTATION)
     if stack:
-        raise MalformedError(UNEXPECTED_END)
+        raise locate(MalformedError(UNEXPECTED_END), text_pos=stack[-1].start)
 
 
 _QUOTED = re.compile(rf"{_STRING}(?!{_ATOM_CHAR}|\")")

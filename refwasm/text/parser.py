@@ -32,6 +32,7 @@ from refwasm.errors import (
     UNKNOWN_LABEL,
     UNKNOWN_OPERATOR,
     MalformedError,
+    locate,
 )
 from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.syntax.gcpause import gc_paused
@@ -247,8 +248,16 @@ def unexpected_item(item: SExpr) -> MalformedError:
     is unexpected."""
     if isinstance(item, Atom) and not (is_id(item) or is_number(item.text)
                                        or is_keyword(item.text)):
-        return fail(f"{UNKNOWN_OPERATOR} {item.text}")
-    return fail(UNEXPECTED_TOKEN)
+        return locate(fail(f"{UNKNOWN_OPERATOR} {item.text}"), text_pos=item.pos)
+    return locate(fail(UNEXPECTED_TOKEN), text_pos=item_pos([item], 0))
+
+
+def item_pos(items: list[SExpr], index: int) -> int | None:
+    """The source position of ``items[index]`` (for error locations), if there is one."""
+    if not 0 <= index < len(items):
+        return None
+    item = items[index]
+    return item.start if isinstance(item, SList) else item.pos
 
 
 _STRUCTURAL_KEYWORDS = frozenset((
@@ -394,7 +403,11 @@ class ModuleParser:
         self.collect_types(lists)
         self.bind_all(lists)
         for item in lists:
-            self.field(item)
+            try:
+                self.field(item)
+            except MalformedError as error:
+                locate(error, text_pos=item.start)  # the field, when no token was named
+                raise
         return Module(
             types=tuple(self.types),
             imports=tuple(self.imports),
@@ -1084,7 +1097,11 @@ class InstrParser:
         while tasks:
             task = tasks.pop()
             if isinstance(task, Cursor):
-                self.steps(task, tasks)
+                try:
+                    self.steps(task, tasks)
+                except MalformedError as error:
+                    locate(error, text_pos=item_pos(task.items, task.pos - 1))  # last token read
+                    raise
             elif isinstance(task, Frame):
                 self.frames.append(task)
             elif task is _ELSE:

@@ -9,7 +9,7 @@ work.  Every instruction's typing rule is one small function registered for its 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from refwasm.errors import (
     UNINITIALIZED_LOCAL,
     UNSUPPORTED_INSTRUCTION,
     InvalidError,
+    locate,
     unknown,
 )
 from refwasm.syntax.instructions import (
@@ -207,14 +208,15 @@ class Validator:
         if len(self.vals) == frame.height:
             if frame.unreachable:
                 return BOT
-            raise InvalidError(TYPE_MISMATCH)
+            raise locate(InvalidError(TYPE_MISMATCH), detail="expected a value but got []")
         return self.vals.pop()
 
     def pop_expect(self, expect: ValType) -> Operand:
         """``pop_val(expect)``: the popped operand must match ``expect``."""
         actual = self.pop_val()
         if actual != expect and not valtype_sub(self.ctx, actual, expect):
-            raise InvalidError(TYPE_MISMATCH)
+            raise locate(InvalidError(TYPE_MISMATCH), detail=f"expected {_types([expect])} "
+                         f"but got {_types([actual])}")
         return actual
 
     def push_vals(self, types: ResultType) -> None:
@@ -245,9 +247,14 @@ class Validator:
     def pop_ctrl(self) -> CtrlFrame:
         """``pop_ctrl``: the frame's results must be exactly what remains above its height."""
         frame = self.ctrls[-1]
-        self.pop_vals(frame.end_types)
-        if len(self.vals) != frame.height:
-            raise InvalidError(TYPE_MISMATCH)
+        try:
+            self.pop_vals(frame.end_types)
+            if len(self.vals) != frame.height:
+                raise locate(InvalidError(TYPE_MISMATCH), detail=f"expected {_types(frame.end_types)}"
+                             f" but got {_types(self.vals[frame.height :] + list(frame.end_types))}")
+        except InvalidError as error:
+            locate(error, instr=_position(self.ctrls, at_end=True))
+            raise
         self.ctrls.pop()
         self.reset_locals(frame.init_height)
         return frame
@@ -319,7 +326,36 @@ class Validator:
 
 def validate_expr(ctx: Context, expr: Expr, results: ResultType) -> None:
     """``valid-expr`` (``Expr_ok``): ``expr`` has type ``[] -> results`` under ``ctx``."""
-    Validator(ctx).run(expr, results)
+    validator = Validator(ctx)
+    try:
+        validator.run(expr, results)
+    except InvalidError as error:
+        locate(error, instr=_position(validator.ctrls))
+        raise
+
+
+def _position(ctrls: list[CtrlFrame], at_end: bool = False) -> str:
+    """Where validation stopped, for the error: the instruction's index (from 0) in each
+    enclosing sequence, outermost first (``4.1``: the body's 5th instruction, the 2nd inside
+    it; ``4.end``: the end of the block that is the body's 5th instruction)."""
+    steps = [str(frame.pos - 1) for frame in ctrls]
+    if at_end and steps:
+        steps[-1] = "end"
+    return ".".join(steps)
+
+
+def _types(types: Sequence[Operand]) -> str:
+    """``[i32 i64]`` as the error details write a stack or result type."""
+    return "[" + " ".join(_type_text(t) for t in types) + "]"
+
+
+def _type_text(t: Operand) -> str:
+    if isinstance(t, NumType | VecType):
+        return str(t.value)
+    if isinstance(t, RefType):
+        null = "null " if t.null else ""
+        return f"(ref {null}{getattr(t.heaptype, 'value', t.heaptype)})"
+    return "bot" if t is BOT else str(t)
 
 
 def validate_const_expr(ctx: Context, expr: Expr, t: ValType) -> None:

@@ -14,6 +14,7 @@ from refwasm.errors import (
     START_FUNCTION,
     TYPE_MISMATCH,
     InvalidError,
+    locate,
 )
 from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.syntax.deftypes import close_types
@@ -97,8 +98,12 @@ def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> No
     for data in module.datas:
         valid_data(ctx_const, data)
     body_contexts: BodyContexts = {}
-    for function in module.funcs:
-        valid_func(ctx, function, body_contexts)
+    for index, function in enumerate(module.funcs, len(imported.funcs)):
+        try:
+            valid_func(ctx, function, body_contexts)
+        except InvalidError as error:
+            locate(error, func=index)  # the function index, for the command line's message
+            raise
     if module.start is not None:
         valid_start(ctx, module.start)
     valid_exports(ctx, module.exports)

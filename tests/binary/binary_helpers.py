@@ -16,7 +16,7 @@ from refwasm.binary.leb128 import encode_u
 
 
 def suite_root() -> Path:
-    """``$REFWASM_TESTSUITE``, else ``../shared/testsuite`` beside the repository."""
+    """``$REFWASM_TESTSUITE``, else the bundled ``spec-tests/official``."""
     return testsuite.suite_root()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from refwasm import cli
-from refwasm.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TROUBLE, main
+from refwasm.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TRAP, EXIT_TROUBLE, main
 from refwasm.script.limits import DEFAULT_FUEL, DEFAULT_TIMEOUT, resolve_fuel
 
 SPIN = '(module (func (export "spin") (loop br 0)) (func (export "one") (result i32) i32.const 1))'
@@ -87,7 +87,7 @@ def test_keyboard_interrupt_and_bugs_are_reported_once(
 
 def test_the_exit_statuses_are_documented() -> None:
     doc = cli.__doc__ or ""
-    for status in ("0 ", "1 ", "2 ", "3 ", "130 "):
+    for status in ("0 ", "1 ", "2 ", "3 ", "4 ", "130 "):
         assert status in doc
 
 
@@ -151,9 +151,9 @@ def test_commands_have_default_limits(command: list[str]) -> None:
 def test_run_ends_an_endless_loop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "spin.wat").write_text(SPIN)
     spin = [str(tmp_path / "spin.wat"), "--invoke", "spin"]
-    assert main(["run", *spin, "--fuel", "10000"]) == 1
+    assert main(["run", *spin, "--fuel", "10000"]) == EXIT_TRAP
     assert capsys.readouterr().err == "exhaustion: fuel exhausted\n"
-    assert main(["run", *spin, "--fuel", "none", "--timeout", "0.5"]) == 1
+    assert main(["run", *spin, "--fuel", "none", "--timeout", "0.5"]) == EXIT_TRAP
     assert capsys.readouterr().err == "exhaustion: time limit exceeded\n"
 
 

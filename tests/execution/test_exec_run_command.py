@@ -38,7 +38,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_integers_print_unsigned(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, str(wat), "--invoke", "add", "5", "-6") == (0, "i32:4294967295\n", "")
+    assert run(capsys, str(wat), "--invoke", "add", "5", "-6") == (0, "i32:4294967295 (signed -1)\n", "")
 
 
 def test_floats_print_shortest_exact_decimal(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,12 +65,12 @@ def test_references(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_trap_prints_message_and_fails(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, str(wat), "--invoke", "trap")
-    assert (status, out, err) == (1, "", "trap: unreachable\n")
+    assert (status, out, err) == (4, "", "trap: unreachable\n")  # 4: a valid module failed
 
 
 def test_fuel(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, str(wat), "--fuel", "1000", "--invoke", "spin")
-    assert (status, err) == (1, "exhaustion: fuel exhausted\n")
+    assert (status, err) == (4, "exhaustion: fuel exhausted\n")
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_fuel(wat: Path, capsys: pytest.CaptureFixture[str]) -> None:
 )
 def test_embedder_errors_fail(wat: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
     status, _, err = run(capsys, str(wat), *argv)
-    assert status == 1
+    assert status == 2  # the command was asked what it cannot do: a usage error
     assert err.startswith("error: ")
 
 
@@ -96,7 +96,8 @@ def test_unknown_import_is_unlinkable(tmp_path: Path, capsys: pytest.CaptureFixt
     path = tmp_path / "m.wat"
     path.write_text('(module (import "env" "f" (func)) (func (export "g")))')
     status, _, err = run(capsys, str(path), "--invoke", "g")
-    assert (status, err) == (1, "unlinkable: unknown import\n")
+    assert (status, err) == (4, "unlinkable: unknown import 'env' 'f' (modules provided: "
+                             "spectest; --preload NAME=FILE adds one)\n")
 
 
 @pytest.mark.parametrize("engine", ["reference", "fast"])
@@ -105,7 +106,7 @@ def test_uncaught_exception_is_a_typed_outcome(
 ) -> None:
     path = tmp_path / "eh.wat"
     path.write_text('(module (tag $e (param i32)) (func (export "f") (param i32) local.get 0 throw $e))')
-    argv = [str(path), "--version", "3.0", "--engine", engine, "--invoke", "f", "3"]
-    assert run(capsys, *argv) == (1, "", "exception: uncaught exception\n")
+    argv = [str(path), "--spec", "3.0", "--engine", engine, "--invoke", "f", "3"]
+    assert run(capsys, *argv) == (4, "", "exception: uncaught exception\n")
     status, out, _ = run(capsys, *argv, "--json")
-    assert (status, json.loads(out)) == (1, {"error": "exception", "message": "uncaught exception"})
+    assert (status, json.loads(out)) == (4, {"error": "exception", "message": "uncaught exception"})

@@ -23,7 +23,7 @@ from refwasm.text.script_syntax import (
 
 
 def suite_root() -> Path:
-    """``$REFWASM_TESTSUITE``, else ``../shared/testsuite`` beside the repository."""
+    """``$REFWASM_TESTSUITE``, else the bundled ``spec-tests/official``."""
     return testsuite.suite_root()
 
 

@@ -1,4 +1,5 @@
-"""``refwasm validate``: prints ``valid`` and exits 0, or prints the message and exits 1."""
+"""``refwasm validate``: prints ``valid`` and exits 0, or prints the located message on stderr
+and exits 1."""
 
 from __future__ import annotations
 
@@ -30,8 +31,10 @@ def test_validate_binary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     pytest.importorskip("refwasm.binary", reason="the binary decoder is not written yet")
     assert main(["validate", str(_wasm(tmp_path, VALID_WAT, "good"))]) == 0
     assert capsys.readouterr().out.strip() == "valid"
-    assert main(["validate", str(_wasm(tmp_path, INVALID_WAT, "bad"))]) == 1
-    assert capsys.readouterr().out.strip() == "type mismatch"
+    bad_wasm = _wasm(tmp_path, INVALID_WAT, "bad")
+    assert main(["validate", str(bad_wasm)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"{bad_wasm}: func 0, instr end: invalid: type mismatch: expected [i32] but got [i64]")
 
 
 def test_validate_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -44,4 +47,5 @@ def test_validate_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["validate", str(good)]) == 0
     assert capsys.readouterr().out.strip() == "valid"
     assert main(["validate", str(bad)]) == 1
-    assert capsys.readouterr().out.strip() == "type mismatch"
+    assert capsys.readouterr().err.strip() == (
+        f"{bad}: func 0, instr end: invalid: type mismatch: expected [i32] but got [i64]")
