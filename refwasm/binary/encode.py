@@ -133,7 +133,7 @@ _ELSE = bytes([ELSE])
 
 
 def encode_module(m: Module, features: Features = DEFAULT_FEATURES) -> bytes:
-    """``binary-module``: the canonical bytes of ``m``."""
+    """``Bmodule`` · ``binary-module``: the canonical bytes of ``m``."""
     return _Encoder(features).module(m)
 
 
@@ -155,7 +155,7 @@ def _vec(items: list[bytes]) -> bytes:
 
 
 def _name(s: str) -> bytes:
-    """``binary-name``"""
+    """``Bname`` · ``binary-name``"""
     try:
         raw = s.encode("utf-8")
     except UnicodeEncodeError:
@@ -171,12 +171,12 @@ def _lookup(table: Mapping[Any, int], key: object, what: str) -> bytes:
 
 
 def valtype(t: ValType) -> bytes:
-    """``binary-valtype``"""
+    """``Bvaltype`` · ``binary-valtype``"""
     return _lookup(_VALTYPE_CODES, t, "value type")
 
 
 def reftype(t: RefType) -> bytes:
-    """``binary-reftype``"""
+    """``Breftype`` · ``binary-reftype``"""
     return _lookup(_REFTYPE_CODES, t, "reference type")
 
 
@@ -193,17 +193,17 @@ def limits(lim: Limits, addrtype: AddrType = AddrType.I32) -> bytes:
 
 
 def tabletype(tt: TableType) -> bytes:
-    """``binary-tabletype``"""
+    """``Btabletype`` · ``binary-tabletype``"""
     return reftype(tt.reftype) + limits(tt.limits, tt.addrtype)
 
 
 def memtype(mt: MemType) -> bytes:
-    """``binary-memtype``"""
+    """``Bmemtype`` · ``binary-memtype``"""
     return limits(mt.limits, mt.addrtype)
 
 
 def globaltype(gt: GlobalType) -> bytes:
-    """``binary-globaltype``"""
+    """``Bglobaltype`` · ``binary-globaltype``"""
     return valtype(gt.valtype) + (b"\x01" if gt.mut is Mut.VAR else b"\x00")
 
 
@@ -221,7 +221,7 @@ def functype(ty: Type) -> bytes:
 
 
 def blocktype(bt: BlockType) -> bytes:
-    """``binary-blocktype``: a type index is a non-negative ``s33``."""
+    """``Bblocktype`` · ``binary-blocktype``: a type index is a non-negative ``s33``."""
     if bt is None:
         return bytes([EMPTY_BLOCK_TYPE])
     if isinstance(bt, TypeIdx):
@@ -239,7 +239,8 @@ def _opcode(key: tuple[object, ...]) -> bytes:
 
 
 def memarg(mem: int, arg: MemArg) -> bytes:
-    """``binary-memarg``: a memory other than 0 sets bit 6 of the flags (multiple memories)."""
+    """``Bmemarg`` · ``binary-memarg``: a memory other than 0 sets bit 6 of the flags (multiple
+    memories)."""
     if mem == 0:
         return _u32(arg.align) + _u64(arg.offset)
     return _u32(arg.align | 0x40) + _u32(mem) + _u64(arg.offset)
@@ -254,7 +255,8 @@ class _Encoder:
         self.writers = self._writers()
 
     def module(self, m: Module) -> bytes:
-        """``binary-module``: header, then the sections in order with customs in place."""
+        """``Bmodule`` · ``binary-module``: header, then the sections in order with customs in
+        place. """
         if m.tags:
             raise EncodeError("tags are not encoded yet")
         contents: dict[int, bytes | None] = {
@@ -303,12 +305,12 @@ class _Encoder:
         return _vec(items) if items else None
 
     def custom(self, c: Custom) -> bytes:
-        """``binary-customsec``"""
+        """``Bcustomsec`` · ``binary-customsec``"""
         payload = _name(c.name) + c.payload
         return b"\x00" + _u32(len(payload)) + payload
 
     def import_(self, imp: Import) -> bytes:
-        """``binary-import``"""
+        """``Bimport`` · ``binary-import``"""
         desc = imp.desc
         if isinstance(desc, ExternFunc) and isinstance(desc.typeuse, TypeIdx):
             encoded = b"\x00" + _u32(desc.typeuse.idx)
@@ -323,24 +325,25 @@ class _Encoder:
         return _name(imp.module) + _name(imp.name) + encoded
 
     def table(self, t: Table) -> bytes:
-        """``binary-table``"""
+        """``Btable`` · ``binary-table``"""
         if t.init is not None:
             raise EncodeError("tables with an initializer are not encoded yet")
         return tabletype(t.tabletype)
 
     def global_(self, g: Global) -> bytes:
-        """``binary-global``"""
+        """``Bglobal`` · ``binary-global``"""
         return globaltype(g.globaltype) + self.expr(g.init)
 
     def export(self, e: Export) -> bytes:
-        """``binary-export``"""
+        """``Bexport`` · ``binary-export``"""
         kind = _EXTERN_KIND_CODES.get(e.desc.kind)
         if kind is None:
             raise EncodeError(f"export kind not encoded yet: {e.desc.kind}")
         return _name(e.name) + bytes([kind]) + _u32(e.desc.index)
 
     def elem(self, e: Elem) -> bytes:
-        """``binary-elem``: the most compact of the encodings 0-7 that says exactly ``e``."""
+        """``Belem`` · ``binary-elem``: the most compact of the encodings 0-7 that says exactly
+        ``e``. """
         funcidxs = [init[0].func for init in e.init
                     if len(init) == 1 and isinstance(init[0], RefFunc)]  # fmt: skip
         by_index = len(funcidxs) == len(e.init)
@@ -364,7 +367,7 @@ class _Encoder:
         return bytes([flag + 4]) + reftype(e.reftype) + exprs
 
     def data(self, d: Data) -> bytes:
-        """``binary-data``"""
+        """``Bdata`` · ``binary-data``"""
         init = _u32(len(d.init)) + d.init
         mode = d.mode
         if isinstance(mode, Active):
@@ -374,11 +377,12 @@ class _Encoder:
         return b"\x01" + init
 
     def codesec(self, funcs: tuple[Func, ...]) -> bytes | None:
-        """``binary-codesec``"""
+        """``Bcodesec`` · ``binary-codesec``"""
         return self.nonempty([self.code(f) for f in funcs])
 
     def code(self, f: Func) -> bytes:
-        """``binary-code``: the size, then the locals in runs of equal types, then the body."""
+        """``Bcode`` · ``binary-code``: the size, then the locals in runs of equal types, then the
+        body."""
         runs: list[tuple[int, ValType]] = []
         for t in f.locals:
             if runs and runs[-1][1] == t:
@@ -391,7 +395,7 @@ class _Encoder:
     # -- Instructions -------------------------------------------------------------------------
 
     def expr(self, body: Expr) -> bytes:
-        """``binary-expr``: the instructions, then ``end``.
+        """``Bexpr`` · ``binary-expr``: the instructions, then ``end``.
 
         Nested blocks are written from an explicit work list (no recursion on depth).
         """
@@ -510,7 +514,7 @@ class _Encoder:
 
     @staticmethod
     def lane(x: int) -> bytes:
-        """``binary-laneidx``"""
+        """``Blaneidx`` · ``binary-laneidx``"""
         if not 0 <= x < 256:
             raise EncodeError(f"not a lane index: {x}")
         return bytes([x])

@@ -34,12 +34,13 @@ def extend_s(M: int, N: int, i: int) -> int:
 
 
 def wrap(M: int, N: int, i: int) -> int:
-    """``op-wrap``: ``i mod 2^N``."""
+    """``$wrap__`` · ``op-wrap``: ``i mod 2^N``."""
     return i & int_ops(N).mask
 
 
 def _truncated(M: int, z: int) -> int:
-    """``trunc(z)`` of a float operand, trapping on NaN and infinities (``op-trunc_u`` steps 1-2)."""
+    """``trunc(z)`` of a float operand, trapping on NaN and infinities (``op-trunc_u`` steps 1-2).
+    """
     ops = float_ops(M)
     magnitude = z & ops.abs_mask
     if magnitude > ops.inf:
@@ -50,7 +51,8 @@ def _truncated(M: int, z: int) -> int:
 
 
 def trunc_u(M: int, N: int, z: int) -> int:
-    """``op-trunc_u``: ``trunc(z)`` if it lies in ``[0, 2^N)``; otherwise the result is undefined (trap)."""
+    """``op-trunc_u``: ``trunc(z)`` if it lies in ``[0, 2^N)``; otherwise the result is undefined
+    (trap)."""
     t = _truncated(M, z)
     if not 0 <= t <= int_ops(N).mask:
         raise TrapError(INTEGER_OVERFLOW)
@@ -92,7 +94,8 @@ def trunc_sat_s(M: int, N: int, z: int) -> int:
 
 
 def promote(M: int, N: int, z: int) -> int:
-    """``op-promote``: widening is exact; a NaN keeps its sign and payload bits, quieted."""
+    """``$promote__`` · ``op-promote``: widening is exact; a NaN keeps its sign and payload bits,
+    quieted."""
     crash_unless(M < N, "promote widens")
     src = float_ops(M)
     dst = float_ops(N)
@@ -102,7 +105,8 @@ def promote(M: int, N: int, z: int) -> int:
 
 
 def demote(M: int, N: int, z: int) -> int:
-    """``op-demote``: ``ieee_N(z)``, rounded once; zeros and infinities keep their sign."""
+    """``$demote__`` · ``op-demote``: ``ieee_N(z)``, rounded once; zeros and infinities keep their
+    sign."""
     crash_unless(M > N, "demote narrows")
     src = float_ops(M)
     dst = float_ops(N)
@@ -138,6 +142,7 @@ def convert_s(M: int, N: int, i: int) -> int:
 
 
 def reinterpret(M: int, N: int, c: int) -> int:
-    """``op-reinterpret``: the same bits read at another type of the same width."""
+    """``$reinterpret__`` · ``op-reinterpret``: the same bits read at another type of the same
+    width. """
     crash_unless(M == N, "reinterpret keeps the width")
     return c

@@ -132,7 +132,7 @@ def print_module(m: Module) -> str:
 
 
 def string(data: bytes) -> str:
-    """``text-string``: printable ASCII as is, every other byte as ``\\hh``."""
+    """``Tstring`` · ``text-string``: printable ASCII as is, every other byte as ``\\hh``."""
     out = ['"']
     for b in data:
         if 0x20 <= b < 0x7F and b not in (0x22, 0x5C):
@@ -221,8 +221,8 @@ def data(d: Data) -> str:
 
 
 def elem(e: Elem) -> str:
-    """``text-elem``; a funcref list of plain ``ref.func`` uses the ``func x*`` form, which
-    the 1.0 text format can read too."""
+    """``Telem_(I)`` · ``text-elem``; a funcref list of plain ``ref.func`` uses the ``func x*``
+    form, which the 1.0 text format can read too."""
     funcs = [init[0].func for init in e.init if len(init) == 1 and isinstance(init[0], RefFunc)]
     if e.reftype == FUNCREF and len(funcs) == len(e.init):
         body = " ".join(["func", *map(str, funcs)])
@@ -237,7 +237,8 @@ def elem(e: Elem) -> str:
 
 
 def expr(instrs: Expr) -> str:
-    """``text-expr``: flat instructions separated by spaces; blocks closed by ``end``."""
+    """``Texpr_(I)`` · ``text-expr``: flat instructions separated by spaces; blocks closed by
+    ``end``. """
     out: list[str] = []
     # An explicit stack of instruction sequences still to print, so depth costs no recursion.
     stack: list[tuple[tuple[Instr, ...], int, str]] = [(instrs, 0, "")]
