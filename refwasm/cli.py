@@ -45,6 +45,7 @@ COMMANDS = {
     "run": ("run", "instantiate a module and invoke an export"),
     "oracle": ("oracle", "serve refwasm as a differential-testing oracle over JSON lines"),
     "diff": ("diff", "differential testing of generated modules against other engines"),
+    "rules": ("rules", "the spec rules each function implements; the rule coverage of the code"),
 }
 
 

@@ -91,6 +91,12 @@ class Machine:
 def run(m: Machine) -> None:
     """``Steps`` · ``exec-instr-seq``: step the configuration until the outermost frame returns.
 
+    The structural rules are the loop itself: ``Step/pure`` and ``Step/read`` are the handler
+    calls, ``Step/ctxt-instrs``, ``Step/ctxt-label`` and ``Step/ctxt-frame`` the explicit code
+    position, label and frame stacks, and a trap leaves every context at once
+    (``Step_pure/trap-instrs``, ``Step_pure/trap-label``, ``Step_pure/trap-frame``) as a Python
+    exception.
+
     The inner loop runs one frame's code; it ends when a call or return changes the frame.
     A run that ends by an exception gives back the budget its remaining frames were charged.
     """
