@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="list each failure under its file"
     )
+    parser.add_argument(
+        "--rule-coverage", metavar="OUT", default=None,
+        help="count the typing and execution rules that fire (reference engine, one process);"
+        " write OUT.json and OUT.html",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,10 +63,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"refwasm wast: unknown engine {args.engine!r}", file=sys.stderr)
         return 2
     version = None if args.version is None else Version(args.version)
-    reports = run_files(
-        collect(args.paths), engine=args.engine, version=version, jobs=max(1, args.jobs),
-        fuel=resolve_fuel(args.fuel, args.engine), timeout=args.timeout,
-    )
+    if args.rule_coverage is not None and args.engine != "reference":
+        print("refwasm wast: --rule-coverage counts the reference engine's rules", file=sys.stderr)
+        return 2
+    from refwasm.rule_coverage import counting_into
+
+    with counting_into(args.rule_coverage):  # installs nothing without the option
+        reports = run_files(
+            collect(args.paths), engine=args.engine, version=version,
+            jobs=1 if args.rule_coverage else max(1, args.jobs),
+            fuel=resolve_fuel(args.fuel, args.engine), timeout=args.timeout,
+        )
     output = (
         json.dumps(to_json(reports), indent=2)
         if args.json
