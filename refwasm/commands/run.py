@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--version", default="2.0", choices=["1.0", "2.0", "3.0"], help="the spec edition"
     )
+    parser.add_argument("--trace", action="store_true",
+                        help="print each step to stderr: instruction, operand stack before and"
+                        " after, rule (reference engine)")
+    parser.add_argument("--trace-limit", type=int, default=1000, metavar="N",
+                        help="trace at most N steps (default 1000)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,10 +88,22 @@ def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
     """Load, instantiate and call as ``args`` say; print the results."""
     from refwasm import embedding
 
-    name, texts = args.invoke[0], args.invoke[1:]
+    if args.trace and args.engine != "reference":
+        return fail(args, "error", "--trace follows the reference engine's steps")
     fuel = resolve_fuel(args.fuel, args.engine)
     module = load_module(data, features)
     store = embedding.store_init(engine=args.engine)
+    from refwasm.trace import tracing
+
+    with tracing(args.trace, args.trace_limit, sys.stderr):  # installs nothing without --trace
+        return call_export(args, store, module, features, fuel)
+
+
+def call_export(args: argparse.Namespace, store: Any, module: Any, features: Any, fuel: Any) -> int:
+    """Instantiate ``module`` in ``store``, call the export ``args`` name, print the results."""
+    from refwasm import embedding
+
+    name, texts = args.invoke[0], args.invoke[1:]
     inst = embedding.module_instantiate(
         store, module, resolve_imports(store, module), features, fuel=fuel
     )
