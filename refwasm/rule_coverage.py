@@ -52,13 +52,13 @@ def _case(name: str) -> str:
 
 def execution_rules_for(typing_rule: Handler, handler: Handler, instr: object) -> tuple[str, ...]:
     """The execution rules a handler runs for ``instr``: those of its citations whose case is
-    the case of ``instr``'s typing rule (all of them when none matches).  A load or store is
-    ``-pack`` when it has a packed size, ``-num`` otherwise."""
+    the case of ``instr``'s typing rule (all of them when none matches).  A scalar load or store,
+    whose handler serves both, is ``-pack`` when it has a packed size, ``-num`` otherwise."""
     cited = _spectec(handler)
     cases = {_case(n) for n in _spectec(typing_rule)}
     chosen = tuple(n for n in cited if _case(n) in cases) or cited
     packed = getattr(instr, "pack", None) or getattr(instr, "sz", None)
-    if any(n.endswith(("-num", "-pack")) for n in chosen):
+    if any(n.endswith("-num") for n in chosen) and any(n.endswith("-pack") for n in chosen):
         suffix = "-pack" if packed else "-num"
         chosen = tuple(n for n in chosen if not n.endswith(("-num", "-pack")) or n.endswith(suffix))
     return chosen

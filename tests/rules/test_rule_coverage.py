@@ -91,3 +91,24 @@ def test_rule_coverage_needs_the_reference(tmp_path: Path) -> None:
     assert (
         main(["wast", str(path), "--engine", "fast", "--rule-coverage", str(tmp_path / "c")]) == 2
     )
+
+
+LOADS = """
+(module (memory 1)
+  (func (export "f") (result v128) (v128.load8x8_s (i32.const 0)))
+  (func (export "g") (result i32) (i32.load8_u (i32.const 0)))
+  (func (export "h") (result i32) (i32.load (i32.const 0))))
+(assert_return (invoke "f") (v128.const i16x8 0 0 0 0 0 0 0 0))
+(assert_return (invoke "g") (i32.const 0))
+(assert_return (invoke "h") (i32.const 0))
+"""
+
+
+def test_a_shared_handler_counts_the_rule_of_its_instruction(tmp_path: Path) -> None:
+    """``exec_load`` runs both ``i32.load`` and ``i32.load8_u``; each counts its own case."""
+    data = run_counted(tmp_path, LOADS)
+    assert fired(data["execution"]) == {
+        "Step_read/load-num": {"ok": 1, "trap": 0},
+        "Step_read/load-pack": {"ok": 1, "trap": 0},
+        "Step_read/vload-pack": {"ok": 1, "trap": 0},
+    }
