@@ -24,12 +24,12 @@ from refwasm.numerics.integer import int_ops
 
 
 def extend_u(M: int, N: int, i: int) -> int:
-    """``op-extend_u``: zero-extension is the identity on bit patterns."""
+    """``$extend__`` · ``op-extend_u``: zero-extension is the identity on bit patterns."""
     return i
 
 
 def extend_s(M: int, N: int, i: int) -> int:
-    """``op-extend_s``: the ``N``-bit pattern of ``signed_M(i)``."""
+    """``$extend__`` · ``op-extend_s``: the ``N``-bit pattern of ``signed_M(i)``."""
     return int_ops(M).signed(i) & int_ops(N).mask
 
 
@@ -51,8 +51,8 @@ def _truncated(M: int, z: int) -> int:
 
 
 def trunc_u(M: int, N: int, z: int) -> int:
-    """``op-trunc_u``: ``trunc(z)`` if it lies in ``[0, 2^N)``; otherwise the result is undefined
-    (trap)."""
+    """``$trunc__`` · ``op-trunc_u``: ``trunc(z)`` if it lies in ``[0, 2^N)``; otherwise the result
+    is undefined (trap)."""
     t = _truncated(M, z)
     if not 0 <= t <= int_ops(N).mask:
         raise TrapError(INTEGER_OVERFLOW)
@@ -60,7 +60,8 @@ def trunc_u(M: int, N: int, z: int) -> int:
 
 
 def trunc_s(M: int, N: int, z: int) -> int:
-    """``op-trunc_s``: ``trunc(z)`` if it lies in ``[-2^(N-1), 2^(N-1))``; otherwise trap."""
+    """``$trunc__`` · ``op-trunc_s``: ``trunc(z)`` if it lies in ``[-2^(N-1), 2^(N-1))``; otherwise
+    trap."""
     t = _truncated(M, z)
     ints = int_ops(N)
     if not -ints.sign_bit <= t < ints.sign_bit:
@@ -69,7 +70,8 @@ def trunc_s(M: int, N: int, z: int) -> int:
 
 
 def trunc_sat_u(M: int, N: int, z: int) -> int:
-    """``op-trunc_sat_u``: ``sat_u_N(trunc(z))``; NaN gives 0, infinities saturate."""
+    """``$trunc_sat__`` · ``op-trunc_sat_u``: ``sat_u_N(trunc(z))``; NaN gives 0, infinities
+    saturate. """
     ops = float_ops(M)
     magnitude = z & ops.abs_mask
     if magnitude > ops.inf:
@@ -81,7 +83,8 @@ def trunc_sat_u(M: int, N: int, z: int) -> int:
 
 
 def trunc_sat_s(M: int, N: int, z: int) -> int:
-    """``op-trunc_sat_s``: ``sat_s_N(trunc(z))``; NaN gives 0, infinities saturate."""
+    """``$trunc_sat__`` · ``op-trunc_sat_s``: ``sat_s_N(trunc(z))``; NaN gives 0, infinities
+    saturate. """
     ops = float_ops(M)
     magnitude = z & ops.abs_mask
     if magnitude > ops.inf:
@@ -131,12 +134,12 @@ def _convert_nan(M: int, N: int, z: int) -> int:
 
 
 def convert_u(M: int, N: int, i: int) -> int:
-    """``op-convert_u``: ``ieee_N(i)``, rounded once (ties to even)."""
+    """``$convert__`` · ``op-convert_u``: ``ieee_N(i)``, rounded once (ties to even)."""
     return float_ops(N).ieee(False, i, 0)
 
 
 def convert_s(M: int, N: int, i: int) -> int:
-    """``op-convert_s``: ``ieee_N(signed_M(i))``, rounded once (ties to even)."""
+    """``$convert__`` · ``op-convert_s``: ``ieee_N(signed_M(i))``, rounded once (ties to even)."""
     j = int_ops(M).signed(i)
     return float_ops(N).ieee(j < 0, abs(j), 0)
 

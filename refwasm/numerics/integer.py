@@ -58,13 +58,14 @@ class IntOps:
         return (i1 * i2) & self.mask
 
     def idiv_u(self, i1: int, i2: int) -> int:
-        """``op-idiv_u``: unsigned division truncated toward zero; traps on a zero divisor."""
+        """``$idiv_`` · ``op-idiv_u``: unsigned division truncated toward zero; traps on a zero
+        divisor."""
         if i2 == 0:
             raise TrapError(INTEGER_DIVIDE_BY_ZERO)
         return i1 // i2
 
     def idiv_s(self, i1: int, i2: int) -> int:
-        """``op-idiv_s``: signed division truncated toward zero; traps on ``0`` and on
+        """``$idiv_`` · ``op-idiv_s``: signed division truncated toward zero; traps on ``0`` and on
         ``-2^(N-1)/-1``. """
         if i2 == 0:
             raise TrapError(INTEGER_DIVIDE_BY_ZERO)
@@ -79,13 +80,14 @@ class IntOps:
         return q & self.mask
 
     def irem_u(self, i1: int, i2: int) -> int:
-        """``op-irem_u``: unsigned remainder; traps on a zero divisor."""
+        """``$irem_`` · ``op-irem_u``: unsigned remainder; traps on a zero divisor."""
         if i2 == 0:
             raise TrapError(INTEGER_DIVIDE_BY_ZERO)
         return i1 % i2
 
     def irem_s(self, i1: int, i2: int) -> int:
-        """``op-irem_s``: signed remainder with the dividend's sign; traps on a zero divisor."""
+        """``$irem_`` · ``op-irem_s``: signed remainder with the dividend's sign; traps on a zero
+        divisor."""
         if i2 == 0:
             raise TrapError(INTEGER_DIVIDE_BY_ZERO)
         j1 = self.signed(i1)
@@ -111,11 +113,12 @@ class IntOps:
         return (i1 << (i2 % self.N)) & self.mask
 
     def ishr_u(self, i1: int, i2: int) -> int:
-        """``op-ishr_u``: logical shift right by ``i2 mod N``."""
+        """``$ishr_`` · ``op-ishr_u``: logical shift right by ``i2 mod N``."""
         return i1 >> (i2 % self.N)
 
     def ishr_s(self, i1: int, i2: int) -> int:
-        """``op-ishr_s``: arithmetic shift right by ``i2 mod N`` (the sign bit is replicated)."""
+        """``$ishr_`` · ``op-ishr_s``: arithmetic shift right by ``i2 mod N`` (the sign bit is
+        replicated)."""
         return (self.signed(i1) >> (i2 % self.N)) & self.mask
 
     def irotl(self, i1: int, i2: int) -> int:
@@ -143,7 +146,8 @@ class IntOps:
         return i.bit_count()
 
     def iextendN_s(self, M: int, i: int) -> int:
-        """``op-iextendn_s``: sign-extend the low ``M`` bits of ``i`` to ``N`` bits."""
+        """``$iextend_`` · ``op-iextendn_s``: sign-extend the low ``M`` bits of ``i`` to ``N`` bits.
+        """
         low = i & ((1 << M) - 1)
         if low >> (M - 1):
             low -= 1 << M
@@ -164,36 +168,36 @@ class IntOps:
         return 1 if i1 != i2 else 0
 
     def ilt_u(self, i1: int, i2: int) -> int:
-        """``op-ilt_u``"""
+        """``$ilt_`` · ``op-ilt_u``"""
         return 1 if i1 < i2 else 0
 
     def ilt_s(self, i1: int, i2: int) -> int:
-        """``op-ilt_s``"""
+        """``$ilt_`` · ``op-ilt_s``"""
         # Flipping the sign bit maps the signed order onto the unsigned one.
         return 1 if (i1 ^ self.sign_bit) < (i2 ^ self.sign_bit) else 0
 
     def igt_u(self, i1: int, i2: int) -> int:
-        """``op-igt_u``"""
+        """``$igt_`` · ``op-igt_u``"""
         return 1 if i1 > i2 else 0
 
     def igt_s(self, i1: int, i2: int) -> int:
-        """``op-igt_s``"""
+        """``$igt_`` · ``op-igt_s``"""
         return 1 if (i1 ^ self.sign_bit) > (i2 ^ self.sign_bit) else 0
 
     def ile_u(self, i1: int, i2: int) -> int:
-        """``op-ile_u``"""
+        """``$ile_`` · ``op-ile_u``"""
         return 1 if i1 <= i2 else 0
 
     def ile_s(self, i1: int, i2: int) -> int:
-        """``op-ile_s``"""
+        """``$ile_`` · ``op-ile_s``"""
         return 1 if (i1 ^ self.sign_bit) <= (i2 ^ self.sign_bit) else 0
 
     def ige_u(self, i1: int, i2: int) -> int:
-        """``op-ige_u``"""
+        """``$ige_`` · ``op-ige_u``"""
         return 1 if i1 >= i2 else 0
 
     def ige_s(self, i1: int, i2: int) -> int:
-        """``op-ige_s``"""
+        """``$ige_`` · ``op-ige_s``"""
         return 1 if (i1 ^ self.sign_bit) >= (i2 ^ self.sign_bit) else 0
 
 
@@ -237,22 +241,22 @@ def imul(N: int, i1: int, i2: int) -> int:
 
 
 def idiv_u(N: int, i1: int, i2: int) -> int:
-    """``op-idiv_u``"""
+    """``$idiv_`` · ``op-idiv_u``"""
     return int_ops(N).idiv_u(i1, i2)
 
 
 def idiv_s(N: int, i1: int, i2: int) -> int:
-    """``op-idiv_s``"""
+    """``$idiv_`` · ``op-idiv_s``"""
     return int_ops(N).idiv_s(i1, i2)
 
 
 def irem_u(N: int, i1: int, i2: int) -> int:
-    """``op-irem_u``"""
+    """``$irem_`` · ``op-irem_u``"""
     return int_ops(N).irem_u(i1, i2)
 
 
 def irem_s(N: int, i1: int, i2: int) -> int:
-    """``op-irem_s``"""
+    """``$irem_`` · ``op-irem_s``"""
     return int_ops(N).irem_s(i1, i2)
 
 
@@ -277,12 +281,12 @@ def ishl(N: int, i1: int, i2: int) -> int:
 
 
 def ishr_u(N: int, i1: int, i2: int) -> int:
-    """``op-ishr_u``"""
+    """``$ishr_`` · ``op-ishr_u``"""
     return int_ops(N).ishr_u(i1, i2)
 
 
 def ishr_s(N: int, i1: int, i2: int) -> int:
-    """``op-ishr_s``"""
+    """``$ishr_`` · ``op-ishr_s``"""
     return int_ops(N).ishr_s(i1, i2)
 
 
@@ -312,7 +316,8 @@ def ipopcnt(N: int, i: int) -> int:
 
 
 def iextendN_s(N: int, M: int, i: int) -> int:
-    """``op-iextendn_s``: ``iextendM_s_N(i)``, sign-extend the low ``M`` bits to ``N`` bits."""
+    """``$iextend_`` · ``op-iextendn_s``: ``iextendM_s_N(i)``, sign-extend the low ``M`` bits to
+    ``N`` bits."""
     return int_ops(N).iextendN_s(M, i)
 
 
@@ -332,40 +337,40 @@ def ine(N: int, i1: int, i2: int) -> int:
 
 
 def ilt_u(N: int, i1: int, i2: int) -> int:
-    """``op-ilt_u``"""
+    """``$ilt_`` · ``op-ilt_u``"""
     return int_ops(N).ilt_u(i1, i2)
 
 
 def ilt_s(N: int, i1: int, i2: int) -> int:
-    """``op-ilt_s``"""
+    """``$ilt_`` · ``op-ilt_s``"""
     return int_ops(N).ilt_s(i1, i2)
 
 
 def igt_u(N: int, i1: int, i2: int) -> int:
-    """``op-igt_u``"""
+    """``$igt_`` · ``op-igt_u``"""
     return int_ops(N).igt_u(i1, i2)
 
 
 def igt_s(N: int, i1: int, i2: int) -> int:
-    """``op-igt_s``"""
+    """``$igt_`` · ``op-igt_s``"""
     return int_ops(N).igt_s(i1, i2)
 
 
 def ile_u(N: int, i1: int, i2: int) -> int:
-    """``op-ile_u``"""
+    """``$ile_`` · ``op-ile_u``"""
     return int_ops(N).ile_u(i1, i2)
 
 
 def ile_s(N: int, i1: int, i2: int) -> int:
-    """``op-ile_s``"""
+    """``$ile_`` · ``op-ile_s``"""
     return int_ops(N).ile_s(i1, i2)
 
 
 def ige_u(N: int, i1: int, i2: int) -> int:
-    """``op-ige_u``"""
+    """``$ige_`` · ``op-ige_u``"""
     return int_ops(N).ige_u(i1, i2)
 
 
 def ige_s(N: int, i1: int, i2: int) -> int:
-    """``op-ige_s``"""
+    """``$ige_`` · ``op-ige_s``"""
     return int_ops(N).ige_s(i1, i2)

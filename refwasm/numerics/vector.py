@@ -195,22 +195,22 @@ def ineg(n: int, i: int) -> int:
 
 
 def imin_u(n: int, i1: int, i2: int) -> int:
-    """``op-imin_u``"""
+    """``$imin_`` · ``op-imin_u``"""
     return i1 if ilt_u(n, i1, i2) else i2
 
 
 def imin_s(n: int, i1: int, i2: int) -> int:
-    """``op-imin_s``"""
+    """``$imin_`` · ``op-imin_s``"""
     return i1 if ilt_s(n, i1, i2) else i2
 
 
 def imax_u(n: int, i1: int, i2: int) -> int:
-    """``op-imax_u``"""
+    """``$imax_`` · ``op-imax_u``"""
     return i1 if igt_u(n, i1, i2) else i2
 
 
 def imax_s(n: int, i1: int, i2: int) -> int:
-    """``op-imax_s``"""
+    """``$imax_`` · ``op-imax_s``"""
     return i1 if igt_s(n, i1, i2) else i2
 
 
@@ -227,43 +227,44 @@ def sat_s(n: int, i: int) -> int:
 
 
 def iadd_sat_u(n: int, i1: int, i2: int) -> int:
-    """``op-iadd_sat_u``"""
+    """``$iadd_sat_`` · ``op-iadd_sat_u``"""
     return sat_u(n, i1 + i2)
 
 
 def iadd_sat_s(n: int, i1: int, i2: int) -> int:
-    """``op-iadd_sat_s``"""
+    """``$iadd_sat_`` · ``op-iadd_sat_s``"""
     return sat_s(n, signed(n, i1) + signed(n, i2))
 
 
 def isub_sat_u(n: int, i1: int, i2: int) -> int:
-    """``op-isub_sat_u``"""
+    """``$isub_sat_`` · ``op-isub_sat_u``"""
     return sat_u(n, i1 - i2)
 
 
 def isub_sat_s(n: int, i1: int, i2: int) -> int:
-    """``op-isub_sat_s``"""
+    """``$isub_sat_`` · ``op-isub_sat_s``"""
     return sat_s(n, signed(n, i1) - signed(n, i2))
 
 
 def iavgr_u(n: int, i1: int, i2: int) -> int:
-    """``op-iavgr_u``: ``trunc((i1 + i2 + 1) / 2)``."""
+    """``$iavgr_`` · ``op-iavgr_u``: ``trunc((i1 + i2 + 1) / 2)``."""
     return (i1 + i2 + 1) >> 1
 
 
 def iq15mulr_sat_s(n: int, i1: int, i2: int) -> int:
-    """``op-iq15mulrsat_s``: ``sat_s(ishr_s(i1 * i2 + 2^14, 15))`` on the signed readings."""
+    """``$iq15mulr_sat_`` · ``op-iq15mulrsat_s``: ``sat_s(ishr_s(i1 * i2 + 2^14, 15))`` on the
+    signed readings."""
     # Python's >> on a negative int is the arithmetic shift the spec's ishr_s denotes.
     return sat_s(n, (signed(n, i1) * signed(n, i2) + (1 << 14)) >> 15)
 
 
 def narrow_s(m: int, n: int, i: int) -> int:
-    """``op-narrow_s``: ``sat_s_N(signed_M(i))``."""
+    """``$narrow__`` · ``op-narrow_s``: ``sat_s_N(signed_M(i))``."""
     return sat_s(n, signed(m, i))
 
 
 def narrow_u(m: int, n: int, i: int) -> int:
-    """``op-narrow_u``: ``sat_u_N(signed_M(i))``."""
+    """``$narrow__`` · ``op-narrow_u``: ``sat_u_N(signed_M(i))``."""
     return sat_u(n, signed(m, i))
 
 
