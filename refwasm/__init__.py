@@ -22,12 +22,17 @@ if TYPE_CHECKING:
         Imports,
         Instance,
         decode,
+        encode,
         f32,
         f64,
         host_function,
         i32,
         i64,
         instantiate,
+        js_function,
+        js_global,
+        js_memory,
+        js_table,
         parse,
         signed,
         store_init,
@@ -47,7 +52,8 @@ if TYPE_CHECKING:
     from refwasm.syntax.types import NumType
 
 _API = (
-    "HostFunction Imports Instance decode f32 f64 host_function i32 i64 instantiate parse signed"
+    "HostFunction Imports Instance decode encode f32 f64 host_function i32 i64 instantiate js_function"
+    " js_global js_memory js_table parse signed"
     " store_init to_float validate"
 ).split()
 _ERRORS = "ExhaustionError InvalidError MalformedError TrapError UnlinkableError WasmError".split()
@@ -74,12 +80,17 @@ __all__ = [
     "WasmError",
     "__version__",
     "decode",
+    "encode",
     "f32",
     "f64",
     "host_function",
     "i32",
     "i64",
     "instantiate",
+    "js_function",
+    "js_global",
+    "js_memory",
+    "js_table",
     "parse",
     "signed",
     "store_init",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from refwasm import embedding
 from refwasm.errors import UNKNOWN_IMPORT, UnlinkableError
@@ -37,6 +38,9 @@ from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.syntax.modules import Module
 from refwasm.syntax.types import FuncType, NumType
 
+if TYPE_CHECKING:
+    from refwasm.jsapi import ExportedFunction, ExportsObject, Global, Memory, Table
+
 # What ``instantiate`` takes as imports: by module and name, or in the module's import order.
 Imports = Mapping[str, Mapping[str, ExternVal]] | Sequence[ExternVal]
 HostFunction = Callable[[list[Val]], list[Val]]
@@ -50,6 +54,14 @@ def decode(data: bytes, features: Features = DEFAULT_FEATURES) -> Module:
 def parse(text: str, features: Features = DEFAULT_FEATURES) -> Module:
     """Parse a text module (``embed-module-parse``); ``MalformedError`` if it is not one."""
     return embedding.module_parse(text, features)
+
+
+def encode(module: Module) -> bytes:
+    """The binary format of a module (``binary-module``), e.g. of one parsed from text."""
+    from refwasm.binary.encode import encode_module
+
+    data: bytes = encode_module(module)
+    return data
 
 
 def validate(module: Module, features: Features = DEFAULT_FEATURES) -> None:
@@ -165,4 +177,48 @@ def to_float(bits: int, width: int = 64) -> float:
         value: float = struct.unpack("<f", struct.pack("<I", bits))[0]
         return value
     value = struct.unpack("<d", struct.pack("<Q", bits))[0]
+    return value
+
+
+# -- The JS API model's exports, typed --------------------------------------------------------
+
+
+def js_function(exports: ExportsObject, name: str) -> ExportedFunction:
+    """The exported function ``name`` of a JS API instance (``instance.exports``), typed as
+    a callable; ``TypeError`` if the export is something else."""
+    from refwasm.jsapi import ExportedFunction
+
+    value = exports[name]
+    if not isinstance(value, ExportedFunction):
+        raise TypeError(f"export {name!r} is not a function")
+    return value
+
+
+def js_memory(exports: ExportsObject, name: str) -> Memory:
+    """The exported ``WebAssembly.Memory`` ``name``; ``TypeError`` if it is something else."""
+    from refwasm.jsapi import Memory
+
+    value = exports[name]
+    if not isinstance(value, Memory):
+        raise TypeError(f"export {name!r} is not a memory")
+    return value
+
+
+def js_table(exports: ExportsObject, name: str) -> Table:
+    """The exported ``WebAssembly.Table`` ``name``; ``TypeError`` if it is something else."""
+    from refwasm.jsapi import Table
+
+    value = exports[name]
+    if not isinstance(value, Table):
+        raise TypeError(f"export {name!r} is not a table")
+    return value
+
+
+def js_global(exports: ExportsObject, name: str) -> Global:
+    """The exported ``WebAssembly.Global`` ``name``; ``TypeError`` if it is something else."""
+    from refwasm.jsapi import Global
+
+    value = exports[name]
+    if not isinstance(value, Global):
+        raise TypeError(f"export {name!r} is not a global")
     return value

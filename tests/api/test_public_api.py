@@ -33,6 +33,7 @@ def test_the_user_script_runs() -> None:
         sys.path.remove(str(SCRIPT.parent))
     # -2 stored as an i32 is 0xFFFFFFFE; the host function logged its signed reading.
     assert user_script.main() == [0xFFFF_FFFE, -2]
+    assert user_script.js_main() == 1.5
 
 
 def test_a_user_script_type_checks_without_casts() -> None:

@@ -37,5 +37,19 @@ def main() -> list[int]:
     return [int.from_bytes(word, "little"), *logged]
 
 
+def js_main() -> object:
+    """The JS API model: exports typed through ``refwasm.js_function`` and friends."""
+    from refwasm.jsapi import WebAssembly
+
+    wa = WebAssembly()
+    data = refwasm.encode(refwasm.parse(WAT))
+    imports = {"env": {"log": lambda value: None}}
+    instance = wa.Instance(wa.Module(data), imports)
+    half = refwasm.js_function(instance.exports, "half")
+    memory = refwasm.js_memory(instance.exports, "memory")
+    memory.grow(1)
+    return half(3.0)
+
+
 if __name__ == "__main__":
     print(main())
