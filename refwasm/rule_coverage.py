@@ -271,3 +271,46 @@ def counting_into(out: str | None) -> Iterator[RuleCounter | None]:
     with RuleCounter() as counter:
         yield counter
     write(counter, out)
+
+
+# -- docs/suite-coverage.md -------------------------------------------------------------------
+
+_NEVER = (
+    ("typing", "Typing rules no module of the suite used"),
+    ("typing_invalid_branch", "Typing rules no `assert_invalid` made fail"),
+    ("execution", "Execution rules no script executed"),
+    ("execution_trap_branch", "Execution rules with a trap case that never trapped"),
+    ("execution_success_branch", "Execution rules with a success case that never succeeded"),
+)
+
+
+def suite_markdown(suites: list[tuple[str, dict[str, Any]]]) -> str:
+    """The never-exercised rules of each suite's ``--rule-coverage`` report, as a page."""
+    out = [
+        "| suite | typing rules used | execution rules executed | trap cases never trapped |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, data in suites:
+        typing, execution, never = data["typing"], data["execution"], data["never"]
+        out.append(
+            f"| {name} | {len(typing) - len(never['typing'])} / {len(typing)}"
+            f" | {len(execution) - len(never['execution'])} / {len(execution)}"
+            f" | {len(never['execution_trap_branch'])} |"
+        )
+    for name, data in suites:
+        out += ["", f"## {name}", ""]
+        for key, title in _NEVER:
+            names = data["never"][key]
+            listed = ", ".join(f"`{n}`" for n in names) if names else "none"
+            out += [f"**{title}** ({len(names)}): {listed}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    pairs = [arg.split("=", 1) for arg in sys.argv[1:]]
+    sys.stdout.write(
+        suite_markdown([(name, json.loads(Path(path).read_text("utf-8"))) for name, path in pairs])
+    )
