@@ -81,3 +81,42 @@ def test_missing_import_is_unlinkable() -> None:
     module = refwasm.parse('(module (import "env" "f" (func)))')
     with pytest.raises(refwasm.UnlinkableError):
         refwasm.instantiate(module, {"env": {}})
+
+
+PUBLIC_PACKAGES = (
+    "refwasm.api",
+    "refwasm.embedding",
+    "refwasm.binary",
+    "refwasm.text",
+    "refwasm.validation",
+    "refwasm.jsapi",
+    "refwasm.strategies",
+)
+
+
+def test_the_public_api_has_docstrings() -> None:
+    """Every public function and class (and public method) of the user-facing packages says
+    what it does; a dataclass's generated signature does not count."""
+    import importlib
+    import inspect
+
+    undocumented = []
+    for package in PUBLIC_PACKAGES:
+        module = importlib.import_module(package)
+        names = getattr(module, "__all__", None) or [n for n in vars(module) if n[0] != "_"]
+        for name in names:
+            obj = getattr(module, name)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            if not obj.__module__.startswith("refwasm"):
+                continue
+            doc = obj.__doc__ or ""
+            if not doc.strip() or doc.startswith(f"{obj.__name__}("):
+                undocumented.append(f"{package}.{name}")
+            if inspect.isclass(obj):
+                undocumented += [
+                    f"{package}.{name}.{member}"
+                    for member, fn in vars(obj).items()
+                    if member[0] != "_" and inspect.isfunction(fn) and not fn.__doc__
+                ]
+    assert undocumented == []
