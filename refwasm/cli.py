@@ -57,6 +57,7 @@ COMMANDS = {
     "dump": ("dump", "list a binary module's sections with their offsets and sizes"),
     "oracle": ("oracle", "serve refwasm as a differential-testing oracle over JSON lines"),
     "diff": ("diff", "differential testing of generated modules against other engines"),
+    "rules": ("rules", "the spec rules each function implements; the rule coverage of the code"),
 }
 
 

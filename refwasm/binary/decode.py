@@ -318,7 +318,8 @@ class _Decoder:
     # -- Module structure ---------------------------------------------------------------------
 
     def module(self) -> Module:
-        """``binary-module``: magic, version, then sections in order, customs anywhere."""
+        """``Bmodule`` · ``binary-module``: magic, version, then sections in order, customs
+        anywhere. """
         r = self.r
         if r.bytes_(4) != MAGIC:
             raise MalformedError(MAGIC_HEADER)
@@ -341,7 +342,7 @@ class _Decoder:
         return self.assemble(fields, tuple(customs))
 
     def section_readers(self) -> dict[int, Callable[[], Any]]:
-        """``binary-section``: the reader of each non-custom section id."""
+        """``Bsection_`` · ``binary-section``: the reader of each non-custom section id."""
         readers: dict[int, Callable[[], Any]] = {
             1: self.typesec, 2: self.importsec, 3: self.funcsec, 4: self.tablesec,
             5: self.memsec, 6: self.globalsec, 7: self.exportsec, 8: self.startsec,
@@ -354,8 +355,8 @@ class _Decoder:
         return readers
 
     def section(self, section_id: int, last_id: int) -> Any:
-        """``binary-section``: ``size:u32`` then contents that must take exactly ``size`` bytes
-        (a custom section records ``last_id``, the section it follows)."""
+        """``Bsection_`` · ``binary-section``: ``size:u32`` then contents that must take exactly
+        ``size`` bytes (a custom section records ``last_id``, the section it follows)."""
         r = self.r
         size = r.length()
         start = r.pos
@@ -370,7 +371,8 @@ class _Decoder:
         return value
 
     def assemble(self, fields: dict[int, Any], customs: tuple[Custom, ...]) -> Module:
-        """``binary-module``: put the sections together, checking the cross-section counts."""
+        """``Bmodule`` · ``binary-module``: put the sections together, checking the cross-section
+        counts."""
         typeidxs: list[int] = fields.get(3, [])
         codes: list[tuple[tuple[ValType, ...], Expr]] = fields.get(10, [])
         if len(typeidxs) != len(codes):
@@ -403,7 +405,8 @@ class _Decoder:
         return [item() for _ in range(self.r.length())]
 
     def custom(self, size: int, last_id: int) -> Custom:
-        """``binary-customsec``: a name, then the rest of the section as the payload."""
+        """``Bcustomsec`` · ``binary-customsec``: a name, then the rest of the section as the
+        payload. """
         r = self.r
         start = r.pos
         name = r.name()
@@ -411,7 +414,7 @@ class _Decoder:
         return Custom(name, payload, last_id)
 
     def typesec(self) -> list[Type]:
-        """``binary-typesec``"""
+        """``Btypesec`` · ``binary-typesec``"""
         return self.vec(self.type_)
 
     def type_(self) -> Type:
@@ -478,11 +481,11 @@ class _Decoder:
         return Mut.VAR if mut else Mut.CONST
 
     def importsec(self) -> list[Import]:
-        """``binary-importsec``"""
+        """``Bimportsec`` · ``binary-importsec``"""
         return self.vec(self.import_)
 
     def import_(self) -> Import:
-        """``binary-import``"""
+        """``Bimport`` · ``binary-import``"""
         module = self.r.name()
         name = self.r.name()
         kind = self.r.byte()
@@ -502,7 +505,7 @@ class _Decoder:
         return Import(module, name, desc)
 
     def funcsec(self) -> list[int]:
-        """``binary-funcsec``"""
+        """``Bfuncsec`` · ``binary-funcsec``"""
         return self.vec(self.r.u32)
 
     def tablesec(self) -> list[Table]:
@@ -522,19 +525,19 @@ class _Decoder:
         return Table(tabletype, self.expr())
 
     def memsec(self) -> list[Mem]:
-        """``binary-memsec``"""
+        """``Bmemsec`` · ``binary-memsec``"""
         return self.vec(lambda: Mem(self.memtype()))
 
     def globalsec(self) -> list[Global]:
-        """``binary-globalsec``"""
+        """``Bglobalsec`` · ``binary-globalsec``"""
         return self.vec(lambda: Global(self.globaltype(), self.expr()))
 
     def exportsec(self) -> list[Export]:
-        """``binary-exportsec``"""
+        """``Bexportsec`` · ``binary-exportsec``"""
         return self.vec(self.export)
 
     def export(self) -> Export:
-        """``binary-export``"""
+        """``Bexport`` · ``binary-export``"""
         name = self.r.name()
         kind = _EXTERN_KINDS.get(self.r.byte())
         if kind is ExternKind.TAG and not self.features.exceptions:
@@ -554,7 +557,7 @@ class _Decoder:
         return TagType(TypeIdx(self.r.u32()))
 
     def startsec(self) -> int:
-        """``binary-startsec``"""
+        """``Bstartsec`` · ``binary-startsec``"""
         return self.r.u32()
 
     def datacountsec(self) -> int:
@@ -562,12 +565,12 @@ class _Decoder:
         return self.r.u32()
 
     def elemsec(self) -> list[Elem]:
-        """``binary-elemsec``"""
+        """``Belemsec`` · ``binary-elemsec``"""
         return self.vec(self.elem)
 
     def elem(self) -> Elem:
-        """``binary-elem``: the eight encodings 0-7 (bit 0: passive or declarative, bit 1:
-        explicit table index or declarative, bit 2: expressions instead of function indices).
+        """``Belem`` · ``binary-elem``: the eight encodings 0-7 (bit 0: passive or declarative, bit
+        1: explicit table index or declarative, bit 2: expressions instead of function indices).
         Without bulk memory the first field is a table index (the 1.0 encoding)."""
         r = self.r
         flags = r.u32()
@@ -606,11 +609,11 @@ class _Decoder:
         return self.func_index_reftype()
 
     def codesec(self) -> list[tuple[tuple[ValType, ...], Expr]]:
-        """``binary-codesec``"""
+        """``Bcodesec`` · ``binary-codesec``"""
         return self.vec(self.code)
 
     def code(self) -> tuple[tuple[ValType, ...], Expr]:
-        """``binary-code``: ``size:u32`` then a ``func`` of exactly that size."""
+        """``Bcode`` · ``binary-code``: ``size:u32`` then a ``func`` of exactly that size."""
         r = self.r
         size = r.length()
         start = r.pos
@@ -621,8 +624,8 @@ class _Decoder:
         return locals_, body
 
     def locals_(self) -> tuple[ValType, ...]:
-        """``binary-func``: ``vec(locals)`` where ``locals ::= n:u32 t:valtype``; the total must
-        stay below 2^32 (and below ``MAX_LOCALS`` here) or it is ``too many locals``."""
+        """``Bfunc`` · ``binary-func``: ``vec(locals)`` where ``locals ::= n:u32 t:valtype``; the
+        total must stay below 2^32 (and below ``MAX_LOCALS`` here) or it is ``too many locals``."""
         groups: list[tuple[int, ValType]] = []
         total = 0
         for _ in range(self.r.length()):
@@ -652,12 +655,13 @@ class _Decoder:
         return expanded
 
     def datasec(self) -> list[Data]:
-        """``binary-datasec``"""
+        """``Bdatasec`` · ``binary-datasec``"""
         return self.vec(self.data)
 
     def data(self) -> Data:
-        """``binary-data``: encodings 0 (active, memory 0), 1 (passive), 2 (active, explicit
-        memory).  Without bulk memory the first field is a memory index (the 1.0 encoding)."""
+        """``Bdata`` · ``binary-data``: encodings 0 (active, memory 0), 1 (passive), 2 (active,
+        explicit memory).  Without bulk memory the first field is a memory index (the 1.0 encoding).
+        """
         r = self.r
         flags = r.u32()
         mode: DataMode
@@ -715,7 +719,8 @@ class _Decoder:
         return TypeIdx(x)
 
     def limits(self) -> tuple[AddrType, Limits]:
-        """``binary-limits``: flag 0 (min) or 1 (min, max); 2.0 reads the flag as a ``u1``."""
+        """``Blimits`` · ``binary-limits``: flag 0 (min) or 1 (min, max); 2.0 reads the flag as a
+        ``u1``."""
         if self.features.memory64:
             return self.limits64()
         r = self.r
@@ -745,7 +750,7 @@ class _Decoder:
         return MemType(*self.limits())
 
     def globaltype(self) -> GlobalType:
-        """``binary-globaltype``"""
+        """``Bglobaltype`` · ``binary-globaltype``"""
         valtype = self.valtype()
         mut = self.r.byte()
         if mut not in (0, 1):
@@ -753,7 +758,8 @@ class _Decoder:
         return GlobalType(Mut.VAR if mut else Mut.CONST, valtype)
 
     def blocktype(self) -> BlockType:
-        """``binary-blocktype``: ``0x40``, a value type, or a type index as a positive ``s33``."""
+        """``Bblocktype`` · ``binary-blocktype``: ``0x40``, a value type, or a type index as a
+        positive ``s33``."""
         r = self.r
         b = r.peek()
         if b == EMPTY_BLOCK_TYPE:
@@ -771,7 +777,7 @@ class _Decoder:
     # -- Instructions -------------------------------------------------------------------------
 
     def expr(self) -> Expr:
-        """``binary-expr``: instructions up to the matching ``end``.
+        """``Bexpr`` · ``binary-expr``: instructions up to the matching ``end``.
 
         Structured instructions are decoded with an explicit stack of open blocks, so nesting
         depth costs heap, not Python recursion.
@@ -885,8 +891,8 @@ class _Decoder:
         return 0
 
     def memarg(self) -> tuple[int, MemArg]:
-        """``binary-memarg``: alignment exponent and offset (and, with multiple memories, a
-        memory index flagged by bit 6 of the alignment field)."""
+        """``Bmemarg`` · ``binary-memarg``: alignment exponent and offset (and, with multiple
+        memories, a memory index flagged by bit 6 of the alignment field)."""
         r = self.r
         align = r.u32()
         mem = 0
@@ -899,7 +905,7 @@ class _Decoder:
         return mem, MemArg(align, r.u(64) if self.features.memory64 else r.u32())
 
     def laneidx(self) -> int:
-        """``binary-laneidx``: one byte."""
+        """``Blaneidx`` · ``binary-laneidx``: one byte."""
         return self.r.byte()
 
     def _readers(self) -> dict[Imm, Callable[[Op], Instr]]:

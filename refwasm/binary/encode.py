@@ -155,7 +155,7 @@ _ELSE = bytes([ELSE])
 
 
 def encode_module(m: Module, features: Features = DEFAULT_FEATURES) -> bytes:
-    """``binary-module``: the canonical bytes of ``m``."""
+    """``Bmodule`` · ``binary-module``: the canonical bytes of ``m``."""
     return _Encoder(features).module(m)
 
 
@@ -177,7 +177,7 @@ def _vec(items: list[bytes]) -> bytes:
 
 
 def _name(s: str) -> bytes:
-    """``binary-name``"""
+    """``Bname`` · ``binary-name``"""
     try:
         raw = s.encode("utf-8")
     except UnicodeEncodeError:
@@ -228,17 +228,17 @@ def limits(lim: Limits, addrtype: AddrType = AddrType.I32) -> bytes:
 
 
 def tabletype(tt: TableType) -> bytes:
-    """``binary-tabletype``"""
+    """``Btabletype`` · ``binary-tabletype``"""
     return reftype(tt.reftype) + limits(tt.limits, tt.addrtype)
 
 
 def memtype(mt: MemType) -> bytes:
-    """``binary-memtype``"""
+    """``Bmemtype`` · ``binary-memtype``"""
     return limits(mt.limits, mt.addrtype)
 
 
 def globaltype(gt: GlobalType) -> bytes:
-    """``binary-globaltype``"""
+    """``Bglobaltype`` · ``binary-globaltype``"""
     return valtype(gt.valtype) + (b"\x01" if gt.mut is Mut.VAR else b"\x00")
 
 
@@ -277,7 +277,7 @@ def catch(c: CatchClause) -> bytes:
 
 
 def blocktype(bt: BlockType) -> bytes:
-    """``binary-blocktype``: a type index is a non-negative ``s33``."""
+    """``Bblocktype`` · ``binary-blocktype``: a type index is a non-negative ``s33``."""
     if bt is None:
         return bytes([EMPTY_BLOCK_TYPE])
     if isinstance(bt, TypeIdx):
@@ -295,7 +295,8 @@ def _opcode(key: tuple[object, ...]) -> bytes:
 
 
 def memarg(mem: int, arg: MemArg) -> bytes:
-    """``binary-memarg``: a memory other than 0 sets bit 6 of the flags (multiple memories)."""
+    """``Bmemarg`` · ``binary-memarg``: a memory other than 0 sets bit 6 of the flags (multiple
+    memories)."""
     if mem == 0:
         return _u32(arg.align) + _u64(arg.offset)
     return _u32(arg.align | 0x40) + _u32(mem) + _u64(arg.offset)
@@ -360,12 +361,12 @@ class _Encoder:
         return _vec(items) if items else None
 
     def custom(self, c: Custom) -> bytes:
-        """``binary-customsec``"""
+        """``Bcustomsec`` · ``binary-customsec``"""
         payload = _name(c.name) + c.payload
         return b"\x00" + _u32(len(payload)) + payload
 
     def import_(self, imp: Import) -> bytes:
-        """``binary-import``"""
+        """``Bimport`` · ``binary-import``"""
         desc = imp.desc
         if isinstance(desc, ExternFunc) and isinstance(desc.typeuse, TypeIdx):
             encoded = b"\x00" + _u32(desc.typeuse.idx)
@@ -388,18 +389,19 @@ class _Encoder:
         return bytes([TABLE_INIT_CODE, 0x00]) + tabletype(t.tabletype) + self.expr(t.init)
 
     def global_(self, g: Global) -> bytes:
-        """``binary-global``"""
+        """``Bglobal`` · ``binary-global``"""
         return globaltype(g.globaltype) + self.expr(g.init)
 
     def export(self, e: Export) -> bytes:
-        """``binary-export``"""
+        """``Bexport`` · ``binary-export``"""
         kind = _EXTERN_KIND_CODES.get(e.desc.kind)
         if kind is None:
             raise EncodeError(f"export kind not encoded yet: {e.desc.kind}")
         return _name(e.name) + bytes([kind]) + _u32(e.desc.index)
 
     def elem(self, e: Elem) -> bytes:
-        """``binary-elem``: the most compact of the encodings 0-7 that says exactly ``e``."""
+        """``Belem`` · ``binary-elem``: the most compact of the encodings 0-7 that says exactly
+        ``e``. """
         funcidxs = [init[0].func for init in e.init
                     if len(init) == 1 and isinstance(init[0], RefFunc)]  # fmt: skip
         by_index = len(funcidxs) == len(e.init)
@@ -424,7 +426,7 @@ class _Encoder:
         return bytes([flag + 4]) + reftype(e.reftype) + exprs
 
     def data(self, d: Data) -> bytes:
-        """``binary-data``"""
+        """``Bdata`` · ``binary-data``"""
         init = _u32(len(d.init)) + d.init
         mode = d.mode
         if isinstance(mode, Active):
@@ -434,11 +436,12 @@ class _Encoder:
         return b"\x01" + init
 
     def codesec(self, funcs: tuple[Func, ...]) -> bytes | None:
-        """``binary-codesec``"""
+        """``Bcodesec`` · ``binary-codesec``"""
         return self.nonempty([self.code(f) for f in funcs])
 
     def code(self, f: Func) -> bytes:
-        """``binary-code``: the size, then the locals in runs of equal types, then the body."""
+        """``Bcode`` · ``binary-code``: the size, then the locals in runs of equal types, then the
+        body."""
         runs: list[tuple[int, ValType]] = []
         for t in f.locals:
             if runs and runs[-1][1] == t:
@@ -451,7 +454,7 @@ class _Encoder:
     # -- Instructions -------------------------------------------------------------------------
 
     def expr(self, body: Expr) -> bytes:
-        """``binary-expr``: the instructions, then ``end``.
+        """``Bexpr`` · ``binary-expr``: the instructions, then ``end``.
 
         Nested blocks are written from an explicit work list (no recursion on depth).
         """
@@ -590,7 +593,7 @@ class _Encoder:
 
     @staticmethod
     def lane(x: int) -> bytes:
-        """``binary-laneidx``"""
+        """``Blaneidx`` · ``binary-laneidx``"""
         if not 0 <= x < 256:
             raise EncodeError(f"not a lane index: {x}")
         return bytes([x])

@@ -45,7 +45,7 @@ class Reader:
         return self.data[self.pos] if self.pos < len(self.data) else None
 
     def byte(self) -> int:
-        """``binary-byte``"""
+        """``Bbyte`` · ``binary-byte``"""
         pos = self.pos
         if pos >= len(self.data):
             raise MalformedError(self.end_message)
@@ -135,7 +135,7 @@ class Reader:
         return n
 
     def name(self) -> str:
-        """``binary-name``: a length-prefixed UTF-8 string."""
+        """``Bname`` · ``binary-name``: a length-prefixed UTF-8 string."""
         raw = self.bytes_(self.length())
         try:
             # Python's strict codec rejects overlong forms, surrogates and code points past

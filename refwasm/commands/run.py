@@ -71,6 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preload", action="append", default=[], metavar="NAME=FILE",
                         type=_preload, help="instantiate FILE first and let the module import "
                                             "its exports as NAME (repeatable)")
+    parser.add_argument("--trace", action="store_true",
+                        help="print each step to stderr: instruction, operand stack before and"
+                        " after, rule (reference engine)")
+    parser.add_argument("--trace-limit", type=int, default=1000, metavar="N",
+                        help="trace at most N steps (default 1000)")
     add_spec_arguments(parser)
 
 
@@ -105,7 +110,8 @@ def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
     """Load, instantiate and call as ``args`` say; print the results."""
     from refwasm import embedding
 
-    name, texts = args.invoke[0], args.invoke[1:]
+    if args.trace and args.engine != "reference":
+        return fail(args, "error", "--trace follows the reference engine's steps")
     fuel = resolve_fuel(args.fuel, args.engine)
     store = embedding.store_init(engine=args.engine)
     registry: dict[str, Any] = {}
@@ -115,6 +121,18 @@ def invoke(args: argparse.Namespace, data: bytes, features: Any) -> int:
         registry[as_name] = embedding.module_instantiate(
             store, pre, resolve_imports(store, pre, registry), features, fuel=fuel)
     module = load_module(data, features)
+    from refwasm.trace import tracing
+
+    with tracing(args.trace, args.trace_limit, sys.stderr):  # installs nothing without --trace
+        return call_export(args, store, module, registry, features, fuel)
+
+
+def call_export(args: argparse.Namespace, store: Any, module: Any, registry: dict[str, Any],
+                features: Any, fuel: Any) -> int:
+    """Instantiate ``module`` in ``store``, call the export ``args`` name, print the results."""
+    from refwasm import embedding
+
+    name, texts = args.invoke[0], args.invoke[1:]
     inst = embedding.module_instantiate(
         store, module, resolve_imports(store, module, registry), features, fuel=fuel
     )

@@ -69,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="list the skips too")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no line for a file without failures")
+    parser.add_argument(
+        "--rule-coverage", metavar="OUT", default=None,
+        help="count the typing and execution rules that fire (reference engine, one process);"
+        " write OUT.json and OUT.html",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,7 +108,13 @@ def run(args: argparse.Namespace) -> int:
         print("refwasm wast: no .wast files" + (" match" if args.filter else ""),
               file=sys.stderr)
         return EXIT_TROUBLE
-    reports, interrupted = run_and_show(files, args)
+    if args.rule_coverage is not None and args.engine != "reference":
+        print("refwasm wast: --rule-coverage counts the reference engine's rules", file=sys.stderr)
+        return EXIT_TROUBLE
+    from refwasm.rule_coverage import counting_into
+
+    with counting_into(args.rule_coverage):  # installs nothing without the option
+        reports, interrupted = run_and_show(files, args)
     write_reports(reports, args)
     if interrupted:
         print("refwasm: interrupted", file=sys.stderr)
@@ -135,7 +146,8 @@ def run_and_show(files: list[str], args: argparse.Namespace) -> tuple[list[FileR
     color = wants_color(sys.stdout)
     reports: list[FileReport] = []
     interrupted = False
-    runs = iter_run_files(files, engine=args.engine, version=version, jobs=max(1, args.jobs),
+    jobs = 1 if args.rule_coverage else max(1, args.jobs)  # the counts live in this process
+    runs = iter_run_files(files, engine=args.engine, version=version, jobs=jobs,
                           only_line=args.line, fuel=resolve_fuel(args.fuel, args.engine),
                           timeout=args.timeout)
     progress.draw()  # the bar shows at once, before the first file ends

@@ -93,7 +93,13 @@ class Machine:
 
 
 def run(m: Machine) -> None:
-    """Step the configuration until the outermost frame returns (exec-instr-seq).
+    """``Steps`` · ``exec-instr-seq``: step the configuration until the outermost frame returns.
+
+    The structural rules are the loop itself: ``Step/pure`` and ``Step/read`` are the handler
+    calls, ``Step/ctxt-instrs``, ``Step/ctxt-label`` and ``Step/ctxt-frame`` the explicit code
+    position, label and frame stacks, and a trap leaves every context at once
+    (``Step_pure/trap-instrs``, ``Step_pure/trap-label``, ``Step_pure/trap-frame``) as a Python
+    exception.
 
     The inner loop runs one frame's code; it ends when a call or return changes the frame.
     A run that ends by an exception gives back the budget its remaining frames were charged.
@@ -162,25 +168,34 @@ def run_with_fuel(m: Machine) -> None:
 
 
 def exec_const(m: Machine, c: Val) -> None:
-    """exec-const"""
+    """``exec-const`` (3.0: a constant is a value; no step)"""
     m.stack.append(c)
 
 
 def exec_unop(m: Machine, fn: Callable[[int], int]) -> None:
-    """exec-unop (also exec-testop and exec-cvtop: one operand, one result)"""
+    """``Step_pure/unop`` · ``Step_pure/testop`` · ``Step_pure/cvtop`` · ``exec-unop`` ·
+    ``exec-testop`` · ``exec-cvtop``: one operand, one result; also the vector rules of that shape
+    (``Step_pure/vvunop`` · ``Step_pure/vvtestop`` · ``Step_pure/vunop`` · ``Step_pure/vtestop`` ·
+    ``Step_pure/vbitmask`` · ``Step_pure/vsplat`` · ``Step_pure/vextract_lane`` ·
+    ``Step_pure/vextunop`` · ``Step_pure/vcvtop``), whose operator closure ``refwasm.numerics``
+    builds."""
     s = m.stack
     s[-1] = fn(s[-1])
 
 
 def exec_binop(m: Machine, fn: Callable[[int, int], int]) -> None:
-    """exec-binop (also exec-relop: two operands, one result)"""
+    """``Step_pure/binop`` · ``Step_pure/relop`` · ``exec-binop`` · ``exec-relop``: two operands,
+    one result; also the vector rules of that shape (``Step_pure/vvbinop`` · ``Step_pure/vbinop`` ·
+    ``Step_pure/vrelop`` · ``Step_pure/vshiftop`` · ``Step_pure/vswizzlop`` · ``Step_pure/vshuffle``
+    · ``Step_pure/vreplace_lane`` · ``Step_pure/vextbinop`` · ``Step_pure/vnarrow``)."""
     s = m.stack
     c2 = s.pop()
     s[-1] = fn(s[-1], c2)
 
 
 def exec_ternop(m: Machine, fn: Callable[[int, int, int], int]) -> None:
-    """exec-vvternop: three operands, one result."""
+    """``Step_pure/vvternop`` · ``Step_pure/vternop`` · ``Step_pure/vextternop`` ·
+    ``exec-vvternop``: three operands, one result."""
     s = m.stack
     c3 = s.pop()
     c2 = s.pop()
@@ -191,18 +206,19 @@ def exec_ternop(m: Machine, fn: Callable[[int, int, int], int]) -> None:
 
 
 def exec_ref_null(m: Machine, ref: RefNullVal) -> None:
-    """exec-ref.null"""
+    """``Step_read/ref.null-idx`` · ``exec-ref.null``"""
     m.stack.append(ref)
 
 
 def exec_ref_is_null(m: Machine, _: None) -> None:
-    """exec-ref.is_null"""
+    """``Step_pure/ref.is_null`` · ``exec-ref.is_null``"""
     s = m.stack
     s[-1] = 1 if isinstance(s[-1], RefNullVal) else 0
 
 
 def exec_ref_func(m: Machine, funcaddr: int) -> None:
-    """exec-ref.func: the address ``F.module.funcaddrs[x]`` was resolved when preparing."""
+    """``Step_read/ref.func`` · ``exec-ref.func``: the address ``F.module.funcaddrs[x]`` was
+    resolved when preparing."""
     m.stack.append(RefFuncAddr(funcaddr))
 
 
@@ -210,21 +226,21 @@ def exec_ref_func(m: Machine, funcaddr: int) -> None:
 
 
 def exec_nop(m: Machine, _: None) -> None:
-    """exec-nop"""
+    """``Step_pure/nop`` · ``exec-nop``"""
 
 
 def exec_unreachable(m: Machine, _: None) -> None:
-    """exec-unreachable"""
+    """``Step_pure/unreachable`` · ``exec-unreachable``"""
     raise TrapError(UNREACHABLE)
 
 
 def exec_drop(m: Machine, _: None) -> None:
-    """exec-drop"""
+    """``Step_pure/drop`` · ``exec-drop``"""
     m.stack.pop()
 
 
 def exec_select(m: Machine, _: None) -> None:
-    """exec-select"""
+    """``Step_pure/select`` · ``exec-select``"""
     s = m.stack
     c = s.pop()
     val2 = s.pop()
@@ -236,27 +252,27 @@ def exec_select(m: Machine, _: None) -> None:
 
 
 def exec_local_get(m: Machine, x: int) -> None:
-    """exec-local.get"""
+    """``Step_read/local.get`` · ``exec-local.get``"""
     m.stack.append(m.frame.locals[x])
 
 
 def exec_local_set(m: Machine, x: int) -> None:
-    """exec-local.set"""
+    """``Step/local.set`` · ``exec-local.set``"""
     m.frame.locals[x] = m.stack.pop()
 
 
 def exec_local_tee(m: Machine, x: int) -> None:
-    """exec-local.tee"""
+    """``Step_pure/local.tee`` · ``exec-local.tee``"""
     m.frame.locals[x] = m.stack[-1]
 
 
 def exec_global_get(m: Machine, glob: GlobalInst) -> None:
-    """exec-global.get"""
+    """``Step_read/global.get`` · ``exec-global.get``"""
     m.stack.append(glob.value)
 
 
 def exec_global_set(m: Machine, glob: GlobalInst) -> None:
-    """exec-global.set"""
+    """``Step/global.set`` · ``exec-global.set``"""
     glob.value = m.stack.pop()
 
 
@@ -264,7 +280,7 @@ def exec_global_set(m: Machine, glob: GlobalInst) -> None:
 
 
 def exec_table_get(m: Machine, tab: TableInst) -> None:
-    """exec-table.get"""
+    """``Step_read/table.get`` · ``exec-table.get``"""
     s = m.stack
     i = s[-1]
     if i >= len(tab.elem):
@@ -273,7 +289,7 @@ def exec_table_get(m: Machine, tab: TableInst) -> None:
 
 
 def exec_table_set(m: Machine, tab: TableInst) -> None:
-    """exec-table.set"""
+    """``Step/table.set`` · ``exec-table.set``"""
     s = m.stack
     val = s.pop()
     i = s.pop()
@@ -283,12 +299,12 @@ def exec_table_set(m: Machine, tab: TableInst) -> None:
 
 
 def exec_table_size(m: Machine, tab: TableInst) -> None:
-    """exec-table.size"""
+    """``Step_read/table.size`` · ``exec-table.size``"""
     m.stack.append(len(tab.elem))
 
 
 def exec_table_grow(m: Machine, args: tuple[Store, TableInst]) -> None:
-    """exec-table.grow: push the old size, or -1 when growing fails."""
+    """``Step/table.grow`` · ``exec-table.grow``: push the old size, or -1 when growing fails."""
     store, tab = args
     s = m.stack
     n = s.pop()
@@ -298,7 +314,8 @@ def exec_table_grow(m: Machine, args: tuple[Store, TableInst]) -> None:
 
 
 def exec_table_fill(m: Machine, tab: TableInst) -> None:
-    """exec-table.fill: bounds first, then ``n`` writes of ``val`` from ``i``."""
+    """``Step_read/table.fill`` · ``exec-table.fill``: bounds first, then ``n`` writes of ``val``
+    from ``i``."""
     s = m.stack
     n = s.pop()
     val = s.pop()
@@ -309,7 +326,8 @@ def exec_table_fill(m: Machine, tab: TableInst) -> None:
 
 
 def exec_table_copy(m: Machine, tabs: tuple[TableInst, TableInst]) -> None:
-    """exec-table.copy: bounds first; the element-wise copy equals a copy through a buffer."""
+    """``Step_read/table.copy`` · ``exec-table.copy``: bounds first; the element-wise copy equals a
+    copy through a buffer."""
     tab_d, tab_s = tabs
     s = m.stack
     n = s.pop()
@@ -321,7 +339,8 @@ def exec_table_copy(m: Machine, tabs: tuple[TableInst, TableInst]) -> None:
 
 
 def exec_table_init(m: Machine, args: tuple[TableInst, ElemInst]) -> None:
-    """exec-table.init: bounds first, then ``n`` writes from the segment."""
+    """``Step_read/table.init`` · ``exec-table.init``: bounds first, then ``n`` writes from the
+    segment."""
     tab, elem = args
     s = m.stack
     n = s.pop()
@@ -333,7 +352,7 @@ def exec_table_init(m: Machine, args: tuple[TableInst, ElemInst]) -> None:
 
 
 def exec_elem_drop(m: Machine, elem: ElemInst) -> None:
-    """exec-elem.drop"""
+    """``Step/elem.drop`` · ``exec-elem.drop``"""
     elem.elem = []
 
 
@@ -350,14 +369,18 @@ def effective_address(m: Machine, offset: int, n: int, mem: MemInst) -> int:
 
 
 def exec_load(m: Machine, args: tuple[MemInst, int, int]) -> None:
-    """exec-load: ``t.load memarg``, reading ``|t|/8`` bytes little-endian."""
+    """``Step_read/load-num`` · ``Step_read/load-pack`` · ``Step_read/vload-oob`` ·
+    ``Step_read/vload-val`` · ``Step_read/vload-zero`` · ``exec-load`` · ``exec-loadn`` ·
+    ``exec-load-zero``: ``t.load memarg``, reading ``|t|/8`` bytes little-endian (also ``loadN_u``,
+    ``v128.load`` and ``v128.loadN_zero``: the bytes zero-extended)."""
     mem, offset, n = args
     ea = effective_address(m, offset, n, mem)
     m.stack.append(int.from_bytes(mem.data[ea : ea + n], "little"))
 
 
 def exec_load_extend(m: Machine, args: tuple[MemInst, int, int, int]) -> None:
-    """exec-load-extend: ``t.loadN_s memarg`` (sign-extended to ``bits``)."""
+    """``Step_read/load-pack`` · ``exec-loadn``: ``t.loadN_s memarg`` (sign-extended to ``bits``).
+    """
     mem, offset, n, bits = args
     ea = effective_address(m, offset, n, mem)
     c = int.from_bytes(mem.data[ea : ea + n], "little", signed=True)
@@ -365,7 +388,8 @@ def exec_load_extend(m: Machine, args: tuple[MemInst, int, int, int]) -> None:
 
 
 def exec_store(m: Machine, args: tuple[MemInst, int, int]) -> None:
-    """exec-store (and exec-storen: ``n`` bytes of the value, i.e. ``wrap``)."""
+    """``Step/store-num`` · ``Step/store-pack`` · ``Step/vstore`` · ``exec-store`` · ``exec-storen``
+    (``storeN``: ``n`` bytes of the value, i.e. ``wrap``)."""
     mem, offset, n = args
     c: int = m.stack.pop()
     ea = effective_address(m, offset, n, mem)
@@ -373,12 +397,13 @@ def exec_store(m: Machine, args: tuple[MemInst, int, int]) -> None:
 
 
 def exec_memory_size(m: Machine, mem: MemInst) -> None:
-    """exec-memory.size"""
+    """``Step_read/memory.size`` · ``exec-memory.size``"""
     m.stack.append(len(mem.data) // PAGE_SIZE)
 
 
 def exec_memory_grow(m: Machine, args: tuple[Store, MemInst]) -> None:
-    """exec-memory.grow: push the old size in pages, or -1 when growing fails."""
+    """``Step/memory.grow`` · ``exec-memory.grow``: push the old size in pages, or -1 when growing
+    fails."""
     store, mem = args
     s = m.stack
     n: int = s.pop()
@@ -387,7 +412,7 @@ def exec_memory_grow(m: Machine, args: tuple[Store, MemInst]) -> None:
 
 
 def exec_memory_fill(m: Machine, mem: MemInst) -> None:
-    """exec-memory.fill: bounds first, then ``n`` byte stores."""
+    """``Step_read/memory.fill`` · ``exec-memory.fill``: bounds first, then ``n`` byte stores."""
     s = m.stack
     n: int = s.pop()
     val: int = s.pop()
@@ -398,7 +423,8 @@ def exec_memory_fill(m: Machine, mem: MemInst) -> None:
 
 
 def exec_memory_copy(m: Machine, mems: tuple[MemInst, MemInst]) -> None:
-    """exec-memory.copy: bounds first; the byte-wise copy equals a copy through a buffer."""
+    """``Step_read/memory.copy`` · ``exec-memory.copy``: bounds first; the byte-wise copy equals a
+    copy through a buffer."""
     mem_d, mem_s = mems
     s = m.stack
     n: int = s.pop()
@@ -410,7 +436,8 @@ def exec_memory_copy(m: Machine, mems: tuple[MemInst, MemInst]) -> None:
 
 
 def exec_memory_init(m: Machine, args: tuple[MemInst, DataInst]) -> None:
-    """exec-memory.init: bounds first, then ``n`` byte stores from the segment."""
+    """``Step_read/memory.init`` · ``exec-memory.init``: bounds first, then ``n`` byte stores from
+    the segment."""
     mem, data = args
     s = m.stack
     n: int = s.pop()
@@ -422,7 +449,7 @@ def exec_memory_init(m: Machine, args: tuple[MemInst, DataInst]) -> None:
 
 
 def exec_data_drop(m: Machine, data: DataInst) -> None:
-    """exec-data.drop"""
+    """``Step/data.drop`` · ``exec-data.drop``"""
     data.data = b""
 
 
@@ -430,21 +457,24 @@ def exec_data_drop(m: Machine, data: DataInst) -> None:
 
 
 def exec_block(m: Machine, args: tuple[int, int, int]) -> None:
-    """exec-block: enter a label of arity ``m`` whose continuation is the end of the block."""
+    """``Step_read/block`` · ``exec-block``: enter a label of arity ``m`` whose continuation is the
+    end of the block."""
     n, arity, cont = args
     f = m.frame
     f.labels.append((arity, len(m.stack) - n, cont))
 
 
 def exec_loop(m: Machine, args: tuple[int, int]) -> None:
-    """exec-loop: enter a label of arity ``n`` whose continuation is the loop itself."""
+    """``Step_read/loop`` · ``exec-loop``: enter a label of arity ``n`` whose continuation is the
+    loop itself."""
     n, start = args
     f = m.frame
     f.labels.append((n, len(m.stack) - n, start))
 
 
 def exec_if(m: Machine, args: tuple[int, int, int, int]) -> None:
-    """exec-if: pop ``c``; enter the label, then the ``then`` code, or the ``else`` code if c = 0."""
+    """``Step_pure/if`` · ``exec-if``: pop ``c``; enter the label, then the ``then`` code, or the
+    ``else`` code if c = 0."""
     n, arity, else_pc, cont = args
     f = m.frame
     c = m.stack.pop()
@@ -454,19 +484,22 @@ def exec_if(m: Machine, args: tuple[int, int, int, int]) -> None:
 
 
 def exit_label(m: Machine, _: None) -> None:
-    """exec-instr-seq-exit: the end of a block's code; its values stay, its label goes."""
+    """``Step_pure/label-vals`` · ``exec-instr-seq-exit``: the end of a block's code; its values
+    stay, its label goes."""
     m.frame.labels.pop()
 
 
 def exit_then(m: Machine, cont: int) -> None:
-    """exec-instr-seq-exit at the end of an ``if``'s ``then`` code: skip the ``else`` code."""
+    """``Step_pure/label-vals`` · ``exec-instr-seq-exit`` at the end of an ``if``'s ``then`` code:
+    skip the ``else`` code."""
     f = m.frame
     f.labels.pop()
     f.pc = cont
 
 
 def branch(m: Machine, l: int) -> None:  # noqa: E741 -- the spec's name for a label index
-    """exec-br: keep the label's arity of values, unwind to its height, continue after it.
+    """``Step_pure/br`` · ``exec-br``: keep the label's arity of values, unwind to its height,
+    continue after it.
 
     A branch to the outermost label (``l`` = the number of labels) is a return.
     """
@@ -486,25 +519,26 @@ def branch(m: Machine, l: int) -> None:  # noqa: E741 -- the spec's name for a l
 
 
 def exec_br(m: Machine, l: int) -> None:  # noqa: E741
-    """exec-br"""
+    """``Step_pure/br`` · ``exec-br``"""
     branch(m, l)
 
 
 def exec_br_if(m: Machine, l: int) -> None:  # noqa: E741
-    """exec-br_if"""
+    """``Step_pure/br_if`` · ``exec-br_if``"""
     if m.stack.pop() != 0:
         branch(m, l)
 
 
 def exec_br_table(m: Machine, args: tuple[tuple[int, ...], int]) -> None:
-    """exec-br_table"""
+    """``Step_pure/br_table`` · ``exec-br_table``"""
     ls, default = args
     i: int = m.stack.pop()
     branch(m, ls[i] if i < len(ls) else default)
 
 
 def return_from(m: Machine) -> None:
-    """exec-invoke-exit: pop the frame, keeping its arity of results on the stack."""
+    """``Step_pure/frame-vals`` · ``exec-invoke-exit``: pop the frame, keeping its arity of results
+    on the stack."""
     f = m.frames.pop()
     s = m.stack
     if len(s) - f.arity != f.height:
@@ -517,12 +551,13 @@ def return_from(m: Machine) -> None:
 
 
 def exec_return(m: Machine, _: None) -> None:
-    """exec-return"""
+    """``Step_pure/return`` · ``exec-return``"""
     return_from(m)
 
 
 def exec_call(m: Machine, funcaddr: int) -> None:
-    """exec-call: the address ``F.module.funcaddrs[x]`` was resolved when preparing."""
+    """``Step_read/call`` · ``exec-call``: the address ``F.module.funcaddrs[x]`` was resolved when
+    preparing."""
     invoke(m, funcaddr)
 
 
@@ -553,12 +588,12 @@ def indirect_callee(m: Machine, args: tuple[TableInst, FuncType, DefType | None]
 
 
 def exec_call_ref(m: Machine, _: None) -> None:
-    """Step_read/call_ref: call the function the popped reference denotes (3.0)."""
+    """``Step_read/call_ref``: call the function the popped reference denotes (3.0)."""
     invoke(m, ref_callee(m))
 
 
 def ref_callee(m: Machine) -> int:
-    """Pop a function reference; trap on null."""
+    """Pop a function reference; trap on null (``Step_read/call_ref-null``)."""
     r = m.stack.pop()
     if not isinstance(r, RefFuncAddr):
         raise TrapError(NULL_FUNCTION_REFERENCE)
@@ -566,7 +601,7 @@ def ref_callee(m: Machine) -> int:
 
 
 def tail_invoke(m: Machine, a: int) -> None:
-    """The tail of Step_read/return_call: drop the current frame, keeping only the callee's
+    """The tail of ``Step_read/return_call_ref``: drop the current frame, keeping only the callee's
     arguments on the stack, then invoke in its place (the call depth does not grow)."""
     n = len(m.store.funcs[a].type.params)
     s = m.stack
@@ -581,7 +616,7 @@ def tail_invoke(m: Machine, a: int) -> None:
 
 
 def exec_return_call(m: Machine, funcaddr: int) -> None:
-    """Step_read/return_call (3.0)"""
+    """``Step_read/return_call`` (3.0)"""
     tail_invoke(m, funcaddr)
 
 
@@ -593,25 +628,25 @@ def exec_return_call_indirect(
 
 
 def exec_return_call_ref(m: Machine, _: None) -> None:
-    """Step_read/return_call_ref (3.0)"""
+    """``Step_read/return_call_ref`` (3.0)"""
     tail_invoke(m, ref_callee(m))
 
 
 def exec_ref_as_non_null(m: Machine, _: None) -> None:
-    """Step_pure/ref.as_non_null (3.0)"""
+    """``Step_pure/ref.as_non_null`` (3.0)"""
     if isinstance(m.stack[-1], RefNullVal):
         raise TrapError(NULL_REFERENCE)
 
 
 def exec_br_on_null(m: Machine, l: int) -> None:  # noqa: E741
-    """Step_pure/br_on_null (3.0): branch, dropping the reference, if it is null."""
+    """``Step_pure/br_on_null`` (3.0): branch, dropping the reference, if it is null."""
     if isinstance(m.stack[-1], RefNullVal):
         m.stack.pop()
         branch(m, l)
 
 
 def exec_br_on_non_null(m: Machine, l: int) -> None:  # noqa: E741
-    """Step_pure/br_on_non_null (3.0): branch with the reference unless it is null."""
+    """``Step_pure/br_on_non_null`` (3.0): branch with the reference unless it is null."""
     if isinstance(m.stack[-1], RefNullVal):
         m.stack.pop()
     else:
@@ -619,7 +654,8 @@ def exec_br_on_non_null(m: Machine, l: int) -> None:  # noqa: E741
 
 
 def invoke(m: Machine, a: int) -> None:
-    """exec-invoke: pop the arguments; push a frame (Wasm) or run the host code (exec-invoke-host)."""
+    """``Step_read/call_ref-func`` · ``exec-invoke``: pop the arguments; push a frame (Wasm) or run
+    the host code (exec-invoke-host)."""
     f = m.store.funcs[a]
     n = len(f.type.params)
     s = m.stack
@@ -653,7 +689,8 @@ def prepared(store: Store, f: WasmFuncInst) -> tuple[list[Op], list[Val]]:
 
 
 def call_host(m: Machine, f: HostFuncInst, args: list[Val]) -> list[Val]:
-    """exec-invoke-host: run the host code; its nested Wasm calls count against the depth."""
+    """``exec-invoke-host`` (no SpecTec rule): run the host code; its nested Wasm calls count
+    against the depth."""
     store = m.store
     saved = store.max_call_depth
     store.max_call_depth = m.depth_limit
@@ -675,7 +712,8 @@ def call_host(m: Machine, f: HostFuncInst, args: list[Val]) -> list[Val]:
 
 
 def exec_vload_extend(m: Machine, args: tuple[MemInst, int, int, int, bool]) -> None:
-    """exec-load-extend (vector): ``v128.loadNxM_sx``: M lanes of N bits, each extended to 2N."""
+    """``Step_read/vload-pack`` · ``exec-load-extend``: ``v128.loadNxM_sx``: M lanes of N bits, each
+    extended to 2N."""
     mem, offset, sz, lanes, signed = args
     ea = effective_address(m, offset, sz * lanes // 8, mem)
     step = sz // 8
@@ -688,7 +726,8 @@ def exec_vload_extend(m: Machine, args: tuple[MemInst, int, int, int, bool]) -> 
 
 
 def exec_vload_splat(m: Machine, args: tuple[MemInst, int, int]) -> None:
-    """exec-load-splat: one N-bit value copied to all 128/N lanes."""
+    """``Step_read/vload-splat`` · ``exec-load-splat``: one N-bit value copied to all 128/N lanes.
+    """
     mem, offset, sz = args
     ea = effective_address(m, offset, sz // 8, mem)
     lane = int.from_bytes(mem.data[ea : ea + sz // 8], "little")
@@ -696,7 +735,8 @@ def exec_vload_splat(m: Machine, args: tuple[MemInst, int, int]) -> None:
 
 
 def exec_vload_lane(m: Machine, args: tuple[MemInst, int, int, int]) -> None:
-    """exec-load-lane: replace lane ``x`` of the popped vector with N bits from memory."""
+    """``Step_read/vload_lane`` · ``exec-load-lane``: replace lane ``x`` of the popped vector with N
+    bits from memory."""
     mem, offset, sz, x = args
     v: int = m.stack.pop()
     ea = effective_address(m, offset, sz // 8, mem)
@@ -706,7 +746,8 @@ def exec_vload_lane(m: Machine, args: tuple[MemInst, int, int, int]) -> None:
 
 
 def exec_vstore_lane(m: Machine, args: tuple[MemInst, int, int, int]) -> None:
-    """exec-store-lane: store lane ``x`` (N bits) of the popped vector."""
+    """``Step/vstore_lane`` · ``exec-store-lane``: store lane ``x`` (N bits) of the popped vector.
+    """
     mem, offset, sz, x = args
     v: int = m.stack.pop()
     ea = effective_address(m, offset, sz // 8, mem)

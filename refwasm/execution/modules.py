@@ -215,7 +215,7 @@ def new_machine(store: Store, fuel: int | None) -> Machine:
 def invoke_func(
     store: Store, funcaddr: int, args: Sequence[Val], *, fuel: int | None = None
 ) -> list[Val]:
-    """exec-invocation: check the arguments, invoke, return the results."""
+    """``$invoke`` · ``exec-invocation``: check the arguments, invoke, return the results."""
     if not 0 <= funcaddr < len(store.funcs):
         raise EmbedderError(f"no function at address {funcaddr}")
     ft = store.funcs[funcaddr].type
@@ -244,7 +244,8 @@ def instantiate(
     *,
     fuel: int | None = None,
 ) -> ModuleInst:
-    """exec-instantiation: validate, match imports, allocate, initialise, run the start function."""
+    """``$instantiate`` · ``exec-instantiation``: validate, match imports, allocate, initialise, run
+    the start function."""
     from refwasm.validation import validate_module
 
     validate_module(module, features)
@@ -259,7 +260,8 @@ def instantiate_valid(
     *,
     fuel: int | None = None,
 ) -> ModuleInst:
-    """exec-instantiation from its step 3, for a module already known to be valid."""
+    """``$instantiate`` · ``exec-instantiation`` from its step 3, for a module already known to be
+    valid."""
     if len(externvals) != len(module.imports):
         raise EmbedderError(f"expected {len(module.imports)} imports, got {len(externvals)}")
     deftypes = module_deftypes(module)
@@ -279,8 +281,8 @@ def instantiate_valid(
 
 
 def run_start(m: Machine, funcaddr: int) -> None:
-    """exec-instantiation's last step: invoke the start function (on the store's engine),
-    with whatever fuel the initialisers left."""
+    """``$instantiate`` · ``exec-instantiation``'s last step: invoke the start function (on the
+    store's engine), with whatever fuel the initialisers left."""
     executor = m.store.executor
     if executor is None:
         invoke(m, funcaddr)
@@ -290,9 +292,9 @@ def run_start(m: Machine, funcaddr: int) -> None:
 
 
 def alloc_module(m: Machine, module: Module, externvals: Sequence[ExternVal]) -> ModuleInst:
-    """alloc-module, with exec-initvals folded in: functions first, so that initialisers can
-    refer to them; each global's initialiser runs with the globals before it (2.0 allows only
-    imported ones, 3.0 earlier ones too); element segments' initialisers last."""
+    """``$allocmodule`` · ``alloc-module``, with exec-initvals folded in: functions first, so that
+    initialisers can refer to them; each global's initialiser runs with the globals before it (2.0
+    allows only imported ones, 3.0 earlier ones too); element segments' initialisers last."""
     store = m.store
     inst = ModuleInst(types=subtypes(module), deftypes=module_deftypes(module))
     for ev in externvals:
@@ -340,7 +342,7 @@ def alloc_module(m: Machine, module: Module, externvals: Sequence[ExternVal]) ->
 
 
 def export_value(inst: ModuleInst, kind: ExternKind, index: int) -> ExternVal:
-    """alloc-export: the external value an export denotes."""
+    """``$allocexport`` · ``alloc-module``: the external value an export denotes."""
     match kind:
         case ExternKind.FUNC:
             return ExternFuncAddr(inst.funcaddrs[index])
@@ -366,10 +368,10 @@ def tag_type_at(inst: ModuleInst, tagtype: TagType) -> FuncType:
 
 
 def initialise_segments(m: Machine, module: Module, inst: ModuleInst) -> None:
-    """exec-instantiation's segment steps: each active element segment runs as
-    ``offset; i32.const 0; i32.const n; table.init; elem.drop``, a declarative one is dropped;
-    then each active data segment as ``offset; ...; memory.init; data.drop``.  A trap stops
-    the sequence and leaves earlier writes in place."""
+    """``$instantiate`` · ``exec-instantiation``'s segment steps: each active element segment runs
+    as ``offset; i32.const 0; i32.const n; table.init; elem.drop``, a declarative one is dropped;
+    then each active data segment as ``offset; ...; memory.init; data.drop``.  A trap stops the
+    sequence and leaves earlier writes in place."""
     for i, elem in enumerate(module.elems):
         if isinstance(elem.mode, Active):
             n = len(elem.init)
@@ -386,9 +388,9 @@ def initialise_segments(m: Machine, module: Module, inst: ModuleInst) -> None:
 
 
 def initialise_segments_1_0(m: Machine, module: Module, inst: ModuleInst) -> None:
-    """exec-instantiation of Wasm 1.0 (before bulk memory): every active segment's offset is
-    computed and checked first, failing with a link error before anything is written; then
-    the element segments, then the data segments, are copied in."""
+    """``$instantiate`` · ``exec-instantiation`` of Wasm 1.0 (before bulk memory): every active
+    segment's offset is computed and checked first, failing with a link error before anything is
+    written; then the element segments, then the data segments, are copied in."""
     store = m.store
     # (table, offset, references) and (memory, offset, bytes) of each active segment, in order
     elem_writes = [

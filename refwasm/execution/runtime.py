@@ -351,7 +351,8 @@ def alloc_hostfunc(store: Store, functype: FuncType, hostfunc: HostFunc) -> int:
 
 
 def alloc_table(store: Store, tabletype: TableType, ref: Ref) -> int:
-    """alloc-table: the budget bounds the initial size (ExhaustionError if it does not fit)."""
+    """``$alloctable`` · ``alloc-table``: the budget bounds the initial size (ExhaustionError if it
+    does not fit)."""
     size = tabletype.limits.min * TABLE_ELEMENT_SIZE
     if store.heap_in_use() + size > store.memory_budget:
         raise ExhaustionError(MEMORY_BUDGET_EXHAUSTED)
@@ -361,7 +362,8 @@ def alloc_table(store: Store, tabletype: TableType, ref: Ref) -> int:
 
 
 def alloc_mem(store: Store, memtype: MemType) -> int:
-    """alloc-mem: the budget bounds the initial size too (ExhaustionError if it does not fit)."""
+    """``$allocmem`` · ``alloc-mem``: the budget bounds the initial size too (ExhaustionError if it
+    does not fit)."""
     size = memtype.limits.min * PAGE_SIZE
     if store.heap_in_use() + size > store.memory_budget:
         raise ExhaustionError(MEMORY_BUDGET_EXHAUSTED)
@@ -371,7 +373,7 @@ def alloc_mem(store: Store, memtype: MemType) -> int:
 
 
 def alloc_global(store: Store, globaltype: GlobalType, val: Val) -> int:
-    """alloc-global"""
+    """``$allocglobal`` · ``alloc-global``"""
     store.globals.append(GlobalInst(globaltype, val))
     return len(store.globals) - 1
 
@@ -383,20 +385,20 @@ def alloc_tag(store: Store, functype: FuncType, deftype: DefType | None = None) 
 
 
 def alloc_elem(store: Store, reftype: RefType, refs: list[Ref]) -> int:
-    """alloc-elem"""
+    """``$allocelem`` · ``alloc-elem``"""
     store.elems.append(ElemInst(reftype, refs))
     return len(store.elems) - 1
 
 
 def alloc_data(store: Store, data: bytes) -> int:
-    """alloc-data"""
+    """``$allocdata`` · ``alloc-data``"""
     store.datas.append(DataInst(data))
     return len(store.datas) - 1
 
 
 def grow_table(store: Store, table: TableInst, n: int, ref: Ref) -> bool:
-    """grow-table: False past the table's maximum (or the address type's), or the store's
-    memory budget (the spec's "fail")."""
+    """``$growtable`` · ``grow-table``: False past the table's maximum (or the address type's), or
+    the store's memory budget (the spec's "fail")."""
     limits = table.type.limits
     new_len = len(table.elem) + n
     cap = max_table_size(table.type.addrtype) if limits.max is None else limits.max
@@ -411,8 +413,8 @@ def grow_table(store: Store, table: TableInst, n: int, ref: Ref) -> bool:
 
 
 def grow_mem(store: Store, mem: MemInst, n: int) -> bool:
-    """grow-mem: False past the memory's maximum (or the address type's), or the store's
-    memory budget (the spec's "fail")."""
+    """``$growmem`` · ``grow-mem``: False past the memory's maximum (or the address type's), or the
+    store's memory budget (the spec's "fail")."""
     limits = mem.type.limits
     old_pages = len(mem.data) // PAGE_SIZE
     new_pages = old_pages + n

@@ -161,7 +161,8 @@ def unop_fn(nt: NumType, op: UnOp) -> Unary:
 
 
 def binop_fn(nt: NumType, op: BinOp) -> Binary:
-    """``exec-binop`` / ``Step_pure/binop``: the operator ``binop_nt`` (it may raise ``TrapError``)."""
+    """``exec-binop`` / ``Step_pure/binop``: the operator ``binop_nt`` (it may raise ``TrapError``).
+    """
     fn = _BINOPS.get((nt, op))
     return fn if fn is not None else crash(f"no binary operator {nt.value}.{op.value}")
 
@@ -179,7 +180,8 @@ def relop_fn(nt: NumType, op: RelOp) -> Binary:
 
 
 def cvtop_fn(nt1: NumType, nt2: NumType, op: CvtOp) -> Unary:
-    """``exec-cvtop`` / ``Step_pure/cvtop``: ``cvtop_{nt2,nt1}`` from operand ``nt2`` to result ``nt1``."""
+    """``exec-cvtop`` / ``Step_pure/cvtop``: ``cvtop_{nt2,nt1}`` from operand ``nt2`` to result
+    ``nt1``."""
     fn = _CVTOPS.get((nt1, nt2, op))
     if fn is None:
         crash(f"no conversion {nt1.value}.{op.value}_{nt2.value}")

@@ -24,22 +24,23 @@ from refwasm.numerics.integer import int_ops
 
 
 def extend_u(M: int, N: int, i: int) -> int:
-    """``op-extend_u``: zero-extension is the identity on bit patterns."""
+    """``$extend__`` · ``op-extend_u``: zero-extension is the identity on bit patterns."""
     return i
 
 
 def extend_s(M: int, N: int, i: int) -> int:
-    """``op-extend_s``: the ``N``-bit pattern of ``signed_M(i)``."""
+    """``$extend__`` · ``op-extend_s``: the ``N``-bit pattern of ``signed_M(i)``."""
     return int_ops(M).signed(i) & int_ops(N).mask
 
 
 def wrap(M: int, N: int, i: int) -> int:
-    """``op-wrap``: ``i mod 2^N``."""
+    """``$wrap__`` · ``op-wrap``: ``i mod 2^N``."""
     return i & int_ops(N).mask
 
 
 def _truncated(M: int, z: int) -> int:
-    """``trunc(z)`` of a float operand, trapping on NaN and infinities (``op-trunc_u`` steps 1-2)."""
+    """``trunc(z)`` of a float operand, trapping on NaN and infinities (``op-trunc_u`` steps 1-2).
+    """
     ops = float_ops(M)
     magnitude = z & ops.abs_mask
     if magnitude > ops.inf:
@@ -50,7 +51,8 @@ def _truncated(M: int, z: int) -> int:
 
 
 def trunc_u(M: int, N: int, z: int) -> int:
-    """``op-trunc_u``: ``trunc(z)`` if it lies in ``[0, 2^N)``; otherwise the result is undefined (trap)."""
+    """``$trunc__`` · ``op-trunc_u``: ``trunc(z)`` if it lies in ``[0, 2^N)``; otherwise the result
+    is undefined (trap)."""
     t = _truncated(M, z)
     if not 0 <= t <= int_ops(N).mask:
         raise TrapError(INTEGER_OVERFLOW)
@@ -58,7 +60,8 @@ def trunc_u(M: int, N: int, z: int) -> int:
 
 
 def trunc_s(M: int, N: int, z: int) -> int:
-    """``op-trunc_s``: ``trunc(z)`` if it lies in ``[-2^(N-1), 2^(N-1))``; otherwise trap."""
+    """``$trunc__`` · ``op-trunc_s``: ``trunc(z)`` if it lies in ``[-2^(N-1), 2^(N-1))``; otherwise
+    trap."""
     t = _truncated(M, z)
     ints = int_ops(N)
     if not -ints.sign_bit <= t < ints.sign_bit:
@@ -67,7 +70,8 @@ def trunc_s(M: int, N: int, z: int) -> int:
 
 
 def trunc_sat_u(M: int, N: int, z: int) -> int:
-    """``op-trunc_sat_u``: ``sat_u_N(trunc(z))``; NaN gives 0, infinities saturate."""
+    """``$trunc_sat__`` · ``op-trunc_sat_u``: ``sat_u_N(trunc(z))``; NaN gives 0, infinities
+    saturate. """
     ops = float_ops(M)
     magnitude = z & ops.abs_mask
     if magnitude > ops.inf:
@@ -79,7 +83,8 @@ def trunc_sat_u(M: int, N: int, z: int) -> int:
 
 
 def trunc_sat_s(M: int, N: int, z: int) -> int:
-    """``op-trunc_sat_s``: ``sat_s_N(trunc(z))``; NaN gives 0, infinities saturate."""
+    """``$trunc_sat__`` · ``op-trunc_sat_s``: ``sat_s_N(trunc(z))``; NaN gives 0, infinities
+    saturate. """
     ops = float_ops(M)
     magnitude = z & ops.abs_mask
     if magnitude > ops.inf:
@@ -92,7 +97,8 @@ def trunc_sat_s(M: int, N: int, z: int) -> int:
 
 
 def promote(M: int, N: int, z: int) -> int:
-    """``op-promote``: widening is exact; a NaN keeps its sign and payload bits, quieted."""
+    """``$promote__`` · ``op-promote``: widening is exact; a NaN keeps its sign and payload bits,
+    quieted."""
     crash_unless(M < N, "promote widens")
     src = float_ops(M)
     dst = float_ops(N)
@@ -102,7 +108,8 @@ def promote(M: int, N: int, z: int) -> int:
 
 
 def demote(M: int, N: int, z: int) -> int:
-    """``op-demote``: ``ieee_N(z)``, rounded once; zeros and infinities keep their sign."""
+    """``$demote__`` · ``op-demote``: ``ieee_N(z)``, rounded once; zeros and infinities keep their
+    sign."""
     crash_unless(M > N, "demote narrows")
     src = float_ops(M)
     dst = float_ops(N)
@@ -127,17 +134,18 @@ def _convert_nan(M: int, N: int, z: int) -> int:
 
 
 def convert_u(M: int, N: int, i: int) -> int:
-    """``op-convert_u``: ``ieee_N(i)``, rounded once (ties to even)."""
+    """``$convert__`` · ``op-convert_u``: ``ieee_N(i)``, rounded once (ties to even)."""
     return float_ops(N).ieee(False, i, 0)
 
 
 def convert_s(M: int, N: int, i: int) -> int:
-    """``op-convert_s``: ``ieee_N(signed_M(i))``, rounded once (ties to even)."""
+    """``$convert__`` · ``op-convert_s``: ``ieee_N(signed_M(i))``, rounded once (ties to even)."""
     j = int_ops(M).signed(i)
     return float_ops(N).ieee(j < 0, abs(j), 0)
 
 
 def reinterpret(M: int, N: int, c: int) -> int:
-    """``op-reinterpret``: the same bits read at another type of the same width."""
+    """``$reinterpret__`` · ``op-reinterpret``: the same bits read at another type of the same
+    width. """
     crash_unless(M == N, "reinterpret keeps the width")
     return c

@@ -109,7 +109,8 @@ class FloatOps:
         return (z & self.abs_mask) > self.inf
 
     def nans(self, *zs: int) -> int:
-        """``aux-nans``: refwasm's deterministic pick from ``nans_N{zs}``, see the module docstring."""
+        """``aux-nans``: refwasm's deterministic pick from ``nans_N{zs}``, see the module docstring.
+        """
         for z in zs:
             if (z & self.abs_mask) > self.inf:
                 return z | self.quiet_bit
@@ -124,7 +125,8 @@ class FloatOps:
         return self._from_float(x) if x == x else self.canonical_nan
 
     def ieee(self, negative: bool, m: int, e: int) -> int:
-        """``aux-ieee``: ``ieee_N(±m * 2^e)``, round to nearest, ties to even, from the exact value."""
+        """``$ieee_`` · ``aux-ieee``: ``ieee_N(±m * 2^e)``, round to nearest, ties to even, from the
+        exact value."""
         sign = self.sign_bit if negative else 0
         if m == 0:
             return sign
@@ -162,7 +164,8 @@ class FloatOps:
     # -- Arithmetic ---------------------------------------------------------------------------
 
     def fadd(self, z1: int, z2: int) -> int:
-        """``op-fadd``: IEEE addition (``inf + -inf`` is a NaN; ``+0 + -0`` is ``+0``)."""
+        """``$fadd_`` · ``op-fadd``: IEEE addition (``inf + -inf`` is a NaN; ``+0 + -0`` is ``+0``).
+        """
         if (z1 & self.abs_mask) > self.inf or (z2 & self.abs_mask) > self.inf:
             return self.nans(z1, z2)
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
@@ -170,7 +173,7 @@ class FloatOps:
         return self._from_float(x) if x == x else self.canonical_nan
 
     def fsub(self, z1: int, z2: int) -> int:
-        """``op-fsub``: IEEE subtraction."""
+        """``$fsub_`` · ``op-fsub``: IEEE subtraction."""
         if (z1 & self.abs_mask) > self.inf or (z2 & self.abs_mask) > self.inf:
             return self.nans(z1, z2)
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
@@ -178,7 +181,7 @@ class FloatOps:
         return self._from_float(x) if x == x else self.canonical_nan
 
     def fmul(self, z1: int, z2: int) -> int:
-        """``op-fmul``: IEEE multiplication (``inf * 0`` is a NaN)."""
+        """``$fmul_`` · ``op-fmul``: IEEE multiplication (``inf * 0`` is a NaN)."""
         if (z1 & self.abs_mask) > self.inf or (z2 & self.abs_mask) > self.inf:
             return self.nans(z1, z2)
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
@@ -186,7 +189,7 @@ class FloatOps:
         return self._from_float(x) if x == x else self.canonical_nan
 
     def fdiv(self, z1: int, z2: int) -> int:
-        """``op-fdiv``: IEEE division (``0 / 0`` is a NaN; ``x / ±0`` an infinity)."""
+        """``$fdiv_`` · ``op-fdiv``: IEEE division (``0 / 0`` is a NaN; ``x / ±0`` an infinity)."""
         if (z1 & self.abs_mask) > self.inf or (z2 & self.abs_mask) > self.inf:
             return self.nans(z1, z2)
         if z2 & self.abs_mask == 0:  # Python raises on a zero divisor: apply the rule here
@@ -198,7 +201,8 @@ class FloatOps:
         return self._from_float(x) if x == x else self.canonical_nan
 
     def fsqrt(self, z: int) -> int:
-        """``op-fsqrt``: IEEE square root (``sqrt(-0)`` is ``-0``; negative operands give a NaN)."""
+        """``$fsqrt_`` · ``op-fsqrt``: IEEE square root (``sqrt(-0)`` is ``-0``; negative operands
+        give a NaN)."""
         if (z & self.abs_mask) > self.inf:
             return self.nans(z)
         x = self._to_float(z)
@@ -207,7 +211,8 @@ class FloatOps:
         return self.from_float(math.sqrt(x))
 
     def fmin(self, z1: int, z2: int) -> int:
-        """``op-fmin``: the smaller operand; ``-0`` below ``+0``; NaN if either is NaN."""
+        """``$fmin_`` · ``op-fmin``: the smaller operand; ``-0`` below ``+0``; NaN if either is NaN.
+        """
         if (z1 & self.abs_mask) > self.inf or (z2 & self.abs_mask) > self.inf:
             return self.nans(z1, z2)
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
@@ -216,7 +221,8 @@ class FloatOps:
         return z1 if x1 < x2 else z2
 
     def fmax(self, z1: int, z2: int) -> int:
-        """``op-fmax``: the larger operand; ``+0`` above ``-0``; NaN if either is NaN."""
+        """``$fmax_`` · ``op-fmax``: the larger operand; ``+0`` above ``-0``; NaN if either is NaN.
+        """
         if (z1 & self.abs_mask) > self.inf or (z2 & self.abs_mask) > self.inf:
             return self.nans(z1, z2)
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
@@ -225,25 +231,25 @@ class FloatOps:
         return z1 if x1 > x2 else z2
 
     def fpmin(self, z1: int, z2: int) -> int:
-        """``op-fpmin``: ``z2`` if ``z2 < z1``, else ``z1`` (no NaN propagation)."""
+        """``$fpmin_`` · ``op-fpmin``: ``z2`` if ``z2 < z1``, else ``z1`` (no NaN propagation)."""
         return z2 if self.flt(z2, z1) else z1
 
     def fpmax(self, z1: int, z2: int) -> int:
-        """``op-fpmax``: ``z2`` if ``z1 < z2``, else ``z1`` (no NaN propagation)."""
+        """``$fpmax_`` · ``op-fpmax``: ``z2`` if ``z1 < z2``, else ``z1`` (no NaN propagation)."""
         return z2 if self.flt(z1, z2) else z1
 
     # -- Sign operations: bitwise, NaN payloads untouched -------------------------------------
 
     def fcopysign(self, z1: int, z2: int) -> int:
-        """``op-fcopysign``: ``z1``'s magnitude with ``z2``'s sign."""
+        """``$fcopysign_`` · ``op-fcopysign``: ``z1``'s magnitude with ``z2``'s sign."""
         return (z1 & self.abs_mask) | (z2 & self.sign_bit)
 
     def fabs(self, z: int) -> int:
-        """``op-fabs``: clear the sign bit."""
+        """``$fabs_`` · ``op-fabs``: clear the sign bit."""
         return z & self.abs_mask
 
     def fneg(self, z: int) -> int:
-        """``op-fneg``: flip the sign bit."""
+        """``$fneg_`` · ``op-fneg``: flip the sign bit."""
         return z ^ self.sign_bit
 
     # -- Rounding to an integral value --------------------------------------------------------
@@ -262,50 +268,50 @@ class FloatOps:
         return self._from_float(float(i))  # |i| <= 2^signif: exact in both formats
 
     def fceil(self, z: int) -> int:
-        """``op-fceil``: the smallest integral value not below ``z``."""
+        """``$fceil_`` · ``op-fceil``: the smallest integral value not below ``z``."""
         return self._integral(z, math.ceil)
 
     def ffloor(self, z: int) -> int:
-        """``op-ffloor``: the largest integral value not above ``z``."""
+        """``$ffloor_`` · ``op-ffloor``: the largest integral value not above ``z``."""
         return self._integral(z, math.floor)
 
     def ftrunc(self, z: int) -> int:
-        """``op-ftrunc``: the integral value toward zero."""
+        """``$ftrunc_`` · ``op-ftrunc``: the integral value toward zero."""
         return self._integral(z, math.trunc)
 
     def fnearest(self, z: int) -> int:
-        """``op-fnearest``: the nearest integral value, ties to even."""
+        """``$fnearest_`` · ``op-fnearest``: the nearest integral value, ties to even."""
         return self._integral(z, round)  # round(float) rounds half to even, exactly
 
     # -- Comparisons (results are 0 or 1; a NaN operand compares false except for ne) ---------
 
     def feq(self, z1: int, z2: int) -> int:
-        """``op-feq``: numeric equality (``+0 == -0``; NaN equals nothing)."""
+        """``$feq_`` · ``op-feq``: numeric equality (``+0 == -0``; NaN equals nothing)."""
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
         return 1 if x1 == x2 else 0
 
     def fne(self, z1: int, z2: int) -> int:
-        """``op-fne``"""
+        """``$fne_`` · ``op-fne``"""
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
         return 1 if x1 != x2 else 0
 
     def flt(self, z1: int, z2: int) -> int:
-        """``op-flt``"""
+        """``$flt_`` · ``op-flt``"""
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
         return 1 if x1 < x2 else 0
 
     def fgt(self, z1: int, z2: int) -> int:
-        """``op-fgt``"""
+        """``$fgt_`` · ``op-fgt``"""
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
         return 1 if x1 > x2 else 0
 
     def fle(self, z1: int, z2: int) -> int:
-        """``op-fle``"""
+        """``$fle_`` · ``op-fle``"""
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
         return 1 if x1 <= x2 else 0
 
     def fge(self, z1: int, z2: int) -> int:
-        """``op-fge``"""
+        """``$fge_`` · ``op-fge``"""
         x1, x2 = self._unpack_pair(self._pack_pair(z1, z2))
         return 1 if x1 >= x2 else 0
 
@@ -359,110 +365,110 @@ def nans(N: int, *zs: int) -> int:
 
 
 def fadd(N: int, z1: int, z2: int) -> int:
-    """``op-fadd``"""
+    """``$fadd_`` · ``op-fadd``"""
     return float_ops(N).fadd(z1, z2)
 
 
 def fsub(N: int, z1: int, z2: int) -> int:
-    """``op-fsub``"""
+    """``$fsub_`` · ``op-fsub``"""
     return float_ops(N).fsub(z1, z2)
 
 
 def fmul(N: int, z1: int, z2: int) -> int:
-    """``op-fmul``"""
+    """``$fmul_`` · ``op-fmul``"""
     return float_ops(N).fmul(z1, z2)
 
 
 def fdiv(N: int, z1: int, z2: int) -> int:
-    """``op-fdiv``"""
+    """``$fdiv_`` · ``op-fdiv``"""
     return float_ops(N).fdiv(z1, z2)
 
 
 def fmin(N: int, z1: int, z2: int) -> int:
-    """``op-fmin``"""
+    """``$fmin_`` · ``op-fmin``"""
     return float_ops(N).fmin(z1, z2)
 
 
 def fmax(N: int, z1: int, z2: int) -> int:
-    """``op-fmax``"""
+    """``$fmax_`` · ``op-fmax``"""
     return float_ops(N).fmax(z1, z2)
 
 
 def fpmin(N: int, z1: int, z2: int) -> int:
-    """``op-fpmin``"""
+    """``$fpmin_`` · ``op-fpmin``"""
     return float_ops(N).fpmin(z1, z2)
 
 
 def fpmax(N: int, z1: int, z2: int) -> int:
-    """``op-fpmax``"""
+    """``$fpmax_`` · ``op-fpmax``"""
     return float_ops(N).fpmax(z1, z2)
 
 
 def fcopysign(N: int, z1: int, z2: int) -> int:
-    """``op-fcopysign``"""
+    """``$fcopysign_`` · ``op-fcopysign``"""
     return float_ops(N).fcopysign(z1, z2)
 
 
 def fabs(N: int, z: int) -> int:
-    """``op-fabs``"""
+    """``$fabs_`` · ``op-fabs``"""
     return float_ops(N).fabs(z)
 
 
 def fneg(N: int, z: int) -> int:
-    """``op-fneg``"""
+    """``$fneg_`` · ``op-fneg``"""
     return float_ops(N).fneg(z)
 
 
 def fsqrt(N: int, z: int) -> int:
-    """``op-fsqrt``"""
+    """``$fsqrt_`` · ``op-fsqrt``"""
     return float_ops(N).fsqrt(z)
 
 
 def fceil(N: int, z: int) -> int:
-    """``op-fceil``"""
+    """``$fceil_`` · ``op-fceil``"""
     return float_ops(N).fceil(z)
 
 
 def ffloor(N: int, z: int) -> int:
-    """``op-ffloor``"""
+    """``$ffloor_`` · ``op-ffloor``"""
     return float_ops(N).ffloor(z)
 
 
 def ftrunc(N: int, z: int) -> int:
-    """``op-ftrunc``"""
+    """``$ftrunc_`` · ``op-ftrunc``"""
     return float_ops(N).ftrunc(z)
 
 
 def fnearest(N: int, z: int) -> int:
-    """``op-fnearest``"""
+    """``$fnearest_`` · ``op-fnearest``"""
     return float_ops(N).fnearest(z)
 
 
 def feq(N: int, z1: int, z2: int) -> int:
-    """``op-feq``"""
+    """``$feq_`` · ``op-feq``"""
     return float_ops(N).feq(z1, z2)
 
 
 def fne(N: int, z1: int, z2: int) -> int:
-    """``op-fne``"""
+    """``$fne_`` · ``op-fne``"""
     return float_ops(N).fne(z1, z2)
 
 
 def flt(N: int, z1: int, z2: int) -> int:
-    """``op-flt``"""
+    """``$flt_`` · ``op-flt``"""
     return float_ops(N).flt(z1, z2)
 
 
 def fgt(N: int, z1: int, z2: int) -> int:
-    """``op-fgt``"""
+    """``$fgt_`` · ``op-fgt``"""
     return float_ops(N).fgt(z1, z2)
 
 
 def fle(N: int, z1: int, z2: int) -> int:
-    """``op-fle``"""
+    """``$fle_`` · ``op-fle``"""
     return float_ops(N).fle(z1, z2)
 
 
 def fge(N: int, z1: int, z2: int) -> int:
-    """``op-fge``"""
+    """``$fge_`` · ``op-fge``"""
     return float_ops(N).fge(z1, z2)

@@ -75,10 +75,12 @@ _PACK = {w: packer(w) for w in LANE_WIDTHS}
 
 
 def lanes(shape: Shape, v: int) -> tuple[int, ...]:
-    """``aux-lanes``: the lanes of ``v`` under ``shape``, each as its unsigned bit pattern."""
+    """``$lanes_`` · ``aux-lanes``: the lanes of ``v`` under ``shape``, each as its unsigned bit
+    pattern."""
     return _UNPACK[shape.lane_bits](v)
 
 
 def inv_lanes(shape: Shape, cs: Iterable[int]) -> int:
-    """``aux-lanes`` inverse: the vector whose lanes under ``shape`` are ``cs`` (bit patterns)."""
+    """``$lanes_`` · ``aux-lanes`` inverse: the vector whose lanes under ``shape`` are ``cs`` (bit
+    patterns)."""
     return _PACK[shape.lane_bits](cs)

@@ -167,100 +167,104 @@ def _mask(n: int) -> int:
 
 
 def inot(n: int, i: int) -> int:
-    """``op-inot``: bitwise negation."""
+    """``$inot_`` · ``op-inot``: bitwise negation."""
     return i ^ _mask(n)
 
 
 def iandnot(n: int, i1: int, i2: int) -> int:
-    """``op-iandnot``: conjunction of ``i1`` with the negation of ``i2``."""
+    """``$iandnot_`` · ``op-iandnot``: conjunction of ``i1`` with the negation of ``i2``."""
     return i1 & (i2 ^ _mask(n))
 
 
 def ibitselect(n: int, i1: int, i2: int, i3: int) -> int:
-    """``op-ibitselect``: bits of ``i1`` where ``i3`` is set, bits of ``i2`` elsewhere."""
+    """``$ibitselect_`` · ``op-ibitselect``: bits of ``i1`` where ``i3`` is set, bits of ``i2``
+    elsewhere."""
     return (i1 & i3) | (i2 & (i3 ^ _mask(n)))
 
 
 def iabs(n: int, i: int) -> int:
-    """``op-iabs``: ``i`` if its signed reading is non-negative, its negation modulo 2^N else."""
+    """``$iabs_`` · ``op-iabs``: ``i`` if its signed reading is non-negative, its negation modulo
+    2^N else."""
     j = signed(n, i)
     return i if j >= 0 else -j & _mask(n)
 
 
 def ineg(n: int, i: int) -> int:
-    """``op-ineg``: ``(2^N - i) mod 2^N``."""
+    """``$ineg_`` · ``op-ineg``: ``(2^N - i) mod 2^N``."""
     return -i & _mask(n)
 
 
 def imin_u(n: int, i1: int, i2: int) -> int:
-    """``op-imin_u``"""
+    """``$imin_`` · ``op-imin_u``"""
     return i1 if ilt_u(n, i1, i2) else i2
 
 
 def imin_s(n: int, i1: int, i2: int) -> int:
-    """``op-imin_s``"""
+    """``$imin_`` · ``op-imin_s``"""
     return i1 if ilt_s(n, i1, i2) else i2
 
 
 def imax_u(n: int, i1: int, i2: int) -> int:
-    """``op-imax_u``"""
+    """``$imax_`` · ``op-imax_u``"""
     return i1 if igt_u(n, i1, i2) else i2
 
 
 def imax_s(n: int, i1: int, i2: int) -> int:
-    """``op-imax_s``"""
+    """``$imax_`` · ``op-imax_s``"""
     return i1 if igt_s(n, i1, i2) else i2
 
 
 def sat_u(n: int, i: int) -> int:
-    """``aux-sat_u``: clamp the integer ``i`` to ``[0, 2^N - 1]``."""
+    """``$sat_u_`` · ``aux-sat_u``: clamp the integer ``i`` to ``[0, 2^N - 1]``."""
     return 0 if i < 0 else min(i, _mask(n))
 
 
 def sat_s(n: int, i: int) -> int:
-    """``aux-sat_s``: clamp ``i`` to ``[-2^(N-1), 2^(N-1) - 1]``, returned as N-bit pattern."""
+    """``$sat_s_`` · ``aux-sat_s``: clamp ``i`` to ``[-2^(N-1), 2^(N-1) - 1]``, returned as N-bit
+    pattern."""
     bound = 1 << (n - 1)
     return max(-bound, min(i, bound - 1)) & _mask(n)
 
 
 def iadd_sat_u(n: int, i1: int, i2: int) -> int:
-    """``op-iadd_sat_u``"""
+    """``$iadd_sat_`` · ``op-iadd_sat_u``"""
     return sat_u(n, i1 + i2)
 
 
 def iadd_sat_s(n: int, i1: int, i2: int) -> int:
-    """``op-iadd_sat_s``"""
+    """``$iadd_sat_`` · ``op-iadd_sat_s``"""
     return sat_s(n, signed(n, i1) + signed(n, i2))
 
 
 def isub_sat_u(n: int, i1: int, i2: int) -> int:
-    """``op-isub_sat_u``"""
+    """``$isub_sat_`` · ``op-isub_sat_u``"""
     return sat_u(n, i1 - i2)
 
 
 def isub_sat_s(n: int, i1: int, i2: int) -> int:
-    """``op-isub_sat_s``"""
+    """``$isub_sat_`` · ``op-isub_sat_s``"""
     return sat_s(n, signed(n, i1) - signed(n, i2))
 
 
 def iavgr_u(n: int, i1: int, i2: int) -> int:
-    """``op-iavgr_u``: ``trunc((i1 + i2 + 1) / 2)``."""
+    """``$iavgr_`` · ``op-iavgr_u``: ``trunc((i1 + i2 + 1) / 2)``."""
     return (i1 + i2 + 1) >> 1
 
 
 def iq15mulr_sat_s(n: int, i1: int, i2: int) -> int:
-    """``op-iq15mulrsat_s``: ``sat_s(ishr_s(i1 * i2 + 2^14, 15))`` on the signed readings."""
+    """``$iq15mulr_sat_`` · ``op-iq15mulrsat_s``: ``sat_s(ishr_s(i1 * i2 + 2^14, 15))`` on the
+    signed readings."""
     # Python's >> on a negative int is the arithmetic shift the spec's ishr_s denotes.
     return sat_s(n, (signed(n, i1) * signed(n, i2) + (1 << 14)) >> 15)
 
 
 def narrow_s(m: int, n: int, i: int) -> int:
-    """``op-narrow_s``: ``sat_s_N(signed_M(i))``."""
+    """``$narrow__`` · ``op-narrow_s``: ``sat_s_N(signed_M(i))``."""
     return sat_s(n, signed(m, i))
 
 
 def narrow_u(m: int, n: int, i: int) -> int:
-    """``op-narrow_u``: ``sat_u_N(signed_M(i))``."""
+    """``$narrow__`` · ``op-narrow_u``: ``sat_u_N(signed_M(i))``."""
     return sat_u(n, signed(m, i))
 
 
@@ -268,17 +272,17 @@ def narrow_u(m: int, n: int, i: int) -> int:
 
 
 def irelaxed_laneselect(n: int, i1: int, i2: int, i3: int) -> int:
-    """``op-irelaxed_laneselect`` / ``$irelaxed_laneselect_``: ``ibitselect`` (R = 0)."""
+    """``$irelaxed_laneselect_`` (3.0 only): ``ibitselect`` (R = 0)."""
     return ibitselect(n, i1, i2, i3)
 
 
 def frelaxed_madd(n: int, z1: int, z2: int, z3: int) -> int:
-    """``op-frelaxed_madd`` / ``$frelaxed_madd_``: unfused ``fadd(fmul(z1, z2), z3)`` (R = 0)."""
+    """``$frelaxed_madd_`` (3.0 only): unfused ``fadd(fmul(z1, z2), z3)`` (R = 0)."""
     return fadd(n, fmul(n, z1, z2), z3)
 
 
 def frelaxed_nmadd(n: int, z1: int, z2: int, z3: int) -> int:
-    """``op-frelaxed_nmadd`` / ``$frelaxed_nmadd_``: ``frelaxed_madd(-z1, z2, z3)``."""
+    """``$frelaxed_nmadd_`` (3.0 only): ``frelaxed_madd(-z1, z2, z3)``."""
     return frelaxed_madd(n, fneg(n, z1), z2, z3)
 
 
@@ -667,22 +671,22 @@ def _extend(sx: Sx) -> Callable[[int, int, int], int]:
 
 
 def ivadd_pairwise(n: int, cs: tuple[int, ...] | list[int]) -> list[int]:
-    """``op-ivadd_pairwise``: ``iadd_N(j_1, j_2)`` for each consecutive pair ``j_1 j_2``."""
+    """``$ivadd_pairwise_``: ``iadd_N(j_1, j_2)`` for each consecutive pair ``j_1 j_2``."""
     return [iadd(n, cs[k], cs[k + 1]) for k in range(0, len(cs), 2)]
 
 
 def ivmul(n: int, cs1: list[int], cs2: list[int]) -> list[int]:
-    """``op-ivmul``: ``imul_N`` lane by lane."""
+    """``$ivmul_``: ``imul_N`` lane by lane."""
     return [imul(n, a, b) for a, b in zip(cs1, cs2, strict=True)]
 
 
 def ivdot(n: int, cs1: list[int], cs2: list[int]) -> list[int]:
-    """``op-ivdot``: multiply lane by lane, then add consecutive pairs."""
+    """``$ivdot_``: multiply lane by lane, then add consecutive pairs."""
     return ivadd_pairwise(n, ivmul(n, cs1, cs2))
 
 
 def ivdot_sat(n: int, cs1: list[int], cs2: list[int]) -> list[int]:
-    """``op-ivdot_sat``: multiply lane by lane, then ``iadd_sat_s`` consecutive pairs."""
+    """``$ivdot_sat_``: multiply lane by lane, then ``iadd_sat_s`` consecutive pairs."""
     js = ivmul(n, cs1, cs2)
     return [iadd_sat_s(n, js[k], js[k + 1]) for k in range(0, len(js), 2)]
 
@@ -740,7 +744,7 @@ def vextbinop(shape1: Shape, shape2: Shape, op: VExtBinOp) -> Callable[[int, int
 
 
 def vextternop(shape1: Shape, shape2: Shape, op: VExtTernOp) -> Callable[[int, int, int], int]:
-    """``op-vextternop`` (``relaxed_dot_add_s``): relaxed dot, extadd pairwise, then add ``c_3``."""
+    """``$vextternop__`` (``relaxed_dot_add_s``): relaxed dot, extadd pairwise, then add ``c_3``."""
     if op is not VExtTernOp.RELAXED_DOT_ADD_S:
         crash(f"unknown vextternop {op}")
     _require_ext(shape1, shape2, 4)

@@ -106,7 +106,8 @@ _SIMPLE_ESCAPES = {"t": b"\t", "n": b"\n", "r": b"\r", '"': b'"', "'": b"'", "\\
 
 
 def unescape(body: str) -> tuple[bytes, str | None]:
-    """The bytes of a string literal's body (``text-string``), and an error message if any."""
+    """The bytes of a string literal's body (``Tstring`` · ``text-string``), and an error message if
+    any."""
     if "\\" not in body and body.isprintable():
         return body.encode("utf-8"), None
     if _SURROGATE.search(body):

@@ -139,7 +139,8 @@ def parse_int(text: str, bits: int) -> int | None:
 
 
 def parse_float(text: str, bits: int) -> int | None:
-    """``text-float`` ``fN``: the IEEE bit pattern, None if the atom is not a float literal."""
+    """``Tfloat`` · ``text-float`` ``fN``: the IEEE bit pattern, None if the atom is not a float
+    literal."""
     fmt = float_format(bits)
     if m := _SPECIAL_FLOAT_RE.fullmatch(text):
         sign_text, word, payload_text = m.groups()

@@ -175,7 +175,8 @@ def parse_module(text: str, features: Features = DEFAULT_FEATURES) -> Module:
 
 
 def module_from_sexpr(sexpr: SList, features: Features = DEFAULT_FEATURES) -> Module:
-    """``text-module``: ``(module $id? modulefield*)``, already read as an S-expression."""
+    """``Tmodule`` · ``text-module``: ``(module $id? modulefield*)``, already read as an
+    S-expression. """
     items = sexpr.items[1:]
     if items and is_id(items[0]):
         items = items[1:]
@@ -195,7 +196,7 @@ def fail(message: str) -> MalformedError:
 
 
 def is_id(item: SExpr | None) -> bool:
-    """``text-id``: ``$`` and id characters (a glued reserved token holds a quote)."""
+    """``Tid`` · ``text-id``: ``$`` and id characters (a glued reserved token holds a quote)."""
     return (isinstance(item, Atom) and item.text.startswith("$") and len(item.text) > 1
             and '"' not in item.text)
 
@@ -208,7 +209,7 @@ def atom_text(item: SExpr | None) -> str:
 
 
 def string_bytes(item: SExpr | None) -> bytes:
-    """``text-string``: the bytes of a string literal."""
+    """``Tstring`` · ``text-string``: the bytes of a string literal."""
     if not isinstance(item, Str):
         raise unexpected_item(item) if item is not None else fail(UNEXPECTED_TOKEN)
     if item.error is not None:
@@ -217,7 +218,7 @@ def string_bytes(item: SExpr | None) -> bytes:
 
 
 def name_text(item: SExpr | None) -> str:
-    """``text-name``: a string that must be valid UTF-8."""
+    """``Tname`` · ``text-name``: a string that must be valid UTF-8."""
     try:
         return string_bytes(item).decode("utf-8")
     except UnicodeDecodeError:
@@ -390,11 +391,11 @@ class ModuleParser:
         return parse_u32(item)
 
     def parse(self, fields: list[SExpr]) -> Module:
-        """``text-module``: bind all identifiers, then parse every field in order."""
+        """``Tmodule`` · ``text-module``: bind all identifiers, then parse every field in order."""
         return self.parse_fields(fields)
 
     def parse_fields(self, fields: list[SExpr]) -> Module:
-        """The two passes of ``text-module`` over its fields."""
+        """The two passes of ``Tmodule`` · ``text-module`` over its fields."""
         for item in fields:
             if not isinstance(item, SList) or item.head() is None:
                 raise unexpected_item(item) if not isinstance(item, SList) else fail(
@@ -523,7 +524,7 @@ class ModuleParser:
                 self.data(cur)
 
     def import_(self, cur: Cursor) -> None:
-        """``text-import``: ``(import "m" "n" importdesc)``."""
+        """``Timport_(I)`` · ``text-import``: ``(import "m" "n" importdesc)``."""
         module = name_text(cur.next())
         name = name_text(cur.next())
         desc = cur.next()
@@ -570,7 +571,7 @@ class ModuleParser:
         return names
 
     def func(self, item: SList, cur: Cursor) -> None:
-        """``text-func``, ``text-func-abbrev``."""
+        """``Tfunc_(I)`` · ``text-func``, ``text-func-abbrev``."""
         cur.take_id()
         index = self.index_of(item)
         self.inline_exports(cur, ExternKind.FUNC, index)
@@ -619,7 +620,7 @@ class ModuleParser:
         return self.field_index[id(item)]
 
     def table(self, item: SList, cur: Cursor) -> None:
-        """``text-table``, ``text-table-abbrev``."""
+        """``Ttable_(I)`` · ``text-table``, ``text-table-abbrev``."""
         cur.take_id()
         index = self.index_of(item)
         self.inline_exports(cur, ExternKind.TABLE, index)
@@ -663,7 +664,7 @@ class ModuleParser:
         self.tables.append(Table(tabletype, init))
 
     def memory(self, item: SList, cur: Cursor) -> None:
-        """``text-mem``, ``text-mem-abbrev``."""
+        """``Tmem_(I)`` · ``text-mem``, ``text-mem-abbrev``."""
         cur.take_id()
         index = self.index_of(item)
         self.inline_exports(cur, ExternKind.MEM, index)
@@ -688,7 +689,7 @@ class ModuleParser:
         self.mems.append(Mem(MemType(addrtype, limits)))
 
     def global_(self, item: SList, cur: Cursor) -> None:
-        """``text-global``, ``text-global-abbrev``."""
+        """``Tglobal_(I)`` · ``text-global``, ``text-global-abbrev``."""
         cur.take_id()
         index = self.index_of(item)
         self.inline_exports(cur, ExternKind.GLOBAL, index)
@@ -723,7 +724,7 @@ class ModuleParser:
         return TagType(TypeIdx(self.resolve_typeuse(use)))
 
     def export(self, cur: Cursor) -> None:
-        """``text-export``: ``(export "n" (kind x))``."""
+        """``Texport_(I)`` · ``text-export``: ``(export "n" (kind x))``."""
         name = name_text(cur.next())
         desc = cur.next()
         cur.expect_end()
@@ -736,14 +737,14 @@ class ModuleParser:
         self.exports.append(Export(name, ExternIdx(kind, index)))
 
     def start_(self, cur: Cursor) -> None:
-        """``text-start``"""
+        """``Tstart_(I)`` · ``text-start``"""
         if self.start is not None:
             raise fail(MULTIPLE_START)
         self.start = Start(self.resolve(FUNC, cur.next()))
         cur.expect_end()
 
     def elem(self, cur: Cursor) -> None:
-        """``text-elem`` and its abbreviations."""
+        """``Telem_(I)`` · ``text-elem`` and its abbreviations."""
         if self.features.bulk_memory:
             cur.take_id()
         mode: ElemMode
@@ -790,8 +791,8 @@ class ModuleParser:
 
     def elem_inits(self, cur: Cursor, reftype: RefType, *, allow_bare_funcs: bool
                    ) -> tuple[Expr, ...]:
-        """``text-elemlist``: ``func funcidx*`` (or, after an offset, bare ``funcidx*``) or
-        ``reftype elemexpr*``."""
+        """``Telemlist_(I)`` · ``text-elemlist``: ``func funcidx*`` (or, after an offset, bare
+        ``funcidx*``) or ``reftype elemexpr*``."""
         item = cur.peek()
         if isinstance(item, Atom) and item.text == "func":
             cur.next()
@@ -808,7 +809,7 @@ class ModuleParser:
         return tuple(inits)
 
     def elem_exprs(self, cur: Cursor) -> tuple[Expr, ...]:
-        """``text-elemexpr``: ``(item expr)`` or one folded instruction."""
+        """``Telemexpr_(I)`` · ``text-elemexpr``: ``(item expr)`` or one folded instruction."""
         inits: list[Expr] = []
         while not cur.at_end():
             item = cur.next()
@@ -829,7 +830,7 @@ class ModuleParser:
         return InstrParser(self, {}).parse_body([item], 0)
 
     def data(self, cur: Cursor) -> None:
-        """``text-data`` and its abbreviations."""
+        """``Tdata_(I)`` · ``text-data`` and its abbreviations."""
         if self.features.bulk_memory:
             cur.take_id()
         item = cur.peek()
@@ -855,7 +856,7 @@ class ModuleParser:
     # ---- types ----
 
     def valtype(self, item: SExpr | None) -> ValType:
-        """``text-valtype``"""
+        """``Tvaltype_(I)`` · ``text-valtype``"""
         if isinstance(item, Atom):
             text = item.text
             if text in _NUMTYPES:
@@ -998,7 +999,7 @@ class ModuleParser:
 
     @staticmethod
     def limit_value(item: SExpr, bits: int) -> int:
-        """A bound of ``text-limits``: a ``u32`` (a ``u64`` under memory64)."""
+        """A bound of ``Tlimits`` · ``text-limits``: a ``u32`` (a ``u64`` under memory64)."""
         text = atom_text(item)
         value = parse_nat(text)
         if value is None:
@@ -1008,18 +1009,18 @@ class ModuleParser:
         return value
 
     def tabletype(self, cur: Cursor) -> TableType:
-        """``text-tabletype``: ``limits reftype``."""
+        """``Ttabletype_(I)`` · ``text-tabletype``: ``limits reftype``."""
         addrtype = self.addrtype(cur)
         limits = self.limits(cur, addrtype)
         return TableType(addrtype, limits, self.reftype(cur.next()))
 
     def memtype(self, cur: Cursor) -> MemType:
-        """``text-memtype``: ``limits``."""
+        """``Tmemtype_(I)`` · ``text-memtype``: ``limits``."""
         addrtype = self.addrtype(cur)
         return MemType(addrtype, self.limits(cur, addrtype))
 
     def globaltype(self, item: SExpr) -> GlobalType:
-        """``text-globaltype``: ``valtype`` or ``(mut valtype)``."""
+        """``Tglobaltype_(I)`` · ``text-globaltype``: ``valtype`` or ``(mut valtype)``."""
         if is_list(item, "mut"):
             item = as_list(item)
             mcur = Cursor(item.items, 1)
@@ -1090,7 +1091,8 @@ class InstrParser:
         self.frames: list[Frame] = []
 
     def parse_body(self, items: list[SExpr], start: int) -> Expr:
-        """``text-expr``: the instructions of ``items[start:]`` as one expression."""
+        """``Texpr_(I)`` · ``text-expr``: the instructions of ``items[start:]`` as one expression.
+        """
         root = Frame("func", None, None, True)
         self.frames = [root]
         tasks: list[Task] = [Cursor(items, start)]
@@ -1180,7 +1182,7 @@ class InstrParser:
             self.frames[-1].body.append(self.plain(keyword, cur))
 
     def check_end_label(self, cur: Cursor, frame: Frame) -> None:
-        """``text-label``: ``end $l``/``else $l`` must repeat the block's label."""
+        """``Tlabel_(I)`` · ``text-label``: ``end $l``/``else $l`` must repeat the block's label."""
         label = cur.take_id()
         if label is not None and label != frame.label:
             raise fail(MISMATCHING_LABEL)
@@ -1265,7 +1267,8 @@ class InstrParser:
         return clause
 
     def blocktype(self, cur: Cursor) -> BlockType:
-        """``text-blocktype``: a type use; ``(result t)?`` alone is the value type form."""
+        """``Tblocktype_(I)`` · ``text-blocktype``: a type use; ``(result t)?`` alone is the value
+        type form."""
         nxt = cur.peek()
         if not (isinstance(nxt, SList) and nxt.head() in _TYPEUSE_HEADS):
             return None  # no type use at all: the common case, kept cheap
@@ -1344,7 +1347,8 @@ class InstrParser:
         return 0
 
     def label(self, cur: Cursor) -> int:
-        """``text-labelidx``: a depth, or the innermost label with that identifier."""
+        """``Tlabelidx_(I)`` · ``text-labelidx``: a depth, or the innermost label with that
+        identifier. """
         item = cur.next()
         if is_id(item):
             item = as_atom(item)
@@ -1355,7 +1359,8 @@ class InstrParser:
         return parse_u32(item)
 
     def memarg(self, cur: Cursor, natural: int) -> MemArg:
-        """``text-memarg``: ``offset=n? align=n?``; the alignment is stored as an exponent."""
+        """``Tmemarg_(N)`` · ``text-memarg``: ``offset=n? align=n?``; the alignment is stored as an
+        exponent."""
         offset = 0
         align = natural
         item = cur.peek()

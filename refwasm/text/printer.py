@@ -154,7 +154,7 @@ def print_module(m: Module, features: Features = DEFAULT_FEATURES) -> str:
 
 
 def string(data: bytes) -> str:
-    """``text-string``: printable ASCII as is, every other byte as ``\\hh``."""
+    """``Tstring`` · ``text-string``: printable ASCII as is, every other byte as ``\\hh``."""
     out = ['"']
     for b in data:
         if 0x20 <= b < 0x7F and b not in (0x22, 0x5C):
@@ -287,7 +287,8 @@ def elem(e: Elem, func_list_type: RefType = FUNCREF) -> str:
 
 
 def expr(instrs: Expr) -> str:
-    """``text-expr``: flat instructions separated by spaces; blocks closed by ``end``."""
+    """``Texpr_(I)`` · ``text-expr``: flat instructions separated by spaces; blocks closed by
+    ``end``. """
     out: list[str] = []
     # An explicit stack of instruction sequences still to print, so depth costs no recursion.
     stack: list[tuple[tuple[Instr, ...], int, str]] = [(instrs, 0, "")]

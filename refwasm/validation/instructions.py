@@ -420,24 +420,24 @@ def _need(condition: bool) -> None:
 
 @rule(Nop)
 def valid_nop(v: Validator, instr: Nop) -> None:
-    """``Instr_ok/nop``"""
+    """``Instr_ok/nop`` · ``valid-nop``"""
 
 
 @rule(Unreachable)
 def valid_unreachable(v: Validator, instr: Unreachable) -> None:
-    """``Instr_ok/unreachable``"""
+    """``Instr_ok/unreachable`` · ``valid-unreachable``"""
     v.unreachable()
 
 
 @rule(Drop)
 def valid_drop(v: Validator, instr: Drop) -> None:
-    """``Instr_ok/drop``"""
+    """``Instr_ok/drop`` · ``valid-drop``"""
     v.pop_val()
 
 
 @rule(Select)
 def valid_select(v: Validator, instr: Select) -> None:
-    """``Instr_ok/select-expl``, ``Instr_ok/select-impl``"""
+    """``Instr_ok/select-expl``, ``Instr_ok/select-impl`` · ``valid-select``"""
     if instr.types is not None:
         _need(v.ctx.features.reference_types)
         if len(instr.types) != 1:
@@ -465,7 +465,7 @@ def valid_select(v: Validator, instr: Select) -> None:
 
 @rule(Block)
 def valid_block(v: Validator, instr: Block) -> None:
-    """``Instr_ok/block``"""
+    """``Instr_ok/block`` · ``valid-block``"""
     ft = valid_blocktype(v.ctx, instr.blocktype)
     v.pop_vals(ft.params)
     v.push_ctrl(BLOCK, ft, instr.body)
@@ -473,7 +473,7 @@ def valid_block(v: Validator, instr: Block) -> None:
 
 @rule(Loop)
 def valid_loop(v: Validator, instr: Loop) -> None:
-    """``Instr_ok/loop``"""
+    """``Instr_ok/loop`` · ``valid-loop``"""
     ft = valid_blocktype(v.ctx, instr.blocktype)
     v.pop_vals(ft.params)
     v.push_ctrl(LOOP, ft, instr.body)
@@ -481,7 +481,8 @@ def valid_loop(v: Validator, instr: Loop) -> None:
 
 @rule(If)
 def valid_if(v: Validator, instr: If) -> None:
-    """``Instr_ok/if``: the else branch is entered when the then branch ends (``Validator.end``)."""
+    """``Instr_ok/if`` · ``valid-if``: the else branch is entered when the then branch ends
+    (``Validator.end``)."""
     ft = valid_blocktype(v.ctx, instr.blocktype)
     v.pop_expect(I32)
     v.pop_vals(ft.params)
@@ -490,14 +491,14 @@ def valid_if(v: Validator, instr: If) -> None:
 
 @rule(Br)
 def valid_br(v: Validator, instr: Br) -> None:
-    """``Instr_ok/br``"""
+    """``Instr_ok/br`` · ``valid-br``"""
     v.pop_vals(v.label_types(instr.label))
     v.unreachable()
 
 
 @rule(BrIf)
 def valid_br_if(v: Validator, instr: BrIf) -> None:
-    """``Instr_ok/br_if``"""
+    """``Instr_ok/br_if`` · ``valid-br_if``"""
     types = v.label_types(instr.label)
     v.pop_expect(I32)
     v.pop_vals(types)
@@ -526,7 +527,7 @@ def valid_br_table(v: Validator, instr: BrTable) -> None:
 
 @rule(Return)
 def valid_return(v: Validator, instr: Return) -> None:
-    """``Instr_ok/return``"""
+    """``Instr_ok/return`` · ``valid-return``"""
     if v.ctx.return_ is None:
         raise InvalidError(TYPE_MISMATCH)
     v.pop_vals(v.ctx.return_)
@@ -549,13 +550,13 @@ def _call_table(v: Validator, x: int) -> TableType:
 
 @rule(Call)
 def valid_call(v: Validator, instr: Call) -> None:
-    """``Instr_ok/call``"""
+    """``Instr_ok/call`` · ``valid-call``"""
     _call(v, func(v.ctx, instr.func))
 
 
 @rule(CallIndirect)
 def valid_call_indirect(v: Validator, instr: CallIndirect) -> None:
-    """``Instr_ok/call_indirect``"""
+    """``Instr_ok/call_indirect`` · ``valid-call_indirect``"""
     tt = _call_table(v, instr.table)
     ft = functype(v.ctx, instr.typeuse)
     v.pop_expect(_addr(tt.addrtype))
@@ -662,13 +663,13 @@ def valid_local_tee(v: Validator, instr: LocalTee) -> None:
 
 @rule(GlobalGet)
 def valid_global_get(v: Validator, instr: GlobalGet) -> None:
-    """``Instr_ok/global.get``"""
+    """``Instr_ok/global.get`` · ``valid-global.get``"""
     v.push_val(global_(v.ctx, instr.global_).valtype)
 
 
 @rule(GlobalSet)
 def valid_global_set(v: Validator, instr: GlobalSet) -> None:
-    """``Instr_ok/global.set``: only a mutable global."""
+    """``Instr_ok/global.set`` · ``valid-global.set``: only a mutable global."""
     gt = global_(v.ctx, instr.global_)
     if gt.mut is not Mut.VAR:
         raise InvalidError(GLOBAL_IS_IMMUTABLE)
@@ -696,7 +697,7 @@ def _table(v: Validator, x: int) -> TableType:
 
 @rule(TableGet)
 def valid_table_get(v: Validator, instr: TableGet) -> None:
-    """``Instr_ok/table.get``"""
+    """``Instr_ok/table.get`` · ``valid-table.get``"""
     tt = _table(v, instr.table)
     v.pop_expect(_addr(tt.addrtype))
     v.push_val(tt.reftype)
@@ -704,7 +705,7 @@ def valid_table_get(v: Validator, instr: TableGet) -> None:
 
 @rule(TableSet)
 def valid_table_set(v: Validator, instr: TableSet) -> None:
-    """``Instr_ok/table.set``"""
+    """``Instr_ok/table.set`` · ``valid-table.set``"""
     tt = _table(v, instr.table)
     v.pop_expect(tt.reftype)
     v.pop_expect(_addr(tt.addrtype))
@@ -712,14 +713,14 @@ def valid_table_set(v: Validator, instr: TableSet) -> None:
 
 @rule(TableSize)
 def valid_table_size(v: Validator, instr: TableSize) -> None:
-    """``Instr_ok/table.size``"""
+    """``Instr_ok/table.size`` · ``valid-table.size``"""
     tt = _table(v, instr.table)
     v.push_val(_addr(tt.addrtype))
 
 
 @rule(TableGrow)
 def valid_table_grow(v: Validator, instr: TableGrow) -> None:
-    """``Instr_ok/table.grow``"""
+    """``Instr_ok/table.grow`` · ``valid-table.grow``"""
     tt = _table(v, instr.table)
     at = _addr(tt.addrtype)
     v.pop_expect(at)
@@ -729,7 +730,7 @@ def valid_table_grow(v: Validator, instr: TableGrow) -> None:
 
 @rule(TableFill)
 def valid_table_fill(v: Validator, instr: TableFill) -> None:
-    """``Instr_ok/table.fill``"""
+    """``Instr_ok/table.fill`` · ``valid-table.fill``"""
     tt = _table(v, instr.table)
     at = _addr(tt.addrtype)
     v.pop_expect(at)
@@ -739,7 +740,8 @@ def valid_table_fill(v: Validator, instr: TableFill) -> None:
 
 @rule(TableCopy)
 def valid_table_copy(v: Validator, instr: TableCopy) -> None:
-    """``Instr_ok/table.copy``: the source's elements must fit the destination."""
+    """``Instr_ok/table.copy`` · ``valid-table.copy``: the source's elements must fit the
+    destination. """
     _need(v.ctx.features.bulk_memory)
     dst = _table(v, instr.dst)
     src = _table(v, instr.src)
@@ -752,7 +754,7 @@ def valid_table_copy(v: Validator, instr: TableCopy) -> None:
 
 @rule(TableInit)
 def valid_table_init(v: Validator, instr: TableInit) -> None:
-    """``Instr_ok/table.init``: the segment's elements must fit the table."""
+    """``Instr_ok/table.init`` · ``valid-table.init``: the segment's elements must fit the table."""
     _need(v.ctx.features.bulk_memory)
     tt = _table(v, instr.table)
     rt = elem(v.ctx, instr.elem)
@@ -765,7 +767,7 @@ def valid_table_init(v: Validator, instr: TableInit) -> None:
 
 @rule(ElemDrop)
 def valid_elem_drop(v: Validator, instr: ElemDrop) -> None:
-    """``Instr_ok/elem.drop``"""
+    """``Instr_ok/elem.drop`` · ``valid-elem.drop``"""
     _need(v.ctx.features.bulk_memory)
     elem(v.ctx, instr.elem)
 
@@ -774,7 +776,8 @@ def valid_elem_drop(v: Validator, instr: ElemDrop) -> None:
 
 
 def valid_memarg(memarg: MemArg, width_bits: int) -> None:
-    """``valid-memarg`` (``Memarg_ok``): ``2^align <= width/8``, i.e. at most natural."""
+    """``valid-memarg`` (3.0: a premise of ``Instr_ok/load``): ``2^align <= width/8``, i.e. at most
+    natural."""
     natural = (width_bits // 8).bit_length() - 1  # log2 of the access width in bytes
     if not 0 <= memarg.align <= natural:
         raise InvalidError(ALIGNMENT_TOO_LARGE)
@@ -791,7 +794,7 @@ def _mem(v: Validator, x: int, memarg: MemArg, width_bits: int) -> NumType:
 
 @rule(Load)
 def valid_load(v: Validator, instr: Load) -> None:
-    """``Instr_ok/load-val``, ``Instr_ok/load-pack``"""
+    """``Instr_ok/load-val``, ``Instr_ok/load-pack`` · ``valid-load``"""
     width = instr.nt.bits if instr.pack is None else instr.pack.sz
     if instr.pack is not None and not (instr.nt.is_int and instr.pack.sz < instr.nt.bits):
         raise InvalidError(TYPE_MISMATCH)
@@ -801,7 +804,7 @@ def valid_load(v: Validator, instr: Load) -> None:
 
 @rule(Store)
 def valid_store(v: Validator, instr: Store) -> None:
-    """``Instr_ok/store-val``, ``Instr_ok/store-pack``"""
+    """``Instr_ok/store-val``, ``Instr_ok/store-pack`` · ``valid-store``"""
     width = instr.nt.bits if instr.sz is None else instr.sz
     if instr.sz is not None and not (instr.nt.is_int and instr.sz < instr.nt.bits):
         raise InvalidError(TYPE_MISMATCH)
@@ -867,13 +870,13 @@ def valid_vstore_lane(v: Validator, instr: VStoreLane) -> None:
 
 @rule(MemorySize)
 def valid_memory_size(v: Validator, instr: MemorySize) -> None:
-    """``Instr_ok/memory.size``"""
+    """``Instr_ok/memory.size`` · ``valid-memory.size``"""
     v.push_val(_addr(mem(v.ctx, instr.mem).addrtype))
 
 
 @rule(MemoryGrow)
 def valid_memory_grow(v: Validator, instr: MemoryGrow) -> None:
-    """``Instr_ok/memory.grow``"""
+    """``Instr_ok/memory.grow`` · ``valid-memory.grow``"""
     at = _addr(mem(v.ctx, instr.mem).addrtype)
     v.pop_expect(at)
     v.push_val(at)
@@ -881,7 +884,7 @@ def valid_memory_grow(v: Validator, instr: MemoryGrow) -> None:
 
 @rule(MemoryFill)
 def valid_memory_fill(v: Validator, instr: MemoryFill) -> None:
-    """``Instr_ok/memory.fill``"""
+    """``Instr_ok/memory.fill`` · ``valid-memory.fill``"""
     _need(v.ctx.features.bulk_memory)
     at = _addr(mem(v.ctx, instr.mem).addrtype)
     v.pop_expect(at)
@@ -891,7 +894,7 @@ def valid_memory_fill(v: Validator, instr: MemoryFill) -> None:
 
 @rule(MemoryCopy)
 def valid_memory_copy(v: Validator, instr: MemoryCopy) -> None:
-    """``Instr_ok/memory.copy``"""
+    """``Instr_ok/memory.copy`` · ``valid-memory.copy``"""
     _need(v.ctx.features.bulk_memory)
     dst = mem(v.ctx, instr.dst).addrtype
     src = mem(v.ctx, instr.src).addrtype
@@ -902,8 +905,9 @@ def valid_memory_copy(v: Validator, instr: MemoryCopy) -> None:
 
 @rule(MemoryInit)
 def valid_memory_init(v: Validator, instr: MemoryInit) -> None:
-    """``Instr_ok/memory.init``.  The binary format's data count requirement is the decoder's
-    business (it rejects the code); a text module always has its data segments' count."""
+    """``Instr_ok/memory.init`` · ``valid-memory.init``.  The binary format's data count requirement
+    is the decoder's business (it rejects the code); a text module always has its data segments'
+    count. """
     _need(v.ctx.features.bulk_memory)
     at = _addr(mem(v.ctx, instr.mem).addrtype)
     data(v.ctx, instr.data)
@@ -914,7 +918,7 @@ def valid_memory_init(v: Validator, instr: MemoryInit) -> None:
 
 @rule(DataDrop)
 def valid_data_drop(v: Validator, instr: DataDrop) -> None:
-    """``Instr_ok/data.drop``"""
+    """``Instr_ok/data.drop`` · ``valid-data.drop``"""
     _need(v.ctx.features.bulk_memory)
     data(v.ctx, instr.data)
 
@@ -924,7 +928,7 @@ def valid_data_drop(v: Validator, instr: DataDrop) -> None:
 
 @rule(RefNull)
 def valid_ref_null(v: Validator, instr: RefNull) -> None:
-    """``Instr_ok/ref.null``"""
+    """``Instr_ok/ref.null`` · ``valid-ref.null``"""
     _need(v.ctx.features.reference_types)
     valid_heaptype(v.ctx, instr.heaptype)
     v.push_val(RefType(True, instr.heaptype))
@@ -932,7 +936,7 @@ def valid_ref_null(v: Validator, instr: RefNull) -> None:
 
 @rule(RefIsNull)
 def valid_ref_is_null(v: Validator, instr: RefIsNull) -> None:
-    """``Instr_ok/ref.is_null``: any reference type."""
+    """``Instr_ok/ref.is_null`` · ``valid-ref.is_null``: any reference type."""
     _need(v.ctx.features.reference_types)
     t = v.pop_val()
     if not (t is BOT or isinstance(t, RefType)):
@@ -950,8 +954,8 @@ def valid_ref_as_non_null(v: Validator, instr: RefAsNonNull) -> None:
 
 @rule(RefFunc)
 def valid_ref_func(v: Validator, instr: RefFunc) -> None:
-    """``Instr_ok/ref.func``: the function must be declared (``C.refs``).  Not gated on
-    reference types: 1.0 element segments hold their function indices as ``ref.func``."""
+    """``Instr_ok/ref.func`` · ``valid-ref.func``: the function must be declared (``C.refs``).  Not
+    gated on reference types: 1.0 element segments hold their function indices as ``ref.func``."""
     func(v.ctx, instr.func)
     if instr.func not in v.ctx.refs:
         raise InvalidError(UNDECLARED_FUNCTION_REFERENCE)
@@ -983,13 +987,13 @@ def _operator(defined: bool) -> None:
 
 @rule(Const)
 def valid_const(v: Validator, instr: Const) -> None:
-    """``Instr_ok/const``"""
+    """``Instr_ok/const`` · ``valid-const``"""
     v.push_val(instr.nt)
 
 
 @rule(Unop)
 def valid_unop(v: Validator, instr: Unop) -> None:
-    """``Instr_ok/unop``"""
+    """``Instr_ok/unop`` · ``valid-unop``"""
     nt, op = instr.nt, instr.op
     if op in _SIGN_EXTENSION_UNOPS:
         _need(v.ctx.features.sign_extension)
@@ -1002,7 +1006,7 @@ def valid_unop(v: Validator, instr: Unop) -> None:
 
 @rule(Binop)
 def valid_binop(v: Validator, instr: Binop) -> None:
-    """``Instr_ok/binop``"""
+    """``Instr_ok/binop`` · ``valid-binop``"""
     nt = instr.nt
     _operator(instr.op in (_INT_BINOPS if nt.is_int else _FLOAT_BINOPS))
     v.pop_expect(nt)
@@ -1012,7 +1016,7 @@ def valid_binop(v: Validator, instr: Binop) -> None:
 
 @rule(Testop)
 def valid_testop(v: Validator, instr: Testop) -> None:
-    """``Instr_ok/testop``: integers only."""
+    """``Instr_ok/testop`` · ``valid-testop``: integers only."""
     _operator(instr.nt.is_int)
     v.pop_expect(instr.nt)
     v.push_val(I32)
@@ -1020,7 +1024,7 @@ def valid_testop(v: Validator, instr: Testop) -> None:
 
 @rule(Relop)
 def valid_relop(v: Validator, instr: Relop) -> None:
-    """``Instr_ok/relop``"""
+    """``Instr_ok/relop`` · ``valid-relop``"""
     nt = instr.nt
     _operator(instr.op in (_INT_RELOPS if nt.is_int else _FLOAT_RELOPS))
     v.pop_expect(nt)
@@ -1052,7 +1056,7 @@ def _cvtop_defined(nt1: NumType, nt2: NumType, op: CvtOp) -> bool:
 
 @rule(Cvtop)
 def valid_cvtop(v: Validator, instr: Cvtop) -> None:
-    """``Instr_ok/cvtop``: ``[nt2] -> [nt1]``."""
+    """``Instr_ok/cvtop`` · ``valid-cvtop``: ``[nt2] -> [nt1]``."""
     if instr.op in _SATURATING:
         _need(v.ctx.features.saturating_conversions)
     _operator(_cvtop_defined(instr.nt1, instr.nt2, instr.op))
@@ -1081,37 +1085,37 @@ def _unpacked(shape: Shape) -> NumType:
 
 @rule(VConst)
 def valid_vconst(v: Validator, instr: VConst) -> None:
-    """``Instr_ok/vconst``"""
+    """``Instr_ok/vconst`` · ``valid-vconst``"""
     _vec(v, 0)
 
 
 @rule(VVUnop)
 def valid_vvunop(v: Validator, instr: VVUnop) -> None:
-    """``Instr_ok/vvunop``"""
+    """``Instr_ok/vvunop`` · ``valid-vvunop``"""
     _vec(v, 1)
 
 
 @rule(VVBinop)
 def valid_vvbinop(v: Validator, instr: VVBinop) -> None:
-    """``Instr_ok/vvbinop``"""
+    """``Instr_ok/vvbinop`` · ``valid-vvbinop``"""
     _vec(v, 2)
 
 
 @rule(VVTernop)
 def valid_vvternop(v: Validator, instr: VVTernop) -> None:
-    """``Instr_ok/vvternop``"""
+    """``Instr_ok/vvternop`` · ``valid-vvternop``"""
     _vec(v, 3)
 
 
 @rule(VVTestop)
 def valid_vvtestop(v: Validator, instr: VVTestop) -> None:
-    """``Instr_ok/vvtestop``"""
+    """``Instr_ok/vvtestop`` · ``valid-vvtestop``"""
     _vec(v, 1, I32)
 
 
 @rule(VUnop)
 def valid_vunop(v: Validator, instr: VUnop) -> None:
-    """``Instr_ok/vunop``"""
+    """``Instr_ok/vunop`` · ``valid-vunop``"""
     _vec(v, 1)
 
 
@@ -1123,7 +1127,7 @@ def _need_relaxed(v: Validator, instr: VBinop | VSwizzlop | VExtbinop | VCvtop) 
 
 @rule(VBinop)
 def valid_vbinop(v: Validator, instr: VBinop) -> None:
-    """``Instr_ok/vbinop``"""
+    """``Instr_ok/vbinop`` · ``valid-vbinop``"""
     _need_relaxed(v, instr)
     _vec(v, 2)
 
@@ -1137,13 +1141,13 @@ def valid_vternop(v: Validator, instr: VTernop) -> None:
 
 @rule(VTestop)
 def valid_vtestop(v: Validator, instr: VTestop) -> None:
-    """``Instr_ok/vtestop``"""
+    """``Instr_ok/vtestop`` · ``valid-vtestop``"""
     _vec(v, 1, I32)
 
 
 @rule(VRelop)
 def valid_vrelop(v: Validator, instr: VRelop) -> None:
-    """``Instr_ok/vrelop``"""
+    """``Instr_ok/vrelop`` · ``valid-vrelop``"""
     _vec(v, 2)
 
 
@@ -1207,7 +1211,7 @@ def valid_vnarrow(v: Validator, instr: VNarrow) -> None:
 
 @rule(VCvtop)
 def valid_vcvtop(v: Validator, instr: VCvtop) -> None:
-    """``Instr_ok/vcvtop``"""
+    """``Instr_ok/vcvtop`` · ``valid-vcvtop``"""
     _need_relaxed(v, instr)
     _vec(v, 1)
 

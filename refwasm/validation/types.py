@@ -158,7 +158,7 @@ def valid_limits(limits: Limits, bound: int, message: str) -> None:
 
 
 def valid_offset(offset: int, at: AddrType) -> None:
-    """The offset premise of ``Memarg_ok`` (3.0, memory64): ``memarg.OFFSET < 2^|at|``, so
+    """The offset premise of a memory argument (3.0 prose, memory64): ``memarg.OFFSET < 2^|at|``, so
     an ``i32`` memory takes a ``u32`` offset only (the 3.0 suite's ``offset out of range``;
     2.0 parses and decodes no larger offset)."""
     if not 0 <= offset < 1 << at.bits:
@@ -166,7 +166,7 @@ def valid_offset(offset: int, at: AddrType) -> None:
 
 
 def valid_addrtype(ctx: Context, at: AddrType) -> None:
-    """``Addrtype_ok``: 64-bit addresses need memory64."""
+    """64-bit addresses need memory64 (a premise of ``Memtype_ok`` and ``Tabletype_ok``)."""
     _require(at is AddrType.I32 or ctx.features.memory64)
 
 

@@ -1,0 +1,415 @@
+"""Spec citations: which function implements which rule of the specification.
+
+The citation scheme.  A function that implements a spec rule says so in its docstring, on its
+first line when it can, as double-backquoted names separated by `` · `` (or commas)::
+
+    def exec_block(m, imm):
+        \"\"\"``Step_read/block`` · ``exec-block``: enter a label of arity ``m`` ...\"\"\"
+
+Two kinds of names are recognised:
+
+* a SpecTec name, from ``../shared/spec/wasm-3.0-spectec/`` (or ``wasm-2.0-spectec`` for a 2.0
+  rule that 3.0 reworded):
+
+  - a rule, ``Relation/case`` (``Instr_ok/br_table``, ``Step_pure/binop-val``) or a whole
+    relation (``Module_ok``).  A case names its family too: ``Step_pure/binop`` cites
+    ``Step_pure/binop-val`` and ``Step_pure/binop-trap``, the rule's success and trap branches;
+  - a grammar of the binary or text format (``Binstr/memory``, ``Tplaininstr_(I)/br``, ``Blimits``);
+    a grammar name without a case is recognised in ``refwasm/binary`` and ``refwasm/text`` only;
+  - a definition, ``$name`` (``$iadd_``, ``$instantiate``), matched with or without its trailing
+    underscores (``$iadd`` cites ``$iadd_``);
+
+* a label of the 2.0 prose (``../shared/spec/wasm-2.0-core``), backquoted or not: ``exec-block``,
+  ``valid-expr``, ``op-iadd``, ``binary-instr``.
+
+``citations()`` reads them from the code (every function and method of the spec packages),
+``SpecIndex`` from the spec sources; ``tests/rules/test_citations.py`` checks that every cited
+name exists, so citations cannot rot.  ``refwasm rules`` builds ``docs/rules.md`` from both.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import pkgutil
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+# The packages whose functions implement spec rules, in the spec's chapter order.
+SPEC_PACKAGES = (
+    "refwasm.syntax",
+    "refwasm.validation",
+    "refwasm.numerics",
+    "refwasm.execution",
+    "refwasm.binary",
+    "refwasm.text",
+    "refwasm.embedding",
+)
+
+# The chapters of the 3.0 SpecTec sources (their file names' first digit) that hold rules.
+CHAPTERS = {
+    "2": "validation",
+    "3": "numerics",
+    "4": "execution",
+    "5": "binary",
+    "6": "text",
+}
+# The 2.0 SpecTec files, by the chapter their rules belong to.
+CHAPTERS_2_0 = {
+    "3-numerics": "numerics",
+    "6-typing": "validation",
+    "8-reduction": "execution",
+    "9-module": "execution",
+    "A-binary": "binary",
+}
+
+_SPECTEC_NAME = re.compile(
+    r"^(?:"
+    r"[A-Z]\w*(?:\([^)]*\))?/[\w.\-/()]+"  # Relation/case, Grammar/case
+    r"|[A-Z][a-z0-9]*_[a-z]+"  # a whole relation: Module_ok, Instr_const
+    r"|Steps?"
+    r")$"
+)
+_GRAMMAR_NAME = re.compile(r"^[BT][a-z][a-z0-9]*_?(?:\([^)]*\))?$")
+_DEF_NAME = re.compile(r"^\$[A-Za-z_]\w*(?:\([^)]*\))?$")
+_LABEL_PREFIXES = "exec|valid|binary|text|op|syntax|alloc|embed|algo|aux|match|grow"
+_LABEL = re.compile(rf"^(?:{_LABEL_PREFIXES})-[a-z0-9_.\-]*[a-z0-9_]$")
+_BARE_LABEL = re.compile(rf"(?<![\w\-`$/])(?:{_LABEL_PREFIXES})-[a-z0-9_.\-]*[a-z0-9_]")
+_BACKQUOTED = re.compile(r"``([^`]+)``")
+
+# SpecTec declarations: ``rule Name/case:``, ``grammar Name(params)/case : ...``, ``def $name``.
+_RULE_DECL = re.compile(r"^rule\s+([A-Za-z_]\w*(?:/[^\s:]+)?)\s*:", re.M)
+_GRAMMAR_DECL = re.compile(r"^grammar\s+([A-Za-z_]\w*(?:\([^)]*\))?(?:/[^\s:]+)?)\s*:", re.M)
+_DEF_DECL = re.compile(r"^def\s+(\$[A-Za-z_]\w*)", re.M)
+_LABEL_DECL = re.compile(r"^\.\. _([a-z0-9_.\-]+):", re.M)
+
+
+def spec_root() -> Path:
+    """The folder holding the spec sources: ``$REFWASM_SPEC`` when set, else
+    ``../shared/spec`` beside the checkout or beside the working directory."""
+    configured = os.environ.get("REFWASM_SPEC")
+    if configured:
+        return Path(configured)
+    beside_checkout = _CHECKOUT.parent / "shared" / "spec"
+    if beside_checkout.is_dir():
+        return beside_checkout
+    return Path.cwd().parent / "shared" / "spec"
+
+
+def normalize(name: str) -> str:
+    """The comparison key of a SpecTec name: parameter lists dropped (``Tinstr_(I)`` is
+    ``Tinstr_``), and a definition's trailing underscores (``$iadd_`` is ``$iadd``)."""
+    key = re.sub(r"\([^)]*\)", "", name)
+    return key.rstrip("_") if key.startswith("$") else key
+
+
+@dataclass(frozen=True, slots=True)
+class SpecName:
+    """One declaration of the SpecTec sources: a rule, a grammar or a definition."""
+
+    name: str
+    kind: str  # "rule" | "grammar" | "def"
+    chapter: str  # "validation", "numerics", "execution", "binary", "text", or "" (other)
+    source: str  # the file, e.g. "4.3-execution.instructions.spectec"
+
+
+@dataclass(frozen=True, slots=True)
+class SpecIndex:
+    """Every SpecTec name of 3.0 (``names``) and of 2.0 (``names_2_0``), and the 2.0 labels."""
+
+    names: tuple[SpecName, ...]
+    names_2_0: tuple[SpecName, ...]
+    labels: frozenset[str]
+
+    def resolve(self, citation: str) -> list[SpecName]:
+        """The 3.0 names (else the 2.0 names) a citation denotes: the name itself and, for a
+        rule or grammar, its cases (``Step_pure/binop`` denotes ``binop-val`` and
+        ``binop-trap``; ``Instr_ok`` every ``Instr_ok/...``)."""
+        for names in (self.names, self.names_2_0):
+            found = [n for n in names if cites(citation, n)]
+            if found:
+                return found
+        return []
+
+
+def cites(citation: str, spec: SpecName) -> bool:
+    """Whether ``citation`` names ``spec`` or the family ``spec`` belongs to."""
+    key, name = normalize(citation), normalize(spec.name)
+    if key == name:
+        return True
+    if spec.kind == "def":
+        return False
+    return name.startswith(key + "/") or ("/" in key and name.startswith(key + "-"))
+
+
+def _chapter_of(file: str, chapters: dict[str, str]) -> str:
+    """The chapter a SpecTec file belongs to, by its name's prefix."""
+    for prefix, chapter in chapters.items():
+        if file.startswith(prefix):
+            return chapter
+    return ""
+
+
+def _declarations(folder: Path, chapters: dict[str, str]) -> tuple[SpecName, ...]:
+    """The rules, grammars and definitions declared in one SpecTec folder (each name once)."""
+    seen: dict[str, SpecName] = {}
+    for path in sorted(folder.glob("*.spectec")):
+        text = path.read_text(encoding="utf-8")
+        chapter = _chapter_of(path.name, chapters)
+        for kind, pattern in (("rule", _RULE_DECL), ("grammar", _GRAMMAR_DECL), ("def", _DEF_DECL)):
+            for match in pattern.finditer(text):
+                name = match.group(1)
+                seen.setdefault(name, SpecName(name, kind, chapter, path.name))
+    return tuple(seen.values())
+
+
+def load_spec(root: Path | None = None) -> SpecIndex:
+    """Parse the SpecTec sources and the 2.0 prose's labels under ``root`` (``spec_root()``)."""
+    root = spec_root() if root is None else root
+    labels: set[str] = set()
+    for rst in sorted((root / "wasm-2.0-core").rglob("*.rst")):
+        labels.update(_LABEL_DECL.findall(rst.read_text(encoding="utf-8")))
+    return SpecIndex(
+        _declarations(root / "wasm-3.0-spectec", CHAPTERS),
+        _declarations(root / "wasm-2.0-spectec", CHAPTERS_2_0),
+        frozenset(labels),
+    )
+
+
+# -- Citations in the code ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """What one function's docstring cites."""
+
+    module: str
+    qualname: str
+    spectec: tuple[str, ...]
+    labels: tuple[str, ...]
+    line: int
+
+    @property
+    def where(self) -> str:
+        """``module:function``, as ``docs/rules.md`` prints it."""
+        return f"{self.module}:{self.qualname}"
+
+
+def parse_citations(doc: str, *, grammars: bool = False) -> tuple[list[str], list[str]]:
+    """The SpecTec names and the 2.0 labels a docstring cites, in order, each once.
+    ``grammars``: also take a bare grammar name (``Blimits``) as a citation."""
+    spectec: list[str] = []
+    labels: list[str] = []
+    for token in _BACKQUOTED.findall(doc):
+        token = token.strip()
+        if _LABEL.match(token):
+            labels.append(token)
+        elif _SPECTEC_NAME.match(token) or _DEF_NAME.match(token):
+            spectec.append(token)
+        elif grammars and _GRAMMAR_NAME.match(token):
+            spectec.append(token)
+    labels.extend(m.rstrip(".") for m in _BARE_LABEL.findall(_BACKQUOTED.sub(" ", doc)))
+    return list(dict.fromkeys(spectec)), list(dict.fromkeys(labels))
+
+
+def spec_modules(packages: tuple[str, ...] = SPEC_PACKAGES) -> Iterator[ModuleType]:
+    """The modules of ``packages`` (a package's submodules, or a plain module)."""
+    for name in packages:
+        package = importlib.import_module(name)
+        yield package
+        for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            yield importlib.import_module(f"{name}.{info.name}")
+
+
+def functions_of(module: ModuleType) -> Iterator[tuple[str, Callable[..., Any]]]:
+    """The functions and methods written in ``module``'s source (not imported into it, nor
+    generated, like a dataclass's ``__init__``), by qualname."""
+    source = getattr(module, "__file__", None)
+    for obj in vars(module).values():
+        members = vars(obj).values() if inspect.isclass(obj) else [obj]
+        for member in members:
+            fn = member.__func__ if isinstance(member, staticmethod | classmethod) else member
+            if inspect.isfunction(fn) and fn.__code__.co_filename == source:
+                yield fn.__qualname__, fn
+
+
+def citations(packages: tuple[str, ...] = SPEC_PACKAGES) -> list[Citation]:
+    """Every function of the spec packages whose docstring cites the spec, in source order."""
+    found: list[Citation] = []
+    for module in spec_modules(packages):
+        grammars = module.__name__.startswith(("refwasm.binary", "refwasm.text"))
+        for qualname, fn in functions_of(module):
+            spectec, labels = parse_citations(inspect.getdoc(fn) or "", grammars=grammars)
+            if spectec or labels:
+                line = fn.__code__.co_firstlineno
+                found.append(
+                    Citation(module.__name__, qualname, tuple(spectec), tuple(labels), line)
+                )
+    found.sort(key=lambda c: (c.module, c.line))
+    return found
+
+
+# -- The rule coverage of the code (docs/rules.md) ---------------------------------------------
+
+# What counts as a rule of each chapter: its typing or reduction rules, its operators
+# (definitions), its grammars; and of execution also the definitions of instantiation.
+CHAPTER_KINDS = {
+    "validation": ("rule",),
+    "numerics": ("def",),
+    "execution": ("rule",),
+    "binary": ("grammar",),
+    "text": ("grammar",),
+}
+EXECUTION_MODULES_FILE = "4.4-execution.modules.spectec"
+TEST_FOLDERS = ("tests", "properties", "spec-tests")
+
+
+def chapter_rules(spec: SpecIndex, chapter: str) -> list[SpecName]:
+    """The 3.0 names counted as the rules of ``chapter``, in the spec's order."""
+    kinds = CHAPTER_KINDS[chapter]
+    return [
+        n
+        for n in spec.names
+        if n.chapter == chapter
+        and (n.kind in kinds or (n.kind == "def" and n.source == EXECUTION_MODULES_FILE))
+    ]
+
+
+def implementers(spec: SpecIndex, cited: list[Citation]) -> dict[str, list[Citation]]:
+    """For each 3.0 name, the functions whose citations denote it."""
+    found: dict[str, list[Citation]] = {}
+    for c in cited:
+        for name in c.spectec:
+            for n in spec.resolve(name):
+                found.setdefault(n.name, [])
+                if c not in found[n.name]:
+                    found[n.name].append(c)
+    return found
+
+
+_WORD = re.compile(r"[\w$]+(?:\.[\w$]+)*")
+
+
+def _test_words(root: Path) -> dict[str, frozenset[str]]:
+    """The words of every test file (Python and ``.wast``), by path relative to ``root``: each
+    dotted word (``table.fill``) and its parts."""
+    words: dict[str, frozenset[str]] = {}
+    for folder in TEST_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".wast") and path.is_file():
+                found = set(_WORD.findall(path.read_text(encoding="utf-8")))
+                found |= {part for word in found if "." in word for part in word.split(".")}
+                words[path.relative_to(root).as_posix()] = frozenset(found)
+    return words
+
+
+def _keyword(name: str) -> str:
+    """What a test mentions when it exercises a rule: the instruction of a typing or reduction
+    rule (``table.fill`` for ``Step_read/table.fill-oob``), else the name without decoration."""
+    if "/" in name and name.split("/")[0] in ("Instr_ok", "Step", "Step_read", "Step_pure"):
+        return name.split("/")[1].split("-")[0]
+    return normalize(name).lstrip("$").split("/")[0]
+
+
+def exercising_tests(
+    name: str, implemented_by: list[Citation], test_words: dict[str, frozenset[str]]
+) -> list[str]:
+    """The test files that name the rule's instruction or one of its implementing functions
+    (a static reading: a file that names it, not a measured execution)."""
+    words = {_keyword(name)} | {c.qualname.split(".")[-1] for c in implemented_by}
+    words = {w for w in words if len(w) > 2}
+    return [path for path, found in test_words.items() if words & found]
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterCoverage:
+    """How many of a chapter's rules have an implementing function."""
+
+    chapter: str
+    rules: tuple[SpecName, ...]
+    implemented: tuple[SpecName, ...]
+
+    @property
+    def missing(self) -> tuple[SpecName, ...]:
+        """The rules no function cites."""
+        done = set(self.implemented)
+        return tuple(n for n in self.rules if n not in done)
+
+
+def code_coverage(spec: SpecIndex, cited: list[Citation]) -> list[ChapterCoverage]:
+    """The rule coverage of the code, per chapter."""
+    by_name = implementers(spec, cited)
+    result = []
+    for chapter in CHAPTER_KINDS:
+        names = chapter_rules(spec, chapter)
+        done = tuple(n for n in names if n.name in by_name)
+        result.append(ChapterCoverage(chapter, tuple(names), done))
+    return result
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def markdown(spec: SpecIndex | None = None, root: Path = _CHECKOUT) -> str:
+    """``docs/rules.md``: per chapter, each rule, the functions implementing it and the tests
+    that name it; the rule coverage of the code.  Every number is computed here."""
+    spec = load_spec() if spec is None else spec
+    cited = citations()
+    by_name = implementers(spec, cited)
+    test_words = _test_words(root)
+    coverage = code_coverage(spec, cited)
+    out = [
+        "# Spec rules and the code that implements them",
+        "",
+        "Generated by `refwasm rules --markdown > docs/rules.md` from the citations in the",
+        "docstrings (`refwasm/rules.py` describes the scheme) and the SpecTec sources of Wasm 3.0;",
+        "`tests/rules/test_rules_doc.py` checks that this page is current.  A rule counts as",
+        "implemented when a function cites it or its family (`Step_pure/binop` cites",
+        "`Step_pure/binop-val` and `Step_pure/binop-trap`).  *Tests* are the test files that",
+        "name the rule's instruction or an implementing function (a static reading; for what",
+        "the official suites exercise, see `docs/suite-coverage.md`).",
+        "",
+        f"{len(cited)} functions cite the spec.",
+        "",
+        "## Rule coverage of the code",
+        "",
+        "| chapter | what counts as a rule | rules (3.0) | implemented | coverage |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    what = {
+        "validation": "typing rules",
+        "numerics": "operator definitions",
+        "execution": "reduction rules, instantiation definitions",
+        "binary": "grammars",
+        "text": "grammars",
+    }
+    for cov in coverage:
+        n, k = len(cov.rules), len(cov.implemented)
+        out.append(f"| {cov.chapter} | {what[cov.chapter]} | {n} | {k} | {_percent(k, n)} |")
+    total = sum(len(c.rules) for c in coverage)
+    done = sum(len(c.implemented) for c in coverage)
+    out.append(f"| all | | {total} | {done} | {_percent(done, total)} |")
+    for cov in coverage:
+        out += ["", f"## {cov.chapter.capitalize()}", ""]
+        out += ["| rule | spec file | implemented by | tests |", "| --- | --- | --- | --- |"]
+        for rule in cov.rules:
+            impl = by_name.get(rule.name, [])
+            if not impl:
+                continue
+            where = "<br>".join(f"`{c.where}`" for c in impl)
+            tests = exercising_tests(rule.name, impl, test_words)
+            shown = ", ".join(f"`{t}`" for t in tests[:3])
+            more = f" (+{len(tests) - 3})" if len(tests) > 3 else ""
+            out.append(f"| `{rule.name}` | {rule.source} | {where} | {shown}{more} |")
+        missing = cov.missing
+        out += ["", f"No implementing function ({len(missing)}):", ""]
+        out.append(", ".join(f"`{m.name}`" for m in missing) if missing else "none.")
+    return "\n".join(out) + "\n"
