@@ -24,6 +24,7 @@ from refwasm.syntax.modules import Export, ExternIdx, ExternKind, Func, Import, 
 from refwasm.syntax.types import (
     FUNCREF,
     AbsHeapType,
+    AddrType,
     ExternGlobal,
     FuncType,
     GlobalType,
@@ -90,11 +91,17 @@ def test_spectest_exports() -> None:
     tabletype = embedding.table_type(store, table.addr)
     assert (tabletype.limits.min, tabletype.limits.max, tabletype.reftype) == (10, 20, FUNCREF)
     assert embedding.table_read(store, table.addr, 9) == RefNullVal(AbsHeapType.FUNC)
+    table64 = exports["table64"]  # the suite's memory64/table64.wast imports it
+    assert isinstance(table64, ExternTableAddr)
+    tabletype64 = embedding.table_type(store, table64.addr)
+    assert (tabletype64.addrtype, tabletype64.limits.min, tabletype64.limits.max,
+            tabletype64.reftype) == (AddrType.I64, 10, 20, FUNCREF)
     memory = exports["memory"]
     assert isinstance(memory, ExternMemAddr)
     memtype = embedding.mem_type(store, memory.addr)
     assert (memtype.limits.min, memtype.limits.max) == (1, 2)
-    assert set(exports) == set(expected_params) | set(expected_globals) | {"table", "memory"}
+    assert set(exports) == (set(expected_params) | set(expected_globals)
+                            | {"table", "table64", "memory"})
 
 
 BINARY = Type(plain_functype(FuncType((I32, I32), (I32,))))
