@@ -21,6 +21,7 @@ from refwasm.errors import (
     TrapError,
     UnlinkableError,
 )
+from refwasm.execution.heap import close_valtype, import_matches, module_deftypes, use_deftype
 from refwasm.execution.runtime import default_value as val_default
 from refwasm.execution.values import (
     ExternFuncAddr,
@@ -351,6 +352,7 @@ def read_the_imports(
         raise JSTypeError(f"{where}: {IMPORTS_ARGUMENT_NOT_OBJECT}")
     imports: list[ExternVal] = []
     space = subtypes(module)
+    deftypes = module_deftypes(module) if agent.features.gc else ()
     for index, (module_name, component_name, externtype) in enumerate(
         embedding.module_imports(module)
     ):
@@ -370,7 +372,9 @@ def read_the_imports(
                     functype = func_type_at(space, typeuse.idx)
                     if functype is None:  # validation guarantees a function type
                         raise LinkError(f"{where}: {TYPE_INCOMPATIBLE}")
-                    funcaddr = create_host_function(agent, v, functype)  # type: ignore[arg-type]
+                    funcaddr = create_host_function(
+                        agent, v, functype, use_deftype(typeuse, deftypes)  # type: ignore[arg-type]
+                    )
                     agent.host_function_index[funcaddr] = sum(
                         isinstance(e, ExternFuncAddr) for e in imports
                     )
@@ -385,6 +389,7 @@ def read_the_imports(
                         raise link_error(at, GLOBAL_NOT_NUMBER)
                     if valtype is VecType.V128:
                         raise link_error(at, GLOBAL_V128)
+                    valtype = close_valtype(valtype, deftypes)
                     try:
                         value = to_webassembly_value(agent, v, valtype)
                     except JSTypeError as error:
@@ -443,13 +448,15 @@ def instantiate_core(
 def describe_link_failure(
     agent: Agent, module: SyntaxModule, imports: list[ExternVal], error: UnlinkableError
 ) -> str:
-    """V8-style detail for an incompatible import: the first import whose type does not match,
-    its index and names, and the expected and provided types."""
-    from refwasm.execution.modules import externval_type, match_externtype
+    """V8-style detail for an incompatible import: the first import whose type does not match
+    (by the core's rule, ``heap.import_matches``: defined types compare canonically), its index
+    and names, and the expected and provided types."""
+    from refwasm.execution.modules import externval_type
 
+    deftypes = module_deftypes(module)
     for index, (imp, ev) in enumerate(zip(module.imports, imports, strict=True)):
         actual = externval_type(agent.store, ev)
-        if not match_externtype(actual, imp.desc, module):
+        if not import_matches(agent.store, ev, imp.desc, deftypes):
             expected = describe_externtype(imp.desc, module)
             provided = describe_externtype(actual, module)
             kind = extern_kind_string(imp.desc)
