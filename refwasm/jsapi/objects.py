@@ -94,6 +94,7 @@ from refwasm.syntax.types import (
     EXTERNREF,
     FUNCREF,
     PAGE_SIZE,
+    AbsHeapType,
     AddrType,
     ExternFunc,
     ExternGlobal,
@@ -109,6 +110,7 @@ from refwasm.syntax.types import (
     NumType,
     RefType,
     TableType,
+    TypeIdx,
     ValType,
     VecType,
 )
@@ -494,10 +496,22 @@ def describe_externtype(t: object, module: SyntaxModule) -> str:
     def limits(lim: Limits) -> str:
         return f"{{min {lim.min}, max {'none' if lim.max is None else lim.max}}}"
 
+    deftypes = module_deftypes(module)
+
     def valtype(v: ValType) -> str:
         if isinstance(v, RefType):
-            return {FUNCREF: "funcref", EXTERNREF: "externref"}.get(v, str(v))
+            if v == FUNCREF or v == EXTERNREF:
+                return {FUNCREF: "funcref", EXTERNREF: "externref"}[v]
+            return f"(ref {'null ' if v.null else ''}{heaptype(v.heaptype)})"
         return str(v.value)
+
+    def heaptype(ht: object) -> str:
+        if isinstance(ht, AbsHeapType):
+            return ht.value
+        if isinstance(ht, TypeIdx):
+            return str(ht.idx)
+        # A defined type: the importing module's index for it, if it has one.
+        return str(deftypes.index(ht)) if ht in deftypes else "<type of another module>"
 
     def functype(ft: FuncType) -> str:
         params = ", ".join(valtype(p) for p in ft.params)

@@ -94,11 +94,11 @@ class OpaqueObject:
 
     def __setattr__(self, name: str, value: object) -> None:
         """[[Set]], [[DefineOwnProperty]]: a TypeError in strict code (the model's only mode)."""
-        raise JSTypeError(OPAQUE_OBJECT_SET.format(key=name))
+        raise JSTypeError(f"{OPAQUE_OBJECT_SET}: {name}")
 
     def __delattr__(self, name: str) -> None:
         """[[Delete]]: a TypeError."""
-        raise JSTypeError(OPAQUE_OBJECT_SET.format(key=name))
+        raise JSTypeError(f"{OPAQUE_OBJECT_SET}: {name}")
 
 
 def set_property(o: object, key: str, v: object) -> None:
