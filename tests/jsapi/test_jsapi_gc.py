@@ -384,3 +384,53 @@ def test_a_gc_global_import_from_a_js_value(wa: WebAssembly) -> None:
         with pytest.raises(LinkError):
             exports(wa, src, {"m": {"g": bad}})
     exports(wa, '(module (import "m" "g" (global i31ref)))', {"m": {"g": 5.0}})
+
+
+def test_the_fast_engine_gives_the_same_objects() -> None:
+    wa = WebAssembly(V3, engine="fast")
+    e = exports(wa, GC)
+    s = e["new_s"](41.0)
+    assert isinstance(s, ExportedGCObject) and e["get_s"](s) == 41.0 and e["id_any"](s) is s
+    assert e["i31"](-5.0) == -5.0 and e["is_i31"](5.0) == 1.0
+    with pytest.raises(JSTypeError):
+        e["take_s"](e["new_t"]())
+
+
+# -- Exceptions carrying GC references ---------------------------------------------------------
+
+
+def test_an_exception_payload_of_a_gc_type(wa: WebAssembly) -> None:
+    e = exports(wa, """(module (type $s (struct (field i32)))
+      (tag (export "tag") (param (ref $s) i31ref))
+      (func (export "new_s") (result (ref $s)) (struct.new $s (i32.const 4)))
+      (func (export "throw") (throw 0 (struct.new $s (i32.const 6)) (ref.i31 (i32.const -2)))))""")
+    try:
+        e["throw"]()
+    except Exception as thrown:  # a WebAssembly.Exception
+        exn: Any = thrown
+    else:
+        raise AssertionError("throw did not throw")
+    first = exn.getArg(0.0)
+    assert isinstance(first, ExportedGCObject) and exn.getArg(0.0) is first
+    assert exn.getArg(1.0) == -2.0
+    s = e["new_s"]()
+    made = wa.Exception(e["tag"], [s, 3.0])
+    assert made.getArg(0.0) is s and made.getArg(1.0) == 3.0
+    with pytest.raises(JSTypeError):  # the final step: {} is not a (ref $s)
+        wa.Exception(e["tag"], [{}, 3.0])
+
+
+def test_a_js_throw_of_a_gc_object_comes_back_as_itself(wa: WebAssembly) -> None:
+    from refwasm.jsapi import JSThrow
+
+    e = exports(wa, GC)
+    s = e["new_s"](1.0)
+
+    def throw() -> None:
+        raise JSThrow(s)
+
+    user = exports(wa, """(module (import "m" "f" (func $f))
+      (func (export "run") (call $f)))""", {"m": {"f": throw}})
+    with pytest.raises(JSThrow) as raised:
+        user["run"]()
+    assert raised.value.value is s
