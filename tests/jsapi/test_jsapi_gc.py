@@ -8,9 +8,12 @@ throws a TypeError where the reference's type does not match."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from refwasm.binary import encode_module
 from refwasm.features import Features
@@ -434,3 +437,28 @@ def test_a_js_throw_of_a_gc_object_comes_back_as_itself(wa: WebAssembly) -> None
     with pytest.raises(JSThrow) as raised:
         user["run"]()
     assert raised.value.value is s
+
+
+# -- A property, against an independent model of the i31 rule ----------------------------------
+
+
+def _model_is_i31(x: float) -> bool:
+    """The spec's condition, restated: an integral Number in [-2^30, 2^30)."""
+    return x == int(x) and -(2**30) <= x < 2**30 if x == x and abs(x) != float("inf") else False
+
+
+@functools.cache
+def _shared_gc_exports() -> Any:
+    return exports(WebAssembly(V3), GC)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.one_of(st.integers(-(2**31), 2**31), st.floats(allow_nan=True, allow_infinity=True)))
+def test_numbers_cross_anyref_as_the_i31_rule_says(n: int | float) -> None:
+    e = _shared_gc_exports()
+    x = float(n)
+    assert (e["is_i31"](x) == 1.0) is _model_is_i31(x)
+    back = e["id_any"](x)
+    assert back == x or (x != x and back != back)
+    if _model_is_i31(x):  # i31.get_s gives back the integer itself
+        assert e["i31_value"](x) == float(int(x))
