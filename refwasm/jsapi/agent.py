@@ -15,6 +15,11 @@ NaN and -0 (ToJSValue says "some NaN"; ToWebAssemblyValue picks an implementatio
 
 externref values are ``RefHostAddr`` addresses into the agent's host value cache (the 2.0 JS API);
 a ``RefExtern`` coming from a 3.0 store is accepted by ToJSValue.
+
+GC references (3.0): an i31 crosses as its signed Number; a struct or an array as its Exported
+GC Object (``ExportedGCObject``, one per object, opaque to JavaScript); into Wasm a Number in
+the i31 range becomes an i31 (also inside ``externref``, as ``ref.extern``), any other value a
+host reference, and the final ``match_valtype`` step uses the core's canonical types.
 """
 
 from __future__ import annotations
@@ -28,8 +33,18 @@ from typing import TYPE_CHECKING
 
 from refwasm import embedding
 from refwasm.errors import CALL_STACK_EXHAUSTED, ExceptionError, ExhaustionError, TrapError
-from refwasm.execution.runtime import WasmFuncInst
-from refwasm.execution.values import Ref, RefExtern, RefFuncAddr, RefHostAddr, RefNullVal, Val
+from refwasm.execution.heap import close_reftype, ref_matches
+from refwasm.execution.values import (
+    Ref,
+    RefArrayAddr,
+    RefExtern,
+    RefFuncAddr,
+    RefHostAddr,
+    RefI31Num,
+    RefNullVal,
+    RefStructAddr,
+    Val,
+)
 from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.jsapi.errors import (
     EXHAUSTED,
@@ -45,24 +60,27 @@ from refwasm.jsapi.errors import (
 from refwasm.jsapi.values import (
     UNDEFINED,
     BigInt,
+    OpaqueObject,
     get,
+    is_number,
     same_value_key,
     to_bigint64,
     to_int32,
     to_number,
 )
 from refwasm.numerics.integer import signed
+from refwasm.syntax.deftypes import expand
 from refwasm.syntax.types import (
     AbsHeapType,
+    DefType,
     FuncType,
-    HeapType,
     NumType,
     RefType,
-    SubType,
-    TypeIdx,
     ValType,
     VecType,
 )
+from refwasm.validation.context import Context
+from refwasm.validation.types import heaptype_sub
 
 if TYPE_CHECKING:
     from refwasm.jsapi.objects import Global, Memory, Table
@@ -79,6 +97,7 @@ class Agent:
     table_objects: dict[int, Table] = field(default_factory=dict)
     global_objects: dict[int, Global] = field(default_factory=dict)
     exported_functions: dict[int, ExportedFunction] = field(default_factory=dict)
+    gc_objects: dict[tuple[str, int], ExportedGCObject] = field(default_factory=dict)
     host_values: list[object] = field(default_factory=list)
     host_value_addrs: dict[object, int] = field(default_factory=dict)
     # "index of the host function": the index among the function imports it was created for.
@@ -171,10 +190,17 @@ def to_js_value(agent: Agent, w: Val, t: ValType) -> object:
 
 
 def ref_to_js_value(agent: Agent, w: Ref) -> object:
-    """ToJSValue of a reference."""
+    """ToJSValue of a reference: an i31 is its signed Number, a struct or an array its
+    Exported GC Object."""
     match w:
         case RefNullVal():
             return None
+        case RefI31Num(u31):
+            return float(signed(31, u31))
+        case RefStructAddr(structaddr):
+            return new_exported_gc_object(agent, structaddr, "struct")
+        case RefArrayAddr(arrayaddr):
+            return new_exported_gc_object(agent, arrayaddr, "array")
         case RefFuncAddr(funcaddr):
             return new_exported_function(agent, funcaddr)
         case RefHostAddr(hostaddr):
@@ -182,6 +208,35 @@ def ref_to_js_value(agent: Agent, w: Ref) -> object:
         case RefExtern(ref):
             return ref_to_js_value(agent, ref)
     raise JSTypeError(TYPE_INCOMPATIBLE)
+
+
+class ExportedGCObject(OpaqueObject):
+    """An Exported GC Object: [[ObjectAddress]] and [[ObjectKind]] ("struct" or "array"), with
+    the exotic internal methods of ``OpaqueObject`` (null prototype, no properties)."""
+
+    __slots__ = ("_agent", "_address", "_kind")
+    _agent: Agent
+    _address: int
+    _kind: str
+
+    def __init__(self, agent: Agent, address: int, kind: str) -> None:
+        object.__setattr__(self, "_agent", agent)
+        object.__setattr__(self, "_address", address)
+        object.__setattr__(self, "_kind", kind)
+
+    def __repr__(self) -> str:
+        return f"<Exported GC Object {self._kind} @{self._address}>"
+
+
+def new_exported_gc_object(agent: Agent, objectaddr: int, objectkind: str) -> ExportedGCObject:
+    """a new Exported GC Object (at most one per address and kind: the exported GC object
+    cache; struct and array addresses are separate spaces in refwasm's store)."""
+    key = (objectkind, objectaddr)
+    cached = agent.gc_objects.get(key)
+    if cached is None:
+        cached = ExportedGCObject(agent, objectaddr, objectkind)
+        agent.gc_objects[key] = cached
+    return cached
 
 
 def retrieve_host_value(agent: Agent, hostaddr: int) -> object:
@@ -204,10 +259,10 @@ def host_address_of(agent: Agent, v: object) -> int:
 
 
 def to_webassembly_value(
-    agent: Agent, v: object, t: ValType, types: Sequence[SubType] = ()
+    agent: Agent, v: object, t: ValType, deftypes: tuple[DefType, ...] = ()
 ) -> Val:
-    """ToWebAssemblyValue (``types``: the type space a concrete heap type of ``t`` indexes, the
-    defining module's)."""
+    """ToWebAssemblyValue (``deftypes``: the type index space a type index in ``t`` refers to,
+    the defining module's; a closed type needs none)."""
     if is_boundary_excluded(t):
         raise JSTypeError(V128_AT_BOUNDARY)
     match t:
@@ -220,64 +275,71 @@ def to_webassembly_value(
         case NumType.F64:
             return number_to_f64_bits(to_number(v))
         case RefType():
-            return to_webassembly_ref(agent, v, t, types)
+            return to_webassembly_ref(agent, v, close_reftype(t, deftypes))
     raise JSTypeError(TYPE_INCOMPATIBLE)
 
 
-def to_webassembly_ref(agent: Agent, v: object, t: RefType, types: Sequence[SubType] = ()) -> Ref:
-    """ToWebAssemblyValue for ``ref null? heaptype``: null, a host value for the extern
-    hierarchy, an Exported Function for the func hierarchy; then the final step, "if
-    match_valtype(ref_type(r), type) is false, throw a TypeError": null into a non-nullable type,
-    anything into ``noextern``/``nofunc``, a function whose type is not the concrete heap type.
-    (The any hierarchy's i31 and GC objects are the GC issue's.)"""
-    ht = t.heaptype
+_ANY = RefType(False, AbsHeapType.ANY)
+_CTX = Context()  # closed heap types need no context to compare
+_I31_MIN, _I31_END = -(1 << 30), 1 << 30
+
+
+def to_webassembly_ref(agent: Agent, v: object, t: RefType) -> Ref:
+    """ToWebAssemblyValue for ``ref null? heaptype`` (closed): null; for the extern hierarchy
+    ``ref.extern`` of the value converted to ``(ref any)``; an Exported Function for the func
+    hierarchy; a Number in the i31 range an i31; an Exported GC Object its struct or array;
+    anything else a host value.  Then the final step: "if match_valtype(ref_type(r), type) is
+    false, throw a TypeError" (``heap.ref_matches``: the core's rule, canonical types).
+
+    An agent without GC (2.0) knows no i31 or GC object: everything else is a host value."""
     if v is None:
-        if not t.null:
-            raise JSTypeError(TYPE_INCOMPATIBLE)
-        return RefNullVal(ht)
-    if ht in (AbsHeapType.EXTERN, AbsHeapType.NOEXTERN):
-        if ht is AbsHeapType.NOEXTERN:  # ref_type is (ref extern), not below noextern
-            raise JSTypeError(TYPE_INCOMPATIBLE)
-        return RefHostAddr(host_address_of(agent, v))
-    if isinstance(v, ExportedFunction) and v.agent is agent and _func_matches(agent, v, ht, types):
+        r: Ref = RefNullVal(t.heaptype)
+    elif heaptype_sub(_CTX, t.heaptype, AbsHeapType.EXTERN):
+        r = extern_of(to_internal_ref(agent, v, _ANY))
+    else:
+        r = to_internal_ref(agent, v, t)
+    if not ref_matches(agent.store, r, t):
+        raise JSTypeError(TYPE_INCOMPATIBLE)
+    return r
+
+
+def extern_of(r: Ref) -> Ref:
+    """``ref.extern r``: a host reference stands for itself in refwasm (``heap.ref_matches``),
+    any other reference is wrapped (``extern.convert_any``)."""
+    return r if isinstance(r, RefHostAddr) else RefExtern(r)
+
+
+def to_internal_ref(agent: Agent, v: object, t: RefType) -> Ref:
+    """ToWebAssemblyValue's choice of a non-null reference for ``v`` (before the final step)."""
+    if isinstance(v, ExportedFunction) and v.agent is agent and heaptype_sub(
+        _CTX, t.heaptype, AbsHeapType.FUNC
+    ):
         return RefFuncAddr(v.funcaddr)
-    # Any other value's type (a host reference, an i31 number) does not match: the final step.
-    raise JSTypeError(TYPE_INCOMPATIBLE)
+    if agent.features.gc:
+        if is_number(v) and _fits_i31(v):
+            return RefI31Num(to_int32(v) % (1 << 31))
+        if isinstance(v, ExportedGCObject) and v._agent is agent:
+            if v._kind == "array":
+                return RefArrayAddr(v._address)
+            return RefStructAddr(v._address)
+    return RefHostAddr(host_address_of(agent, v))
 
 
-def _func_matches(agent: Agent, v: ExportedFunction, ht: HeapType, types: Sequence[SubType]) -> bool:
-    """``match_valtype((ref $ft_v), (ref null? ht))`` for a function: ``func`` takes every
-    function, ``nofunc`` none, a concrete type the function's own type (compared with each
-    type index resolved in its module; a 3.0 type without subtypes matches only itself)."""
-    if ht is AbsHeapType.FUNC:
-        return True
-    if isinstance(ht, AbsHeapType):
-        return False
-    inst = agent.store.funcs[v.funcaddr]
-    own = inst.module.types if isinstance(inst, WasmFuncInst) else ()
-    return _type_key(_comptype(ht, types), types) == _type_key(inst.type, own)
+def _fits_i31(v: object) -> bool:
+    """"v is equal to ToInt32(v) and -2^30 <= R(v) < 2^30" (-0 equals 0)."""
+    x = to_number(v)
+    return not (math.isnan(x) or math.isinf(x)) and x == to_int32(x) and _I31_MIN <= x < _I31_END
 
 
-def _comptype(ht: HeapType, types: Sequence[SubType]) -> object:
-    if isinstance(ht, TypeIdx) and ht.idx < len(types):
-        return types[ht.idx].comptype
-    return ht
-
-
-_KEY_DEPTH = 4  # type indices resolved this deep (recursive types compare by their unfolding)
-
-
-def _type_key(t: object, types: Sequence[SubType], depth: int = _KEY_DEPTH) -> object:
-    """A closed, comparable form of a type: each type index replaced by what it denotes."""
-    match t:
-        case FuncType(params, results):
-            return ("func", tuple(_type_key(p, types, depth) for p in params),
-                    tuple(_type_key(r, types, depth) for r in results))  # fmt: skip
-        case RefType(null, ht):
-            if isinstance(ht, TypeIdx) and depth > 0:
-                return ("ref", null, _type_key(_comptype(ht, types), types, depth - 1))
-            return ("ref", null, ht)
-    return t
+def closed_functype(agent: Agent, funcaddr: int) -> FuncType:
+    """The function's type with every type index replaced by its defined type (``$expanddt``
+    of the function's defined type): what ToWebAssemblyValue needs for typed references."""
+    inst = agent.store.funcs[funcaddr]
+    if inst.deftype is not None:
+        ct = expand(inst.deftype)
+        if isinstance(ct, FuncType):
+            return ct
+    return inst.type
 
 
 # -- Exported Functions -----------------------------------------------------------------------
@@ -334,15 +396,14 @@ def new_exported_function(agent: Agent, funcaddr: int) -> ExportedFunction:
 
 def call_exported_function(agent: Agent, funcaddr: int, arg_values: Sequence[object]) -> object:
     """call an Exported Function"""
-    functype = embedding.func_type(agent.store, funcaddr)
+    embedding.func_type(agent.store, funcaddr)  # an address the store lacks: embedder error
+    functype = closed_functype(agent, funcaddr)
     if any(is_boundary_excluded(t) for t in functype.params + functype.results):
         raise JSTypeError(V128_AT_BOUNDARY)
     args: list[Val] = []
-    inst = agent.store.funcs[funcaddr]
-    types = inst.module.types if isinstance(inst, WasmFuncInst) else ()
     for i, t in enumerate(functype.params):
         arg = arg_values[i] if len(arg_values) > i else UNDEFINED
-        args.append(to_webassembly_value(agent, arg, t, types))
+        args.append(to_webassembly_value(agent, arg, t))
     try:
         ret = embedding.func_invoke(agent.store, funcaddr, args)
     except (TrapError, ExhaustionError) as error:
@@ -422,8 +483,15 @@ def thrown_into_wasm(agent: Agent, thrown: BaseException) -> BaseException:
     return thrown_to_wasm(agent, thrown)
 
 
-def create_host_function(agent: Agent, func: Callable[..., object], functype: FuncType) -> int:
-    """create a host function: a throw becomes a trap carrying the exception (``HostThrew``)."""
+def create_host_function(
+    agent: Agent, func: Callable[..., object], functype: FuncType, deftype: DefType | None = None
+) -> int:
+    """create a host function: a throw becomes a trap carrying the exception (``HostThrew``).
+
+    ``deftype``: the import's defined type (3.0), so that the function matches the import
+    canonically (``heap.import_matches``) and its typed references are closed."""
+    if deftype is not None and isinstance(expand(deftype), FuncType):
+        functype = expand(deftype)  # type: ignore[assignment]
     call = js_call(func)
 
     def hostfunc(arguments: list[Val]) -> list[Val]:
@@ -441,4 +509,6 @@ def create_host_function(agent: Agent, func: Callable[..., object], functype: Fu
         except Exception as error:  # any other exception is thrown on, unchanged, like JS's
             raise thrown_into_wasm(agent, error) from None
 
-    return embedding.func_alloc(agent.store, functype, hostfunc)
+    funcaddr = embedding.func_alloc(agent.store, functype, hostfunc)
+    agent.store.funcs[funcaddr].deftype = deftype
+    return funcaddr

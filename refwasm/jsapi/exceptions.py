@@ -23,13 +23,11 @@ from refwasm import embedding
 from refwasm.errors import ExceptionError
 from refwasm.execution.exceptions import exception_of
 from refwasm.execution.runtime import ExnInst
-from refwasm.execution.values import RefHostAddr
 from refwasm.jsapi.agent import (
     Agent,
     HostThrew,
     is_boundary_excluded,
     iterate_to_list,
-    retrieve_host_value,
     to_js_value,
     to_webassembly_value,
 )
@@ -41,6 +39,7 @@ from refwasm.jsapi.errors import (
     JSTypeError,
 )
 from refwasm.jsapi.values import UNDEFINED, convert_to_unsigned_long_enforce_range, get, to_boolean
+from refwasm.syntax.deftypes import expand
 from refwasm.syntax.types import EXTERNREF, FuncType
 
 JS_TAG_PAYLOAD = "the JavaScript exception tag cannot be used to construct an Exception"
@@ -132,6 +131,15 @@ def tag_address(agent: Agent, tag: object, where: str) -> int:
 # -- Exception --------------------------------------------------------------------------------
 
 
+def closed_tag_type(agent: Agent, tagaddr: int) -> FuncType:
+    """The tag's type with its type indices replaced by defined types (``$expanddt``)."""
+    functype = embedding.tag_type(agent.store, tagaddr)
+    deftype = agent.store.tags[tagaddr].deftype
+    if deftype is not None and isinstance(expand(deftype), FuncType):
+        return expand(deftype)  # type: ignore[return-value]
+    return functype
+
+
 class WasmException(JSError):
     """``WebAssembly.Exception`` (``WebAssembly().Exception``): [[Address]] (the exception
     instance), [[Type]] (its tag), [[Payload]] and [[Stack]].  Thrown as a Python exception, as
@@ -153,7 +161,7 @@ class WasmException(JSError):
             to_boolean(get(options, "traceStack"))
         if tagaddr == get_js_exception_tag(agent):
             raise JSTypeError(f"{where}: {JS_TAG_PAYLOAD}")
-        types = embedding.tag_type(agent.store, tagaddr).params
+        types = closed_tag_type(agent, tagaddr).params
         if len(types) != len(values):
             raise JSTypeError(f"{where}: {PAYLOAD_LENGTH}")
         wasm_payload = []
@@ -226,7 +234,7 @@ def thrown_to_js(agent: Agent, error: ExceptionError) -> BaseException:
     exn = exception_of(error)
     if exn.tag == get_js_exception_tag(agent):
         (ref,) = exn.fields
-        value = retrieve_host_value(agent, ref.addr) if isinstance(ref, RefHostAddr) else None
+        value = to_js_value(agent, ref, EXTERNREF)  # ToJSValue: a host value, or an i31's Number
         if isinstance(value, BaseException):
             return value
         return JSThrow(value)

@@ -21,6 +21,7 @@ from refwasm.errors import (
     TrapError,
     UnlinkableError,
 )
+from refwasm.execution.heap import close_valtype, import_matches, module_deftypes, use_deftype
 from refwasm.execution.runtime import default_value as val_default
 from refwasm.execution.values import (
     ExternFuncAddr,
@@ -93,6 +94,7 @@ from refwasm.syntax.types import (
     EXTERNREF,
     FUNCREF,
     PAGE_SIZE,
+    AbsHeapType,
     AddrType,
     ExternFunc,
     ExternGlobal,
@@ -108,6 +110,7 @@ from refwasm.syntax.types import (
     NumType,
     RefType,
     TableType,
+    TypeIdx,
     ValType,
     VecType,
 )
@@ -351,6 +354,7 @@ def read_the_imports(
         raise JSTypeError(f"{where}: {IMPORTS_ARGUMENT_NOT_OBJECT}")
     imports: list[ExternVal] = []
     space = subtypes(module)
+    deftypes = module_deftypes(module) if agent.features.gc else ()
     for index, (module_name, component_name, externtype) in enumerate(
         embedding.module_imports(module)
     ):
@@ -370,7 +374,9 @@ def read_the_imports(
                     functype = func_type_at(space, typeuse.idx)
                     if functype is None:  # validation guarantees a function type
                         raise LinkError(f"{where}: {TYPE_INCOMPATIBLE}")
-                    funcaddr = create_host_function(agent, v, functype)  # type: ignore[arg-type]
+                    funcaddr = create_host_function(
+                        agent, v, functype, use_deftype(typeuse, deftypes)  # type: ignore[arg-type]
+                    )
                     agent.host_function_index[funcaddr] = sum(
                         isinstance(e, ExternFuncAddr) for e in imports
                     )
@@ -385,6 +391,7 @@ def read_the_imports(
                         raise link_error(at, GLOBAL_NOT_NUMBER)
                     if valtype is VecType.V128:
                         raise link_error(at, GLOBAL_V128)
+                    valtype = close_valtype(valtype, deftypes)
                     try:
                         value = to_webassembly_value(agent, v, valtype)
                     except JSTypeError as error:
@@ -443,13 +450,15 @@ def instantiate_core(
 def describe_link_failure(
     agent: Agent, module: SyntaxModule, imports: list[ExternVal], error: UnlinkableError
 ) -> str:
-    """V8-style detail for an incompatible import: the first import whose type does not match,
-    its index and names, and the expected and provided types."""
-    from refwasm.execution.modules import externval_type, match_externtype
+    """V8-style detail for an incompatible import: the first import whose type does not match
+    (by the core's rule, ``heap.import_matches``: defined types compare canonically), its index
+    and names, and the expected and provided types."""
+    from refwasm.execution.modules import externval_type
 
+    deftypes = module_deftypes(module)
     for index, (imp, ev) in enumerate(zip(module.imports, imports, strict=True)):
         actual = externval_type(agent.store, ev)
-        if not match_externtype(actual, imp.desc, module):
+        if not import_matches(agent.store, ev, imp.desc, deftypes):
             expected = describe_externtype(imp.desc, module)
             provided = describe_externtype(actual, module)
             kind = extern_kind_string(imp.desc)
@@ -487,10 +496,22 @@ def describe_externtype(t: object, module: SyntaxModule) -> str:
     def limits(lim: Limits) -> str:
         return f"{{min {lim.min}, max {'none' if lim.max is None else lim.max}}}"
 
+    deftypes = module_deftypes(module)
+
     def valtype(v: ValType) -> str:
         if isinstance(v, RefType):
-            return {FUNCREF: "funcref", EXTERNREF: "externref"}.get(v, str(v))
+            if v == FUNCREF or v == EXTERNREF:
+                return {FUNCREF: "funcref", EXTERNREF: "externref"}[v]
+            return f"(ref {'null ' if v.null else ''}{heaptype(v.heaptype)})"
         return str(v.value)
+
+    def heaptype(ht: object) -> str:
+        if isinstance(ht, AbsHeapType):
+            return ht.value
+        if isinstance(ht, TypeIdx):
+            return str(ht.idx)
+        # A defined type: the importing module's index for it, if it has one.
+        return str(deftypes.index(ht)) if ht in deftypes else "<type of another module>"
 
     def functype(ft: FuncType) -> str:
         params = ", ".join(valtype(p) for p in ft.params)

@@ -10,7 +10,8 @@ The model:
   must be exact about JavaScript's types (the scenario driver) passes ``float`` or ``BigInt``.
 - Everything else is an Object: mappings (properties are keys), lists and tuples (Arrays),
   callables (functions), the JS API's own objects, and any other Python object (properties are
-  attributes).
+  attributes).  An ``OpaqueObject`` (an Exported GC Object) has no properties and a null
+  prototype: [[Get]] gives ``undefined``, [[Set]] throws, ToPrimitive finds no method.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from collections.abc import Callable, Mapping
 from refwasm.jsapi.errors import (
     CANNOT_CONVERT_BIGINT_TO_NUMBER,
     CANNOT_CONVERT_TO_BIGINT,
+    CANNOT_CONVERT_TO_PRIMITIVE,
     ENFORCE_RANGE,
+    OPAQUE_OBJECT_SET,
     JSSyntaxError,
     JSTypeError,
 )
@@ -82,6 +85,45 @@ def is_callable(v: object) -> bool:
 _ABSENT = object()
 
 
+class OpaqueObject:
+    """An exotic object with a null prototype and no properties (the JS API's Exported GC
+    Object): [[GetPrototypeOf]] is null, [[Get]] is undefined, [[Set]] and [[Delete]] throw
+    a TypeError, [[OwnPropertyKeys]] is empty, and it cannot be extended."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """[[Set]], [[DefineOwnProperty]]: a TypeError in strict code (the model's only mode)."""
+        raise JSTypeError(f"{OPAQUE_OBJECT_SET}: {name}")
+
+    def __delattr__(self, name: str) -> None:
+        """[[Delete]]: a TypeError."""
+        raise JSTypeError(f"{OPAQUE_OBJECT_SET}: {name}")
+
+
+def set_property(o: object, key: str, v: object) -> None:
+    """Set(O, P, V, true): a mapping's key or an object's attribute (an ``OpaqueObject`` throws)."""
+    if isinstance(o, dict):
+        o[key] = v
+    else:
+        setattr(o, key, v)
+
+
+def own_property_keys(o: object) -> list[str]:
+    """[[OwnPropertyKeys]] (string keys): a mapping's keys, an object's public attributes."""
+    if isinstance(o, OpaqueObject):
+        return []
+    if isinstance(o, Mapping):
+        return [str(k) for k in o]
+    return [k for k in getattr(o, "__dict__", {}) if not k.startswith("_")]
+
+
+def get_prototype_of(o: object) -> object:
+    """[[GetPrototypeOf]], as far as the model tells prototypes apart: ``None`` (null) for an
+    ``OpaqueObject``, else the object's Python class standing for its prototype."""
+    return None if isinstance(o, OpaqueObject) else type(o)
+
+
 def get(o: object, key: str) -> object:
     """Get(O, P): a mapping's key or an object's attribute; ``undefined`` when absent.
 
@@ -90,6 +132,8 @@ def get(o: object, key: str) -> object:
     running any getter (``inspect.getattr_static``); an object that makes its attributes up as
     they are asked for (``__getattr__``, its own ``__getattribute__``) says "absent" by raising
     ``AttributeError``, as Python's protocol has it."""
+    if isinstance(o, OpaqueObject):  # [[Get]] of an Exported GC Object
+        return UNDEFINED
     if isinstance(o, Mapping):
         return o[key] if key in o else UNDEFINED  # never ``o.get``: an export may be named so
     if isinstance(o, (list, tuple)):
@@ -120,6 +164,8 @@ def to_primitive(v: object) -> JSPrimitive:
     """ToPrimitive(v, number): ``valueOf`` if the object has one, else its ``toString``."""
     if not is_object(v):
         return v  # type: ignore[return-value]
+    if isinstance(v, OpaqueObject):  # OrdinaryToPrimitive finds neither valueOf nor toString
+        raise JSTypeError(CANNOT_CONVERT_TO_PRIMITIVE)
     value_of = get(v, "valueOf")
     if callable(value_of):
         result = value_of()
