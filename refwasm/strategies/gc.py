@@ -297,7 +297,7 @@ def _br_on_cast(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
     return False
 
 
-def _ref_eq(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
+def _ref_eq(g: BodyGen, op: Op | None, out: list[Instr], stack: list[ValType]) -> bool:
     """``Instr_ok/ref.eq``: two ``eqref`` values, or one compared with itself (its scratch
     local's copy)."""
     if not g.ctx.config.gc:
@@ -315,7 +315,12 @@ def _ref_eq(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> bool:
     return False
 
 
-_FORMS = (_struct, _array, _i31, _test_or_cast, _br_on_cast)
+def _eq(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
+    """``ref.eq`` as one of the GC kind's forms too (its own opcode is one kind among hundreds)."""
+    return _ref_eq(g, None, out, stack)
+
+
+_FORMS = (_struct, _array, _i31, _test_or_cast, _br_on_cast, _eq)
 
 
 @_handler(Imm.PREFIX_FB)

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from hypothesis import strategies as st
 
+from refwasm.binary.opcodes import Imm
 from refwasm.strategies import exceptions as _exceptions  # noqa: F401 -- registers handlers
 from refwasm.strategies import gc as _gc  # noqa: F401 -- registers handlers
 from refwasm.strategies.body import (
@@ -238,7 +239,7 @@ def _module(
     kinds = [k for k in ALL_KINDS if not k.flag or getattr(cfg, k.flag)]
     # The GC kind stands for the twenty-odd 0xFB instructions (two each): weighted as many, so
     # that GC code is as frequent as other opcodes'; likewise the three exception opcodes.
-    kinds += [k for k in kinds for _ in range(_EXTRA_WEIGHT.get(k.flag, 0))]
+    kinds += [k for k in kinds for _ in range(_extra_weight(k))]
     funcs = [_func(draw, ctx, kinds, x) for x in func_typeidx]
     if cfg.reference_types and cfg.bulk_memory and not _uses_last_elem(funcs, len(elems) - 1):
         elems.pop()  # the declaring segment is not needed: leave it out of shrunk examples
@@ -297,7 +298,13 @@ def walk(body: Expr) -> Iterator[Instr]:
             yield from walk(i.body)
 
 
-_EXTRA_WEIGHT = {"gc": 40, "exceptions": 6}
+def _extra_weight(kind: Kind) -> int:
+    """How many more times than once a kind is drawn (see ``_module``)."""
+    if kind.op.imm is Imm.PREFIX_FB:
+        return 40
+    return 6 if kind.flag == "exceptions" else 0
+
+
 _NUMERIC: list[ValType] = [I32, NumType.I64, NumType.F32, NumType.F64]
 _STORAGE: list[StorageType] = [PackType.I8, PackType.I16, *_NUMERIC]
 
@@ -319,8 +326,9 @@ def _tags(draw: Draw, cfg: SwarmConfig, types: list[FuncType]) -> list[int]:
     return tags
 
 
-def _field(draw: Draw) -> FieldType:
-    mut = Mut.VAR if draw(st.booleans()) else Mut.CONST
+def _field(draw: Draw, mutable_odds: int = 1) -> FieldType:
+    """A field type, mutable with odds ``mutable_odds`` to 1."""
+    mut = Mut.VAR if draw(st.integers(0, mutable_odds)) > 0 else Mut.CONST
     return FieldType(mut, draw(st.sampled_from(_STORAGE)))
 
 
@@ -350,7 +358,7 @@ def _gc_types(
             elif draw(st.booleans()):
                 ct = StructType(tuple(_field(draw) for _ in range(_count(draw, 3))))
             else:
-                ct = ArrayType(_field(draw))
+                ct = ArrayType(_field(draw, 3))  # mostly mutable: set, fill, copy need it
             final = draw(st.booleans())
             if isinstance(ct, StructType) and not final:
                 open_structs.append((x, ct))
