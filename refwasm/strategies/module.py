@@ -321,7 +321,7 @@ def _tags(draw: Draw, cfg: SwarmConfig, types: list[FuncType]) -> list[int]:
         tags.append(len(types))
         types.append(FuncType(params, ()))
         for payload in (params, (*params, EXNREF)):
-            if len(payload) > 1:
+            if len(payload) > 1 and cfg.multi_value:  # several results need multi-value
                 types.append(FuncType((), payload))
     return tags
 
