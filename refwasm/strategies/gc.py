@@ -320,7 +320,8 @@ def _eq(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
     return _ref_eq(g, None, out, stack)
 
 
-_FORMS = (_struct, _array, _i31, _test_or_cast, _br_on_cast, _eq)
+# Structs and arrays twice: they cover twelve of the instructions.
+_FORMS = (_struct, _array, _struct, _array, _i31, _test_or_cast, _br_on_cast, _eq)
 
 
 @_handler(Imm.PREFIX_FB)
