@@ -33,6 +33,7 @@ from refwasm.syntax import (  # noqa: E402
     Module,
     NumType,
 )
+from refwasm.syntax.instructions import TryTable  # noqa: E402
 from refwasm.validation import validate_module  # noqa: E402
 
 try:
@@ -46,7 +47,7 @@ FAST = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base
 def walk(body: tuple[Instr, ...]) -> Iterator[Instr]:
     for i in body:
         yield i
-        if isinstance(i, Block | Loop):
+        if isinstance(i, Block | Loop | TryTable):
             yield from walk(i.body)
         elif isinstance(i, If):
             yield from walk(i.then)
@@ -97,7 +98,7 @@ def test_generated_3_0_modules_validate(data: st.DataObject) -> None:
 def _engine_3_0() -> Any:
     config = wasmtime.Config()
     for proposal in ("multi_memory", "memory64", "relaxed_simd", "tail_call",
-                     "function_references"):  # fmt: skip
+                     "function_references", "gc", "exceptions"):  # fmt: skip
         setattr(config, f"wasm_{proposal}", True)
     return wasmtime.Engine(config)
 

@@ -60,7 +60,13 @@ TRAP_CODES: dict[str, tuple[type[errors.WasmError], str]] = {
     "BAD_CONVERSION_TO_INTEGER": (errors.TrapError, errors.INVALID_CONVERSION_TO_INTEGER),
     "UNREACHABLE": (errors.TrapError, errors.UNREACHABLE),
     "NULL_REFERENCE": (errors.TrapError, errors.NULL_REFERENCE),
+    "ARRAY_OUT_OF_BOUNDS": (errors.TrapError, errors.OUT_OF_BOUNDS_ARRAY_ACCESS),
+    "CAST_FAILURE": (errors.TrapError, errors.CAST_FAILURE),
+    "ALLOCATION_TOO_LARGE": (errors.ExhaustionError, errors.MEMORY_BUDGET_EXHAUSTED),
 }
+
+# What wasmtime says when a Wasm exception leaves the outermost Wasm frame uncaught (3.0).
+THROWN_EXCEPTION = "thrown Wasm exception"
 
 # wasmtime's trap code for a table access says nothing of which instruction trapped; the suite
 # says "out of bounds table access" for table.get/set/fill/copy/init and "undefined element" for
@@ -133,9 +139,22 @@ def rejection(text: str) -> errors.WasmError:
     return (errors.MalformedError if parse_failure else errors.InvalidError)(reason)
 
 
+def run_error(text: str) -> errors.WasmError:
+    """The refwasm error for a ``WasmtimeError`` raised by running code: an uncaught Wasm
+    exception (wasmtime's "thrown Wasm exception") is refwasm's ``exception`` outcome (its
+    payload is not compared: the tag and fields cannot leave wasmtime through this API), any
+    other failure a trap with wasmtime's message."""
+    reason = cause(text)
+    if reason == THROWN_EXCEPTION:
+        return errors.ExceptionError(None)
+    return errors.TrapError(reason)
+
+
 def trap_error(trap: Any) -> errors.WasmError:
     """The refwasm error for a wasmtime ``Trap``."""
     reason = cause(trap.message).removeprefix("wasm trap: ")
+    if reason == THROWN_EXCEPTION:
+        return errors.ExceptionError(None)
     if reason in TRAP_MESSAGES:
         return errors.TrapError(TRAP_MESSAGES[reason])
     code = trap.trap_code
@@ -286,6 +305,8 @@ class WasmtimeSession:
             raise trap_error(trap) from None
         except self.wasmtime.WasmtimeError as error:
             text = str(error)
+            if cause(text) == THROWN_EXCEPTION:  # the start function threw
+                raise errors.ExceptionError(None) from None
             if "incompatible import type" in text or "expected" in cause(text):
                 raise errors.UnlinkableError(errors.INCOMPATIBLE_IMPORT_TYPE) from None
             raise errors.UnlinkableError(cause(text)) from None
@@ -387,7 +408,7 @@ class WasmtimeSession:
         except self.wasmtime.Trap as trap:
             raise trap_error(trap) from None
         except self.wasmtime.WasmtimeError as error:
-            raise errors.TrapError(cause(str(error))) from None
+            raise run_error(str(error)) from None
         return self._values(functype.results, raw)
 
     def get(self, instance: WasmtimeInstance, name: str) -> Value:

@@ -41,6 +41,8 @@ SPEC_TRAPS = frozenset({
     errors.INVALID_CONVERSION_TO_INTEGER, errors.OUT_OF_BOUNDS_MEMORY_ACCESS,
     errors.OUT_OF_BOUNDS_TABLE_ACCESS, errors.UNDEFINED_ELEMENT, errors.UNINITIALIZED_ELEMENT,
     errors.INDIRECT_CALL_TYPE_MISMATCH, errors.NULL_FUNCTION_REFERENCE, errors.NULL_REFERENCE,
+    errors.NULL_STRUCTURE_REFERENCE, errors.NULL_ARRAY_REFERENCE, errors.NULL_EXCEPTION_REFERENCE,
+    errors.OUT_OF_BOUNDS_ARRAY_ACCESS, errors.CAST_FAILURE,
 })
 
 # Trap messages that name one kind of trap.  An index outside a table is "undefined element"
@@ -52,6 +54,11 @@ TRAP_KINDS[errors.UNDEFINED_ELEMENT] = errors.OUT_OF_BOUNDS_TABLE_ACCESS
 # A null operand of ``call_ref`` is "null function reference" and of ``ref.as_non_null`` "null
 # reference"; wasmtime reports both with one trap code (NullReference): one kind.
 TRAP_KINDS[errors.NULL_FUNCTION_REFERENCE] = errors.NULL_REFERENCE
+# So are the GC and exception-handling null traps (struct/array access, ``throw_ref``): one
+# wasmtime trap code (NullReference) for all of them.
+for _null in (errors.NULL_STRUCTURE_REFERENCE, errors.NULL_ARRAY_REFERENCE,
+              errors.NULL_EXCEPTION_REFERENCE):  # fmt: skip
+    TRAP_KINDS[_null] = errors.NULL_REFERENCE
 
 _FLOATS = {NumType.F32: 32, NumType.F64: 64}
 

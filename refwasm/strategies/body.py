@@ -24,11 +24,22 @@ from refwasm.binary.opcodes import FC_OPCODES, FD_OPCODES, OPCODES, Imm, Op
 from refwasm.strategies.config import SwarmConfig
 from refwasm.strategies.values import num_bits
 from refwasm.syntax.instructions import (
+    AnyConvertExtern,
+    ArrayCopy,
+    ArrayFill,
+    ArrayGet,
+    ArrayLen,
+    ArrayNew,
+    ArrayNewDefault,
+    ArrayNewFixed,
+    ArraySet,
     BinOp,
     Binop,
     Block,
     Br,
     BrIf,
+    BrOnCast,
+    BrOnCastFail,
     BrOnNonNull,
     BrOnNull,
     BrTable,
@@ -41,8 +52,10 @@ from refwasm.syntax.instructions import (
     DataDrop,
     Drop,
     ElemDrop,
+    ExternConvertAny,
     GlobalGet,
     GlobalSet,
+    I31Get,
     If,
     Instr,
     Load,
@@ -59,9 +72,12 @@ from refwasm.syntax.instructions import (
     MemorySize,
     Nop,
     RefAsNonNull,
+    RefCast,
     RefFunc,
+    RefI31,
     RefIsNull,
     RefNull,
+    RefTest,
     RelOp,
     Relop,
     Return,
@@ -71,6 +87,10 @@ from refwasm.syntax.instructions import (
     Select,
     Shape,
     Store,
+    StructGet,
+    StructNew,
+    StructNewDefault,
+    StructSet,
     TableCopy,
     TableFill,
     TableGet,
@@ -80,6 +100,8 @@ from refwasm.syntax.instructions import (
     TableSize,
     TestOp,
     Testop,
+    Throw,
+    TryTable,
     UnOp,
     Unop,
     Unreachable,
@@ -125,13 +147,16 @@ from refwasm.syntax.types import (
     FUNCREF,
     AbsHeapType,
     AddrType,
+    ArrayType,
     FuncType,
     GlobalType,
+    HeapType,
     MemType,
     Mut,
     NumType,
     PackType,
     RefType,
+    StructType,
     TableType,
     TypeIdx,
     ValType,
@@ -194,6 +219,14 @@ class ModuleContext:
     elems: list[SegmentInfo]
     declared: list[int]  # functions ``ref.func`` may name
     fuel_global: int | None = None
+    # GC: the struct and array types (their type index and composite type), each one's
+    # declared subtypes (``sub``), and the scratch local of each type's nullable reference.
+    gc_types: list[tuple[int, StructType | ArrayType]] = field(default_factory=list)
+    gc_subtypes: dict[int, list[int]] = field(default_factory=dict)
+    # Exception handling: each tag's parameter types, and the type index of each block type
+    # ``[] -> t*`` a ``try_table``'s handler block needs.
+    tags: list[tuple[ValType, ...]] = field(default_factory=list)
+    blocktypes: dict[tuple[ValType, ...], int] = field(default_factory=dict)
 
 
 # -- Operand signatures of the plain (table-driven) instructions --------------------------------
@@ -306,6 +339,8 @@ def kind_key(i: Instr) -> tuple[object, ...]:
         case VReplaceLane(shape, _):
             return (Imm.VREPLACE_LANE, shape)
     imm = _IMM_OF.get(type(i))
+    if imm is None and type(i) in GC_PREFIXED:
+        return (Imm.PREFIX_FB,)
     return (imm,) if imm is not None else (Imm.PLAIN, i)
 
 
@@ -322,8 +357,16 @@ _IMM_OF: dict[type, Imm] = {
     VStore: Imm.VSTORE, VConst: Imm.VCONST, VShuffle: Imm.VSHUFFLE,
     ReturnCall: Imm.RETURN_CALL, ReturnCallIndirect: Imm.RETURN_CALL_INDIRECT,
     CallRef: Imm.CALL_REF, ReturnCallRef: Imm.RETURN_CALL_REF, BrOnNull: Imm.BR_ON_NULL,
-    BrOnNonNull: Imm.BR_ON_NON_NULL,
+    BrOnNonNull: Imm.BR_ON_NON_NULL, Throw: Imm.THROW, TryTable: Imm.TRY_TABLE,
 }  # fmt: skip
+
+# The GC instructions (the 0xFB opcodes): one kind, ``Imm.PREFIX_FB``, whose handler draws one
+# of them with the code around it (``refwasm.strategies.gc``).
+GC_PREFIXED: frozenset[type] = frozenset({
+    StructNew, StructNewDefault, StructGet, StructSet, ArrayNew, ArrayNewDefault, ArrayNewFixed,
+    ArrayGet, ArraySet, ArrayLen, ArrayFill, ArrayCopy, RefI31, I31Get, RefTest, RefCast,
+    BrOnCast, BrOnCastFail, AnyConvertExtern, ExternConvertAny,
+})
 
 _CLASS_OF_IMM: dict[Imm, str] = {
     Imm.BLOCK: "control", Imm.LOOP: "control", Imm.IF: "control", Imm.BR: "control",
@@ -354,7 +397,7 @@ def _class_of(op: Op) -> str:
 def all_kinds() -> list[Kind]:
     """Every instruction kind of the binary opcode tables that the generator knows (the
     generator's and the coverage test's target set), in table order: the proposals a
-    ``SwarmConfig`` can switch on (GC and exception opcodes are not generated)."""
+    ``SwarmConfig`` can switch on (the GC opcodes behind the 0xFB prefix are one kind)."""
     known = {f.name for f in fields(SwarmConfig)}
     kinds = []
     for table in (OPCODES, FC_OPCODES, FD_OPCODES):
@@ -511,6 +554,9 @@ class BodyGen:
         """Emit one instruction of ``kind`` (with its operands); True if the frame ended."""
         op = kind.op
         if op.imm is Imm.PLAIN:
+            special = PLAIN_HANDLERS.get(type(op.static[0]))
+            if special is not None:
+                return special(self, op, out, stack)
             return self.plain(op.static[0], out, stack)
         handler = _HANDLERS.get(op.imm)
         if handler is None:
@@ -668,13 +714,16 @@ _EQZ = TestOp.EQZ
 _EQ = VRelOp.EQ
 
 
-def _heap(t: RefType) -> AbsHeapType:
+def _heap(t: RefType) -> HeapType:
+    """The heap type ``ref.null`` takes for a nullable reference type on the stack."""
     ht = t.heaptype
-    return ht if isinstance(ht, AbsHeapType) else AbsHeapType.FUNC
+    return ht if isinstance(ht, AbsHeapType | TypeIdx) else AbsHeapType.FUNC
 
 
 Handler = Callable[[BodyGen, Op, list[Instr], list[ValType]], bool]
 _HANDLERS: dict[Imm, Handler] = {}
+# Opcodes without immediates that need their own handler (``ref.eq``, ``throw_ref``).
+PLAIN_HANDLERS: dict[type, Handler] = {}
 
 
 def _handler(*imms: Imm) -> Callable[[Handler], Handler]:

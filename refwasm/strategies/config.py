@@ -46,6 +46,8 @@ class SwarmConfig:
     relaxed_simd: bool = False
     tail_call: bool = False
     function_references: bool = False
+    gc: bool = False
+    exceptions: bool = False
     # Size bounds.
     max_types: int = 6
     max_funcs: int = 5
@@ -66,7 +68,9 @@ class SwarmConfig:
             memory64=self.memory64 or self.table64,
             relaxed_simd=self.relaxed_simd,
             tail_call=self.tail_call,
-            function_references=self.function_references,
+            function_references=self.function_references or self.gc,
+            gc=self.gc,
+            exceptions=self.exceptions,
         )
 
 
@@ -83,6 +87,9 @@ PROPOSALS_3_0: dict[str, tuple[str, tuple[str, ...]]] = {
     "tail_call": ("tail_call", ()),
     # ``ref.func`` in bodies needs the declaring segment: reference types and bulk memory.
     "function_references": ("function_references", ("reference_types", "bulk_memory")),
+    # Typed locals of struct/array types, and ``ref.null exn`` for ``exnref`` operands.
+    "gc": ("gc", ("reference_types",)),
+    "exceptions": ("exceptions", ("reference_types",)),
 }
 # Proposals whose generation is written but that the reference cannot run yet: never drawn
 # by ``swarm_configs`` (a hand-built ``SwarmConfig`` may still switch them on).

@@ -6,6 +6,9 @@ from collections.abc import Iterator, Sequence
 
 from hypothesis import strategies as st
 
+from refwasm.binary.opcodes import Imm
+from refwasm.strategies import exceptions as _exceptions  # noqa: F401 -- registers handlers
+from refwasm.strategies import gc as _gc  # noqa: F401 -- registers handlers
 from refwasm.strategies.body import (
     ALL_KINDS,
     PAGE,
@@ -31,6 +34,7 @@ from refwasm.syntax.instructions import (
     RefFunc,
     RefNull,
     TableInit,
+    TryTable,
 )
 from refwasm.syntax.modules import (
     DECLARE,
@@ -47,21 +51,32 @@ from refwasm.syntax.modules import (
     Module,
     Start,
     Table,
+    Tag,
     Type,
 )
 from refwasm.syntax.types import (
+    EXNREF,
     EXTERNREF,
     FUNCREF,
     AbsHeapType,
     AddrType,
+    ArrayType,
+    FieldType,
     FuncType,
     GlobalType,
     Limits,
     MemType,
     Mut,
     NumType,
+    PackType,
+    RecType,
     RefType,
+    StorageType,
+    StructType,
+    SubType,
     TableType,
+    TagType,
+    TypeIdx,
     ValType,
     VecType,
     plain_functype,
@@ -200,6 +215,9 @@ def _module(
     types = [_functype(draw, cfg) for _ in range(_count(draw, cfg.max_types, 1))]
     nfuncs = _count(draw, cfg.max_funcs, 1)
     func_typeidx = [draw(st.integers(0, len(types) - 1)) for _ in range(nfuncs)]
+    tags = _tags(draw, cfg, types)
+    blocktypes = {ft.results: x for x, ft in enumerate(types) if not ft.params}
+    gc_groups, gc_types, gc_subtypes = _gc_types(draw, len(types)) if cfg.gc else ([], [], {})
     mems = _mems(draw, cfg, opts, require_max)
     tables = _tables(draw, cfg, opts, require_max)
     globals_ = _globals(draw, cfg, opts, nfuncs)
@@ -215,9 +233,13 @@ def _module(
         [g.globaltype for g in globals_], [t.tabletype for t in tables], mems,
         [SegmentInfo(len(d.init), d.mode is PASSIVE) for d in datas],
         [SegmentInfo(len(e.init), e.mode is PASSIVE, e.reftype) for e in elems],
-        declared, 0 if opts.fuel is not None else None,
+        declared, 0 if opts.fuel is not None else None, gc_types, gc_subtypes,
+        [types[x].params for x in tags], blocktypes,
     )  # fmt: skip
     kinds = [k for k in ALL_KINDS if not k.flag or getattr(cfg, k.flag)]
+    # The GC kind stands for the twenty-odd 0xFB instructions (two each): weighted as many, so
+    # that GC code is as frequent as other opcodes'; likewise the three exception opcodes.
+    kinds += [k for k in kinds for _ in range(_extra_weight(k))]
     funcs = [_func(draw, ctx, kinds, x) for x in func_typeidx]
     if cfg.reference_types and cfg.bulk_memory and not _uses_last_elem(funcs, len(elems) - 1):
         elems.pop()  # the declaring segment is not needed: leave it out of shrunk examples
@@ -226,7 +248,8 @@ def _module(
     if nullary and draw(st.integers(0, 7)) == 7:
         start = Start(draw(st.sampled_from(nullary)))
     return Module(
-        types=tuple(Type(plain_functype(ft)) for ft in types),
+        types=tuple(Type(plain_functype(ft)) for ft in types) + tuple(Type(g) for g in gc_groups),
+        tags=tuple(Tag(TagType(TypeIdx(x))) for x in tags),
         globals=tuple(globals_), mems=tuple(Mem(m) for m in mems), tables=tuple(tables),
         funcs=tuple(funcs), datas=tuple(datas), elems=tuple(elems), start=start,
         exports=tuple(exports),
@@ -243,6 +266,8 @@ def _func(draw: Draw, ctx: ModuleContext, kinds: list[Kind], typeidx: int) -> Fu
     wanted: list[ValType] = [I32] if ctx.fuel_global is not None else []
     if ctx.options.canonicalize_nans:
         wanted += [NumType.F32, NumType.F64] + ([VecType.V128] if ctx.config.simd else [])
+    # Scratch locals: one ``(ref null $t)`` per struct/array type (``refwasm.strategies.gc``).
+    wanted += [RefType(True, TypeIdx(x)) for x, _ in ctx.gc_types]
     for t in wanted:
         scratch[t] = len(ft.params) + len(declared)
         declared.append(t)
@@ -269,6 +294,80 @@ def walk(body: Expr) -> Iterator[Instr]:
         elif isinstance(i, If):
             yield from walk(i.then)
             yield from walk(i.else_)
+        elif isinstance(i, TryTable):
+            yield from walk(i.body)
+
+
+def _extra_weight(kind: Kind) -> int:
+    """How many more times than once a kind is drawn (see ``_module``)."""
+    if kind.op.imm is Imm.PREFIX_FB:
+        return 40
+    return 6 if kind.flag == "exceptions" else 0
+
+
+_NUMERIC: list[ValType] = [I32, NumType.I64, NumType.F32, NumType.F64]
+_STORAGE: list[StorageType] = [PackType.I8, PackType.I16, *_NUMERIC]
+
+
+def _tags(draw: Draw, cfg: SwarmConfig, types: list[FuncType]) -> list[int]:
+    """Exception handling: up to 3 tags of numeric parameters (``Tag_ok``: a function type
+    without results), their types appended to ``types``, and the block types ``[] -> t*``
+    (the tag's parameters, with and without an ``exnref``) a handler block needs."""
+    if not cfg.exceptions:
+        return []
+    tags = []
+    for _ in range(_count(draw, 3, 1)):
+        params = tuple(draw(st.lists(st.sampled_from(_NUMERIC), max_size=2)))
+        tags.append(len(types))
+        types.append(FuncType(params, ()))
+        for payload in (params, (*params, EXNREF)):
+            if len(payload) > 1 and cfg.multi_value:  # several results need multi-value
+                types.append(FuncType((), payload))
+    return tags
+
+
+def _field(draw: Draw, mutable_odds: int = 1) -> FieldType:
+    """A field type, mutable with odds ``mutable_odds`` to 1."""
+    mut = Mut.VAR if draw(st.integers(0, mutable_odds)) > 0 else Mut.CONST
+    return FieldType(mut, draw(st.sampled_from(_STORAGE)))
+
+
+def _gc_types(
+    draw: Draw, base: int
+) -> tuple[list[RecType], list[tuple[int, StructType | ArrayType]], dict[int, list[int]]]:
+    """GC: one or two rec groups of up to three struct and array types (fields of every
+    number type and packed ``i8``/``i16``, mutable or not), numbered from ``base``; a struct
+    may be declared ``sub`` of an earlier non-final struct, extending its fields
+    (``Subtype_ok``).  Returns the groups, each type's index and composite type, and each
+    type's declared subtypes."""
+    groups: list[RecType] = []
+    infos: list[tuple[int, StructType | ArrayType]] = []
+    subtypes: dict[int, list[int]] = {}
+    open_structs: list[tuple[int, StructType]] = []
+    x = base
+    for _ in range(_count(draw, 2, 1)):
+        members = []
+        for _ in range(_count(draw, 3, 1)):
+            ct: StructType | ArrayType
+            supers: tuple[TypeIdx, ...] = ()
+            if open_structs and draw(st.integers(0, 2)) == 0:
+                y, sup = draw(st.sampled_from(open_structs))
+                ct = StructType(sup.fields + tuple(_field(draw) for _ in range(_count(draw, 2))))
+                supers = (TypeIdx(y),)
+                subtypes[y].append(x)
+            elif draw(st.booleans()):
+                ct = StructType(tuple(_field(draw) for _ in range(_count(draw, 3))))
+            else:
+                ct = ArrayType(_field(draw, 3))  # mostly mutable: set, fill, copy need it
+            final = draw(st.booleans())
+            if isinstance(ct, StructType) and not final:
+                open_structs.append((x, ct))
+            members.append(SubType(final, supers, ct))
+            infos.append((x, ct))
+            subtypes[x] = []
+            x += 1
+        groups.append(RecType(tuple(members)))
+    return groups, infos, subtypes
 
 
 def _mems(draw: Draw, cfg: SwarmConfig, opts: Options, require_max: bool) -> list[MemType]:
