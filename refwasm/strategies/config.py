@@ -62,7 +62,10 @@ class SwarmConfig:
     def features(self) -> Features:
         """The smallest feature set every module drawn under this configuration needs."""
         return Features.for_version("2.0").with_(
-            **{name: getattr(self, name) for name in PROPOSALS_2_0},
+            **{name: getattr(self, name) for name in PROPOSALS_2_0 if name != "bulk_memory"},
+            # The reference types proposal builds on bulk memory's element segment encodings
+            # (flags 1-7): a module with reference types is encoded and decoded with both.
+            bulk_memory=self.bulk_memory or self.reference_types,
             extended_const=self.extended_const,
             multi_memory=self.multi_memory,
             memory64=self.memory64 or self.table64,
