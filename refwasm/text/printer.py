@@ -168,9 +168,14 @@ class Ids:
     (``wasm2wat``: other characters become ``_``) and unique in their index space (``.1``,
     ``.2`` appended), and whether an unnamed definition gets an index comment."""
 
-    def __init__(self, names: Names | None, index_comments: bool) -> None:
-        self.spaces = {space: _unique(ids) for space, ids in names.spaces.items()} if names else {}
-        self.locals = {func: _unique(ids) for func, ids in names.locals.items()} if names else {}
+    def __init__(self, names: Names | None, index_comments: bool,
+                 sizes: dict[str, int] | None = None) -> None:
+        # Names of indices the module does not define are left out: nothing would define them.
+        sizes = sizes or {}
+        self.spaces = {space: _unique(ids, sizes.get(space, 0))
+                       for space, ids in names.spaces.items()} if names else {}
+        self.locals = {func: _unique(ids, size) for func, ids in names.locals.items()
+                       if (size := sizes.get(f"locals {func}", 0))} if names else {}
         self.index_comments = index_comments
         self.func: int | None = None  # the function whose locals are in scope
         self.signed_decimal = False  # integers as wasm2wat writes them, else unsigned hex
@@ -198,18 +203,20 @@ class Ids:
         return f" ${name}" if name else ""
 
 
-def _unique(names: dict[int, str]) -> dict[int, str]:
-    """Valid, distinct identifiers for the names of one index space (empty names dropped)."""
+def _unique(names: dict[int, str], size: int) -> dict[int, str]:
+    """Valid, distinct identifiers for the names of one index space of ``size`` indices (empty
+    names and names of other indices dropped)."""
     taken: set[str] = set()
+    suffix: dict[str, int] = {}  # the last suffix tried for a base (so repeats stay linear)
     out: dict[int, str] = {}
-    for x in sorted(names):
+    for x in sorted(x for x in names if 0 <= x < size):
         base = _NOT_IDCHAR.sub("_", names[x])
         if not base:
             continue
-        candidate, n = base, 0
+        candidate = base
         while candidate in taken:
-            n += 1
-            candidate = f"{base}.{n}"
+            suffix[base] = suffix.get(base, 0) + 1
+            candidate = f"{base}.{suffix[base]}"
         taken.add(candidate)
         out[x] = candidate
     return out
@@ -241,10 +248,28 @@ def print_module(m: Module, features: Features = DEFAULT_FEATURES,
     """The text of a module, in the binary format's field order, laid out as ``style`` says,
     with ``$ids`` from ``names`` (made valid and unique); the text is read back under
     ``features`` (``func x*`` element lists mean ``funcref`` in 2.0, ``(ref func)`` in 3.0)."""
-    ids = Ids(names, style.index_comments)
+    ids = Ids(names, style.index_comments, _sizes(m) if names else None)
     ids.signed_decimal = style.lines
     with _identifiers(ids):
         return _module(m, features, style, ids)
+
+
+def _sizes(m: Module) -> dict[str, int]:
+    """The size of each index space, and of each function's locals (``locals F``)."""
+    sizes = dict.fromkeys(_EXPORT_WORD.values(), 0)
+    for imp in m.imports:
+        sizes[_IMPORT_SPACE[type(imp.desc)]] += 1
+    imported = sizes["func"]
+    for space, defined in (("func", m.funcs), ("table", m.tables), ("memory", m.mems),
+                           ("global", m.globals), ("tag", m.tags)):
+        sizes[space] += len(defined)
+    type_space = subtypes(m)
+    sizes.update(type=len(type_space), elem=len(m.elems), data=len(m.datas))
+    for i, f in enumerate(m.funcs):
+        ft = type_space[f.typeidx].comptype if 0 <= f.typeidx < len(type_space) else None
+        params = len(ft.params) if isinstance(ft, FuncType) else 0
+        sizes[f"locals {imported + i}"] = params + len(f.locals)
+    return sizes
 
 
 def _module(m: Module, features: Features, style: Style, ids: Ids) -> str:
@@ -252,6 +277,7 @@ def _module(m: Module, features: Features, style: Style, ids: Ids) -> str:
     pad = " " * style.indent if style.lines else "  "
     lines = ["(module"]
     typeidx = 0
+    type_names = ids.spaces.get("type", {})
     for ty in m.types:
         subs = ty.rectype.subtypes
         if len(subs) != 1 or not subs[0].final or subs[0].supertypes or not isinstance(
@@ -259,6 +285,8 @@ def _module(m: Module, features: Features, style: Style, ids: Ids) -> str:
             from refwasm.text.gc import print_types  # 3.0 rec groups, sub, struct, array
 
             lines.append(f"{pad}{print_types(ty.rectype, valtype, signature)}")
+            for x in range(typeidx, typeidx + len(subs)):  # printed without names
+                type_names.pop(x, None)
         else:
             lines.append(f"{pad}(type{ids.define('type', typeidx)} "
                          f"(func{signature(subs[0].comptype)}))")
