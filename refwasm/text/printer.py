@@ -178,7 +178,9 @@ class Ids:
                        if (size := sizes.get(f"locals {func}", 0))} if names else {}
         self.index_comments = index_comments
         self.func: int | None = None  # the function whose locals are in scope
-        self.signed_decimal = False  # integers as wasm2wat writes them, else unsigned hex
+        # wasm2wat's conventions: signed decimal integers, no ``offset=0``, folded constant
+        # expressions; else unsigned hex and every immediate written.
+        self.wat = False
 
     def ref(self, space: str, x: int) -> str:
         """A use of index ``x``: ``$name`` or the number."""
@@ -249,7 +251,7 @@ def print_module(m: Module, features: Features = DEFAULT_FEATURES,
     with ``$ids`` from ``names`` (made valid and unique); the text is read back under
     ``features`` (``func x*`` element lists mean ``funcref`` in 2.0, ``(ref func)`` in 3.0)."""
     ids = Ids(names, style.index_comments, _sizes(m) if names else None)
-    ids.signed_decimal = style.lines
+    ids.wat = style.lines
     with _identifiers(ids):
         return _module(m, features, style, ids)
 
@@ -540,7 +542,8 @@ def expr(instrs: Expr) -> str:
                 stack.append((else_, 0, "end"))
                 stack.append((then, 0, "else"))
             case _:
-                out.append(plain(instr))
+                # wasm2wat folds a constant expression's instructions: (i32.const 0).
+                out.append(f"({plain(instr)})" if _IDS.get().wat else plain(instr))
     return " ".join(out)
 
 
@@ -583,7 +586,7 @@ def body_lines(instrs: Expr, depth: int, style: Style) -> list[str]:
         instr = seq[pos]
         head = _block_head(instr)
         if head is None:
-            out.append(pad + plain(instr))
+            out.append(pad + plain(instr) + _label_comment(instr, labels))
             continue
         comment = f"  ;; label = @{labels + 1}"
         inner = " " * (style.indent * (d + 1))
@@ -608,6 +611,15 @@ def body_lines(instrs: Expr, depth: int, style: Style) -> list[str]:
         else:
             todo.append(_Seq(_body_of(instr), 0, d + 1, labels + 1))
     return out
+
+
+def _label_comment(instr: Instr, labels: int) -> str:
+    """`` (;@N;)`` after a branch: the label depth its target was opened at, as ``wasm2wat``
+    writes it (``@0`` is the function's own label)."""
+    match instr:
+        case Br(label) | BrIf(label) | BrOnNull(label) | BrOnNonNull(label) if label <= labels:
+            return f" (;@{labels - label};)"
+    return ""  # no branch, or an invalid one (printed all the same)
 
 
 def _close(out: list[str], pad: str) -> None:
@@ -651,7 +663,8 @@ def memidx(x: int) -> str:
 
 
 def memarg(ma: MemArg) -> str:
-    return f" offset={ma.offset} align={1 << ma.align}"
+    offset = "" if ma.offset == 0 and _IDS.get().wat else f" offset={ma.offset}"
+    return f"{offset} align={1 << ma.align}"
 
 
 def plain(instr: Instr) -> str:
@@ -780,7 +793,7 @@ def number(nt: NumType, bits: int) -> str:
     """A literal denoting exactly ``bits``: unsigned hex (or, in ``wasm2wat``'s layout, signed
     decimal) for integers, hex floats for floats."""
     if nt.is_int:
-        if _IDS.get().signed_decimal:
+        if _IDS.get().wat:
             return str(bits - (1 << nt.bits) if bits >> (nt.bits - 1) else bits)
         return f"0x{bits:x}"
     return format_float(bits, nt.bits)

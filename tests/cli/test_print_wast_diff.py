@@ -81,7 +81,7 @@ def test_print_flat_with_names_and_index_comments(tmp_path: Path) -> None:
         "    (local i64)",
     ]
     assert "    block (result i32)  ;; label = @1\n      local.get $x\n      if (result i32)" in text
-    assert "i32.const -1\n" in text and "(global $g (mut i32) i32.const 7)" in text
+    assert "i32.const -1\n" in text and "(global $g (mut i32) (i32.const 7))" in text
     assert '(export "add" (func $add_me))' in text
     assert parse_module(text) == module
 

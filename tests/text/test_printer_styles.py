@@ -78,6 +78,7 @@ def test_layouts(style: Style) -> None:
         assert f"\n{pad * 3}if (result i32)  ;; label = @2\n" in text
         assert f"\n{pad * 3}else\n" in text and f"\n{pad * 3}end\n" in text
     assert "i32.const -1\n" in text
+    assert "br 1 (;@2;)" in text  # the if's label, opened at depth 2
 
 
 @pytest.mark.skipif(not FILES, reason="official test suite not found")
