@@ -187,25 +187,8 @@ def _func_label(index: int, module: Any) -> str:
 
 
 def function_names(module: Any) -> dict[int, str]:
-    """The function names of the ``name`` custom section (subsection 1), if well formed;
-    nothing otherwise (the name section is advisory: a bad one is ignored)."""
-    from refwasm.binary.reader import Reader
-    from refwasm.errors import MalformedError
+    """The function names of the ``name`` custom section (``refwasm.binary.names``; a bad
+    section is ignored from its fault on, the section being advisory)."""
+    from refwasm.binary.names import name_map
 
-    names: dict[int, str] = {}
-    for custom in module.customs:
-        if custom.name != "name":
-            continue
-        r = Reader(custom.payload)
-        try:
-            while not r.eof():
-                sub_id, size = r.byte(), r.u(32)
-                end = r.pos + size
-                if sub_id == 1:
-                    for _ in range(r.u(32)):
-                        index = r.u(32)
-                        names[index] = r.bytes_(r.u(32)).decode("utf-8", "replace")
-                r.pos = end
-        except MalformedError:
-            pass
-    return names
+    return name_map(module.customs).spaces.get("func", {})

@@ -1,19 +1,26 @@
-"""``refwasm print FILE|- [-o OUT|-] [--spec V]``: a module in the text format
-(``wasm2wat``, ``wasm-tools print``; ``refwasm.text.printer``).
+"""``refwasm print FILE|- [-o OUT|-] [--fold|--flat] [--indent N] [--no-names] [--compact]
+[--spec V]``: a module in the text format (``wasm2wat``, ``wasm-tools print``;
+``refwasm.text.printer``).
 
-A binary module (told by its magic bytes) is decoded, a text module parsed; either way the
-module is printed in the printer's explicit form (numeric indices, hex floats), which parses
-back to the same syntax.
+A binary module (told by its magic bytes) is decoded, a text module parsed.  The module is
+printed as ``wasm2wat`` lays it out: one instruction per line, ``--indent`` spaces a level,
+blocks flat (``block ... end``, the default, ``--flat``) or folded (``--fold``: ``(block ...)``,
+``(if (then ...) (else ...))``; operands stay flat), ``$names`` from the name section (unless
+``--no-names``) and ``(;N;)`` after each unnamed definition.  ``--compact`` prints one line
+per field with numeric indices and hex integers instead.  Whatever the layout, the text parses
+back to the same module (custom sections aside: they print as ``(@custom ...)`` annotations).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from refwasm.commands.common import (
     EXIT_INVALID,
     EXIT_OK,
+    EXIT_TROUBLE,
     NotAModule,
     add_spec_arguments,
     features_of,
@@ -22,6 +29,7 @@ from refwasm.commands.common import (
     show_error,
     write_output,
 )
+from refwasm.text.printer import COMPACT, WAT, Style
 
 HELP = "print a module (binary or text; - for stdin) in the text format"
 
@@ -29,17 +37,41 @@ HELP = "print a module (binary or text; - for stdin) in the text format"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a binary or text module, or - for stdin")
     parser.add_argument("-o", "--output", default="-", help="output file (default - : stdout)")
+    layout = parser.add_mutually_exclusive_group()
+    layout.add_argument("--fold", action="store_true",
+                        help="blocks as folded s-expressions: (block ...), (if (then ...))")
+    layout.add_argument("--flat", action="store_true",
+                        help="blocks as block ... end (the default)")
+    layout.add_argument("--compact", action="store_true",
+                        help="one line per field, numeric indices, hex integers")
+    parser.add_argument("--indent", type=int, default=2, metavar="N",
+                        help="spaces per nesting level (default 2)")
+    parser.add_argument("--no-names", action="store_true",
+                        help="numeric indices, not the name section's $names")
     add_spec_arguments(parser)
 
 
+def style_of(args: argparse.Namespace) -> Style:
+    """The printer's layout the options ask for."""
+    if args.compact:
+        return COMPACT
+    return dataclasses.replace(WAT, fold=args.fold, indent=args.indent)
+
+
 def run(args: argparse.Namespace) -> int:
+    from refwasm.binary.names import name_map
     from refwasm.errors import WasmError
     from refwasm.text import print_module
 
+    if args.indent < 0:
+        print("refwasm print: --indent must not be negative", file=sys.stderr)
+        return EXIT_TROUBLE
     features = features_of(args)
     data = read_input(args.file)
     try:
-        text = print_module(load_module(args.file, data, features))
+        module = load_module(args.file, data, features)
+        names = None if args.no_names or args.compact else name_map(module.customs)
+        text = print_module(module, features, style_of(args), names)
     except NotAModule as e:
         print(f"refwasm print: {e}", file=sys.stderr)
         return EXIT_INVALID

@@ -1,5 +1,5 @@
 """``refwasm wast [PATH...] [--suite 1.0|2.0|3.0] [--spec 1.0|2.0|3.0] [--filter GLOB]
-[--line N] [--fail-fast] [--jobs N] [--engine E] [--json] [--junit FILE] [--html FILE]
+[--enable-X|--disable-X ...] [--line N] [--fail-fast] [--jobs N] [--engine E] [--json] [--junit FILE] [--html FILE]
 [--fuel N|none] [--timeout S|none]``: run ``.wast`` scripts.
 
 Directories are searched recursively for ``*.wast`` (sorted); ``--suite 2.0`` adds the bundled
@@ -12,7 +12,8 @@ the files finished so far.  The exit status is 0 exactly when nothing failed, 1 
 failed, 2 on a usage error, 130 when interrupted.
 
 The edition is ``--spec``, else the nearest ``wasm-X.Y`` component of the file's path, else the
-newest edition refwasm implements.  Every instantiation and call gets ``--fuel`` steps and
+newest edition refwasm implements; ``--enable-X`` / ``--disable-X`` turn one proposal on or off
+over that edition's set, as for the module commands.  Every instantiation and call gets ``--fuel`` steps and
 ``--timeout`` seconds (defaults in ``refwasm.script.limits``); running out is an exhaustion, so
 an endless loop fails its command and the script goes on.  ``--engine`` picks the adapter:
 ``reference`` (the default), ``fast`` (the same store run by ``refwasm.fast``) or a peer engine
@@ -30,7 +31,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from refwasm.commands.common import EDITIONS, EXIT_INVALID, EXIT_OK, EXIT_TROUBLE
+from refwasm.commands.common import (
+    EDITIONS,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_TROUBLE,
+    add_spec_arguments,
+)
 from refwasm.features import LATEST_IMPLEMENTED, Version
 from refwasm.script.limits import add_limit_arguments, resolve_fuel
 
@@ -47,11 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="a .wast file or a directory")
     parser.add_argument("--suite", choices=EDITIONS, action="append", default=[],
                         help="run the bundled official suite of this edition")
-    parser.add_argument("--spec", choices=EDITIONS, default=None,
-                        help=f"run under this edition (default: {LATEST_IMPLEMENTED.value}, or the "
-                             "edition a wasm-X.Y component of the file's path names)")
-    parser.add_argument("--version", dest="spec", choices=EDITIONS, default=argparse.SUPPRESS,
-                        help=argparse.SUPPRESS)  # the old name of --spec
+    add_spec_arguments(parser, inferred=f"default: {LATEST_IMPLEMENTED.value}, or the edition "
+                                        "a wasm-X.Y component of the file's path names")
     parser.add_argument("--filter", action="append", default=[], metavar="GLOB",
                         help="only the files whose path or name matches (repeatable)")
     parser.add_argument("--line", type=int, default=None, metavar="N",
@@ -148,7 +152,8 @@ def run_and_show(files: list[str], args: argparse.Namespace) -> tuple[list[FileR
     interrupted = False
     jobs = 1 if args.rule_coverage else max(1, args.jobs)  # the counts live in this process
     runs = iter_run_files(files, engine=args.engine, version=version, jobs=jobs,
-                          only_line=args.line, fuel=resolve_fuel(args.fuel, args.engine),
+                          only_line=args.line, feature_changes=tuple(args.feature_changes),
+                          fuel=resolve_fuel(args.fuel, args.engine),
                           timeout=args.timeout)
     progress.draw()  # the bar shows at once, before the first file ends
     try:

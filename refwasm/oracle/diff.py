@@ -442,12 +442,16 @@ def run_diff(engines: Sequence[str], features: Features, *, examples: int | None
     stream = stream if stream is not None else sys.stderr
     runner = Runner(engines, features, subject=subject)
     last_print = [0.0]
+    # On a terminal the line is rewritten in place each second; elsewhere (a log, a pipe)
+    # each progress line is a line of its own, every ten seconds.
+    live = bool(getattr(stream, "isatty", lambda: False)())
+    cr, end, every = ("\r", "", 1.0) if live else ("", "\n", 10.0)
 
     def progress(tally: Tally) -> None:
         now = time.monotonic()
-        if now - last_print[0] >= 1.0:
+        if now - last_print[0] >= every:
             last_print[0] = now
-            print("\r" + tally.line(), end="", file=stream, flush=True)
+            print(cr + tally.line(), end=end, file=stream, flush=True)
 
     done = 0
     while True:
@@ -463,9 +467,9 @@ def run_diff(engines: Sequence[str], features: Features, *, examples: int | None
         if found is not None:
             runner.tally.disagreements.append(found)
             directory = write_reproducer(found, out)
-            print(f"\ndisagreement with {found.engine}: {found.reason}\n  -> {directory}",
-                  file=stream, flush=True)
+            print(f"{cr and chr(10)}disagreement with {found.engine}: {found.reason}\n"
+                  f"  -> {directory}", file=stream, flush=True)
         if runner.tally.examples == before:
             break
-    print("\r" + runner.tally.line(), file=stream, flush=True)
+    print(cr + runner.tally.line(), file=stream, flush=True)
     return runner.tally

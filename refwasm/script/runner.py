@@ -399,14 +399,16 @@ def run_script(
 
 
 def run_file(path: str, *, engine: str = "reference", version: Version | None = None,
-             only_line: int | None = None, **limits: Any) -> FileReport:
+             only_line: int | None = None,
+             feature_changes: Sequence[tuple[str, bool]] = (), **limits: Any) -> FileReport:
     """Parse and run one ``.wast`` file in a fresh session; never raises.  ``limits``
     (``fuel=``, ``timeout=``) bound each instantiation and call (``engine_named``);
-    ``only_line`` runs one command (``ScriptRunner.run``)."""
+    ``only_line`` runs one command (``ScriptRunner.run``); ``feature_changes`` turns proposals
+    on or off over the edition's set (``--enable-X``: ``("X", True)``)."""
     report = FileReport(path)
     start = time.perf_counter()
     try:
-        _run_file(path, engine, version, report, limits, only_line)
+        _run_file(path, engine, version, report, limits, only_line, dict(feature_changes))
     except Skip as skip:
         report.skips.append(Outcome(0, "script", str(skip)))
     except Exception as error:  # noqa: BLE001 -- one bad file never stops the others
@@ -416,11 +418,14 @@ def run_file(path: str, *, engine: str = "reference", version: Version | None = 
 
 
 def _run_file(path: str, engine_name: str, version: Version | None, report: FileReport,
-              limits: dict[str, Any], only_line: int | None = None) -> None:
+              limits: dict[str, Any], only_line: int | None = None,
+              feature_changes: dict[str, bool] | None = None) -> None:
     from refwasm.engines import engine_named
 
     version = version or version_of(path) or LATEST_IMPLEMENTED
     features = Features.for_version(version)
+    if feature_changes:
+        features = features.with_(**feature_changes)
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -474,7 +479,8 @@ def iter_run_files(
 ) -> Generator[FileReport, None, None]:
     """Run each file in its own session, in ``jobs`` processes, yielding each report as its
     file finishes.  Closing the iterator early (``--fail-fast``, Ctrl-C) stops the workers and
-    starts no other file.  ``options``: ``run_file``'s ``only_line``, ``fuel``, ``timeout``."""
+    starts no other file.  ``options``: ``run_file``'s ``only_line``, ``feature_changes``,
+    ``fuel``, ``timeout``."""
     if jobs <= 1 or len(files) <= 1:
         for f in files:
             yield run_file(f, engine=engine, version=version, **options)

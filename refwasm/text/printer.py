@@ -1,13 +1,25 @@
 """Abstract syntax to text (the inverse of ``refwasm.text.parser``).
 
-The printer writes the explicit, unabbreviated forms with numeric indices: every type use is
-``(type x)``, every segment names its table or memory, blocks are flat ``block ... end``.
-Floats are written as hex floats or ``nan:0x...``, so ``parse_module(print_module(m)) == m``
-bit for bit.  It covers the 2.0 syntax and 3.0 memory indices; other 3.0-only constructs raise
+The printer writes the explicit, unabbreviated forms: every type use is ``(type x)``, every
+segment names its table or memory.  Floats are written as hex floats or ``nan:0x...``, so
+``parse_module(print_module(m)) == m`` bit for bit (custom sections aside: they print as
+annotations, which the parser drops).  It covers the 2.0 syntax, 3.0 memory indices, tail
+calls, typed references, exceptions and GC types; a construct without a text form raises
 ``ValueError``.
+
+A ``Style`` chooses the layout: ``COMPACT`` (one line per field, numeric indices: what tests
+and reproducers embed) or ``wasm2wat``'s (one instruction per line, indented, ``$names`` from
+the name section, ``(;N;)`` index comments, flat or folded blocks).
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 from refwasm.features import DEFAULT_FEATURES, Features
 from refwasm.syntax.instructions import (
@@ -81,6 +93,7 @@ from refwasm.syntax.modules import (
     Global,
     Module,
     Table,
+    subtypes,
 )
 from refwasm.syntax.types import (
     FUNCREF,
@@ -99,6 +112,7 @@ from refwasm.syntax.types import (
     Mut,
     NumType,
     RefType,
+    SubType,
     TableType,
     TagType,
     TypeIdx,
@@ -112,44 +126,212 @@ _EXPORT_WORD = {
     ExternKind.FUNC: "func", ExternKind.TABLE: "table", ExternKind.MEM: "memory",
     ExternKind.GLOBAL: "global", ExternKind.TAG: "tag",
 }
+_IMPORT_SPACE = {ExternFunc: "func", ExternTable: "table", ExternMem: "memory",
+                 ExternGlobal: "global", ExternTag: "tag"}
 
 
-def print_module(m: Module, features: Features = DEFAULT_FEATURES) -> str:
-    """The text of a module, one field per line, in the binary format's field order; the
-    text is read back under ``features`` (``func x*`` element lists mean ``funcref`` in 2.0,
-    ``(ref func)`` in 3.0)."""
+@dataclass(frozen=True)
+class Style:
+    """A layout.  ``lines``: one instruction, local and field per line, indented by
+    ``indent`` spaces a level (else one line per field); ``fold``: blocks as folded
+    s-expressions ``(block ...)``, ``(if (then ...) (else ...))`` (else ``block ... end``);
+    ``index_comments``: ``(;N;)`` after the keyword of a definition without a name, as
+    ``wasm2wat`` writes them."""
+
+    lines: bool = False
+    fold: bool = False
+    indent: int = 2
+    index_comments: bool = False
+
+
+COMPACT = Style()
+WAT = Style(lines=True, index_comments=True)
+
+
+class Names(Protocol):
+    """Names for a module's indices (``refwasm.binary.names.NameMap`` reads them from the name
+    section): ``spaces[space][index]`` for the spaces ``func``, ``type``, ``table``,
+    ``memory``, ``global``, ``elem``, ``data``, ``tag``; ``locals[func][index]``."""
+
+    @property
+    def spaces(self) -> dict[str, dict[int, str]]: ...
+
+    @property
+    def locals(self) -> dict[int, dict[int, str]]: ...
+
+# The characters of ``Tidchar`` (``text-idchar``); a name's other characters become ``_``.
+_NOT_IDCHAR = re.compile(r"[^0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]")
+
+
+class Ids:
+    """The identifiers a printed module uses: the name section's names, made valid identifiers
+    (``wasm2wat``: other characters become ``_``) and unique in their index space (``.1``,
+    ``.2`` appended), and whether an unnamed definition gets an index comment."""
+
+    def __init__(self, names: Names | None, index_comments: bool,
+                 sizes: dict[str, int] | None = None) -> None:
+        # Names of indices the module does not define are left out: nothing would define them.
+        sizes = sizes or {}
+        self.spaces = {space: _unique(ids, sizes.get(space, 0))
+                       for space, ids in names.spaces.items()} if names else {}
+        self.locals = {func: _unique(ids, size) for func, ids in names.locals.items()
+                       if (size := sizes.get(f"locals {func}", 0))} if names else {}
+        self.index_comments = index_comments
+        self.func: int | None = None  # the function whose locals are in scope
+        # wasm2wat's conventions: signed decimal integers, no ``offset=0``, folded constant
+        # expressions; else unsigned hex and every immediate written.
+        self.wat = False
+
+    def ref(self, space: str, x: int) -> str:
+        """A use of index ``x``: ``$name`` or the number."""
+        name = self.spaces.get(space, {}).get(x)
+        return f"${name}" if name else str(x)
+
+    def define(self, space: str, x: int) -> str:
+        """What follows a definition's keyword: `` $name``, `` (;x;)`` or nothing."""
+        name = self.spaces.get(space, {}).get(x)
+        if name:
+            return f" ${name}"
+        return f" (;{x};)" if self.index_comments else ""
+
+    def local(self, x: int) -> str:
+        """A use of local ``x`` of the current function."""
+        name = self.locals.get(self.func, {}).get(x) if self.func is not None else None
+        return f"${name}" if name else str(x)
+
+    def local_id(self, x: int) -> str:
+        """`` $name`` for local ``x`` of the current function, if named."""
+        name = self.locals.get(self.func, {}).get(x) if self.func is not None else None
+        return f" ${name}" if name else ""
+
+
+def _unique(names: dict[int, str], size: int) -> dict[int, str]:
+    """Valid, distinct identifiers for the names of one index space of ``size`` indices (empty
+    names and names of other indices dropped)."""
+    taken: set[str] = set()
+    suffix: dict[str, int] = {}  # the last suffix tried for a base (so repeats stay linear)
+    out: dict[int, str] = {}
+    for x in sorted(x for x in names if 0 <= x < size):
+        base = _NOT_IDCHAR.sub("_", names[x])
+        if not base:
+            continue
+        candidate = base
+        while candidate in taken:
+            suffix[base] = suffix.get(base, 0) + 1
+            candidate = f"{base}.{suffix[base]}"
+        taken.add(candidate)
+        out[x] = candidate
+    return out
+
+
+_PLAIN_IDS = Ids(None, False)
+_CURRENT_IDS: ContextVar[Ids | None] = ContextVar("ids", default=None)
+
+
+class _IDS:
+    """The identifiers of the module being printed (numbers only outside ``print_module``)."""
+
+    @staticmethod
+    def get() -> Ids:
+        return _CURRENT_IDS.get() or _PLAIN_IDS
+
+
+@contextmanager
+def _identifiers(ids: Ids) -> Iterator[None]:
+    token = _CURRENT_IDS.set(ids)
+    try:
+        yield
+    finally:
+        _CURRENT_IDS.reset(token)
+
+
+def print_module(m: Module, features: Features = DEFAULT_FEATURES,
+                 style: Style = COMPACT, names: Names | None = None) -> str:
+    """The text of a module, in the binary format's field order, laid out as ``style`` says,
+    with ``$ids`` from ``names`` (made valid and unique); the text is read back under
+    ``features`` (``func x*`` element lists mean ``funcref`` in 2.0, ``(ref func)`` in 3.0)."""
+    ids = Ids(names, style.index_comments, _sizes(m) if names else None)
+    ids.wat = style.lines
+    with _identifiers(ids):
+        return _module(m, features, style, ids)
+
+
+def _sizes(m: Module) -> dict[str, int]:
+    """The size of each index space, and of each function's locals (``locals F``)."""
+    sizes = dict.fromkeys(_EXPORT_WORD.values(), 0)
+    for imp in m.imports:
+        sizes[_IMPORT_SPACE[type(imp.desc)]] += 1
+    imported = sizes["func"]
+    for space, defined in (("func", m.funcs), ("table", m.tables), ("memory", m.mems),
+                           ("global", m.globals), ("tag", m.tags)):
+        sizes[space] += len(defined)
+    type_space = subtypes(m)
+    sizes.update(type=len(type_space), elem=len(m.elems), data=len(m.datas))
+    for i, f in enumerate(m.funcs):
+        ft = type_space[f.typeidx].comptype if 0 <= f.typeidx < len(type_space) else None
+        params = len(ft.params) if isinstance(ft, FuncType) else 0
+        sizes[f"locals {imported + i}"] = params + len(f.locals)
+    return sizes
+
+
+def _module(m: Module, features: Features, style: Style, ids: Ids) -> str:
     func_list_type = RefType(not features.function_references, AbsHeapType.FUNC)
+    pad = " " * style.indent if style.lines else "  "
     lines = ["(module"]
+    typeidx = 0
+    type_names = ids.spaces.get("type", {})
     for ty in m.types:
         subs = ty.rectype.subtypes
         if len(subs) != 1 or not subs[0].final or subs[0].supertypes or not isinstance(
                 subs[0].comptype, FuncType):
             from refwasm.text.gc import print_types  # 3.0 rec groups, sub, struct, array
 
-            lines.append(f"  {print_types(ty.rectype, valtype, signature)}")
-            continue
-        lines.append(f"  (type (func{signature(subs[0].comptype)}))")
+            lines.append(f"{pad}{print_types(ty.rectype, valtype, signature)}")
+            for x in range(typeidx, typeidx + len(subs)):  # printed without names
+                type_names.pop(x, None)
+        else:
+            lines.append(f"{pad}(type{ids.define('type', typeidx)} "
+                         f"(func{signature(subs[0].comptype)}))")
+        typeidx += len(subs)
+    counts = dict.fromkeys(_EXPORT_WORD.values(), 0)
     for imp in m.imports:
-        lines.append(f"  (import {string(imp.module.encode())} {string(imp.name.encode())} "
-                     f"{externtype(imp.desc)})")
-    lines.extend(f"  (tag {tagtype(t.tagtype)})" for t in m.tags)
-    lines.extend(global_(g) for g in m.globals)
-    lines.extend(f"  (memory {addr(mem.memtype.addrtype)}{limits(mem.memtype.limits)})"
-                 for mem in m.mems)
-    lines.extend(table(t) for t in m.tables)
-    lines.extend(func(f) for f in m.funcs)
-    lines.extend(data(d) for d in m.datas)
-    lines.extend(elem(e, func_list_type) for e in m.elems)
-    if m.start is not None:
-        lines.append(f"  (start {m.start.func})")
+        space = _IMPORT_SPACE[type(imp.desc)]
+        label = ids.define(space, counts[space])
+        counts[space] += 1
+        lines.append(f"{pad}(import {string(imp.module.encode())} {string(imp.name.encode())} "
+                     f"{externtype(imp.desc, label)})")
+    # wasm2wat's order (the binary format's sections); each index space is in order whatever
+    # the order of the kinds.
+    if style.lines:
+        type_space = subtypes(m)
+        for i, f in enumerate(m.funcs):
+            lines.extend(func_lines(f, counts["func"] + i, type_space, style))
+    else:
+        lines.extend(func(f) for f in m.funcs)
+    lines.extend(pad + table(t, ids.define("table", counts["table"] + i)).lstrip()
+                 for i, t in enumerate(m.tables))
+    lines.extend(f"{pad}(memory{ids.define('memory', counts['memory'] + i)} "
+                 f"{addr(mem.memtype.addrtype)}{limits(mem.memtype.limits)})"
+                 for i, mem in enumerate(m.mems))
+    lines.extend(f"{pad}(tag{ids.define('tag', counts['tag'] + i)} {tagtype(t.tagtype)})"
+                 for i, t in enumerate(m.tags))
+    lines.extend(pad + global_(g, ids.define("global", counts["global"] + i)).lstrip()
+                 for i, g in enumerate(m.globals))
     for ex in m.exports:
         if ex.desc.kind not in _EXPORT_WORD:
             raise ValueError("the printer does not support tag exports (3.0)")
-        lines.append(f"  (export {string(ex.name.encode())} "
-                     f"({_EXPORT_WORD[ex.desc.kind]} {ex.desc.index}))")
+        word = _EXPORT_WORD[ex.desc.kind]
+        lines.append(f"{pad}(export {string(ex.name.encode())} "
+                     f"({word} {ids.ref(word, ex.desc.index)}))")
+    if m.start is not None:
+        lines.append(f"{pad}(start {ids.ref('func', m.start.func)})")
+    lines.extend(pad + elem(e, func_list_type, ids.define("elem", i)).lstrip()
+                 for i, e in enumerate(m.elems))
+    lines.extend(pad + data(d, ids.define("data", i)).lstrip() for i, d in enumerate(m.datas))
     # Custom sections have no text form in 2.0; the custom annotation keeps them visible
     # (the parser drops annotations, so they do not survive a round trip).
-    lines.extend(f"  (@custom {string(c.name.encode())} {string(c.payload)})" for c in m.customs)
+    lines.extend(f"{pad}(@custom {string(c.name.encode())} {string(c.payload)})"
+                 for c in m.customs)
     return "\n".join(lines) + ")\n"
 
 
@@ -232,30 +414,31 @@ def catch(c: CatchClause) -> str:
             return f"(catch_all_ref {l})"
 
 
-def externtype(desc: ExternType) -> str:
+def externtype(desc: ExternType, label: str = "") -> str:
+    """An import's description; ``label`` (`` $id`` or `` (;N;)``) follows the keyword."""
     match desc:
         case ExternFunc(TypeIdx(x)):
-            return f"(func (type {x}))"
+            return f"(func{label} (type {_IDS.get().ref('type', x)}))"
         case ExternTable(tt):
-            return f"(table {tabletype(tt)})"
+            return f"(table{label} {tabletype(tt)})"
         case ExternMem(mt):
-            return f"(memory {addr(mt.addrtype)}{limits(mt.limits)})"
+            return f"(memory{label} {addr(mt.addrtype)}{limits(mt.limits)})"
         case ExternGlobal(gt):
-            return f"(global {globaltype(gt)})"
+            return f"(global{label} {globaltype(gt)})"
         case ExternTag(jt):
-            return f"(tag {tagtype(jt)})"
+            return f"(tag{label} {tagtype(jt)})"
     raise ValueError(f"import {desc} has no 2.0 text form")
 
 
-def global_(g: Global) -> str:
-    return f"  (global {globaltype(g.globaltype)} {expr(g.init)})"
+def global_(g: Global, label: str = "") -> str:
+    return f"  (global{label} {globaltype(g.globaltype)} {expr(g.init)})"
 
 
-def table(t: Table) -> str:
+def table(t: Table, label: str = "") -> str:
     """``Ttable_(I)``; the initialiser only when given (3.0)."""
     if t.init is None:
-        return f"  (table {tabletype(t.tabletype)})"
-    return f"  (table {tabletype(t.tabletype)} {expr(t.init)})"
+        return f"  (table{label} {tabletype(t.tabletype)})"
+    return f"  (table{label} {tabletype(t.tabletype)} {expr(t.init)})"
 
 
 def func(f: Func) -> str:
@@ -263,27 +446,71 @@ def func(f: Func) -> str:
     return f"  (func (type {f.typeidx}){local_decl} {expr(f.body)})"
 
 
-def data(d: Data) -> str:
+def func_lines(f: Func, index: int, space: tuple[SubType, ...], style: Style) -> list[str]:
+    """``Tfunc_(I)`` in ``wasm2wat``'s layout: the head with the type use (and, for a function
+    type, its parameters with their names and results), then one local and one instruction per
+    line, the closing parenthesis on the last."""
+    ids = _IDS.get()
+    ids.func = index
+    try:
+        pad = " " * style.indent
+        ft = space[f.typeidx].comptype if 0 <= f.typeidx < len(space) else None
+        head = f"{pad}(func{ids.define('func', index)} (type {ids.ref('type', f.typeidx)})"
+        if isinstance(ft, FuncType):
+            head += _decls("param", ft.params, 0) + "".join(
+                f" (result {valtype(t)})" for t in ft.results)
+        first = len(ft.params) if isinstance(ft, FuncType) else 0
+        locals_ = _decls("local", f.locals, first)
+        lines = [head] + ([pad * 2 + locals_.lstrip()] if locals_ else [])
+        lines += body_lines(f.body, 2, style)
+        lines[-1] += ")"
+        return lines
+    finally:
+        ids.func = None
+
+
+def _decls(word: str, types: tuple[ValType, ...], first: int) -> str:
+    """`` (param $x i32) (param i64 f32)``: a named one alone, unnamed neighbours together."""
+    ids = _IDS.get()
+    out: list[str] = []
+    group: list[str] = []
+    for i, t in enumerate(types):
+        name = ids.local_id(first + i)
+        if name and group:
+            out.append(f" ({word} {' '.join(group)})")
+            group = []
+        if name:
+            out.append(f" ({word}{name} {valtype(t)})")
+        else:
+            group.append(valtype(t))
+    if group:
+        out.append(f" ({word} {' '.join(group)})")
+    return "".join(out)
+
+
+def data(d: Data, label: str = "") -> str:
     if isinstance(d.mode, Active):
-        return (f"  (data (memory {d.mode.index}) (offset {expr(d.mode.offset)}) "
-                f"{string(d.init)})")
-    return f"  (data {string(d.init)})"
+        return (f"  (data{label} (memory {_IDS.get().ref('memory', d.mode.index)}) "
+                f"(offset {expr(d.mode.offset)}) {string(d.init)})")
+    return f"  (data{label} {string(d.init)})"
 
 
-def elem(e: Elem, func_list_type: RefType = FUNCREF) -> str:
+def elem(e: Elem, func_list_type: RefType = FUNCREF, label: str = "") -> str:
     """``text-elem``; a list of plain ``ref.func`` of the type ``func x*`` denotes
     (``func_list_type``) uses that form, which the 1.0 text format can read too."""
+    ids = _IDS.get()
     funcs = [init[0].func for init in e.init if len(init) == 1 and isinstance(init[0], RefFunc)]
     if e.reftype == func_list_type and len(funcs) == len(e.init):
-        body = " ".join(["func", *map(str, funcs)])
+        body = " ".join(["func", *(ids.ref("func", x) for x in funcs)])
     else:
         items = " ".join(f"(item {expr(init)})" for init in e.init)
         body = f"{reftype(e.reftype)} {items}".rstrip()
     if isinstance(e.mode, Active):
-        return f"  (elem (table {e.mode.index}) (offset {expr(e.mode.offset)}) {body})"
+        return (f"  (elem{label} (table {ids.ref('table', e.mode.index)}) "
+                f"(offset {expr(e.mode.offset)}) {body})")
     if isinstance(e.mode, Declare):
-        return f"  (elem declare {body})"
-    return f"  (elem {body})"
+        return f"  (elem{label} declare {body})"
+    return f"  (elem{label} {body})"
 
 
 def expr(instrs: Expr) -> str:
@@ -315,15 +542,117 @@ def expr(instrs: Expr) -> str:
                 stack.append((else_, 0, "end"))
                 stack.append((then, 0, "else"))
             case _:
-                out.append(plain(instr))
+                # wasm2wat folds a constant expression's instructions: (i32.const 0).
+                out.append(f"({plain(instr)})" if _IDS.get().wat else plain(instr))
     return " ".join(out)
+
+
+class _Seq(NamedTuple):
+    """A sequence ``body_lines`` has yet to print from ``pos``, at an indentation depth and a
+    label depth."""
+
+    seq: tuple[Instr, ...]
+    pos: int
+    depth: int
+    labels: int
+
+
+# What ``body_lines`` has left to do: a sequence, or (closing?, text): a line to print or the
+# indentation of a folded form's closing parenthesis.
+_Todo = _Seq | tuple[bool, str]
+
+
+def body_lines(instrs: Expr, depth: int, style: Style) -> list[str]:
+    """``Tinstr_(I)*``, one instruction per line at ``depth`` levels of ``style.indent``;
+    blocks flat (``block ... end``, a ``;; label = @N`` comment naming the label depth as
+    ``wasm2wat`` does) or folded (``(block ...)``, ``(if (then ...) (else ...))``).  An explicit
+    stack of work, so that nesting costs no recursion."""
+    out: list[str] = []
+    todo: list[_Todo] = [_Seq(instrs, 0, depth, 0)]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, _Seq):
+            closing, text = item
+            if closing:
+                _close(out, text)
+            else:
+                out.append(text)
+            continue
+        seq, pos, d, labels = item
+        if pos == len(seq):
+            continue
+        todo.append(_Seq(seq, pos + 1, d, labels))
+        pad = " " * (style.indent * d)
+        instr = seq[pos]
+        head = _block_head(instr)
+        if head is None:
+            out.append(pad + plain(instr) + _label_comment(instr, labels))
+            continue
+        comment = f"  ;; label = @{labels + 1}"
+        inner = " " * (style.indent * (d + 1))
+        if style.fold:
+            out.append(f"{pad}({head}{comment}")
+            todo.append((True, pad))
+            if isinstance(instr, If):
+                if instr.else_:
+                    todo += [(True, inner), _Seq(instr.else_, 0, d + 2, labels + 1),
+                             (False, f"{inner}(else")]
+                todo += [(True, inner), _Seq(instr.then, 0, d + 2, labels + 1),
+                         (False, f"{inner}(then")]
+            else:
+                todo.append(_Seq(_body_of(instr), 0, d + 1, labels + 1))
+            continue
+        out.append(f"{pad}{head}{comment}")
+        todo.append((False, f"{pad}end"))
+        if isinstance(instr, If):
+            if instr.else_:
+                todo += [_Seq(instr.else_, 0, d + 1, labels + 1), (False, f"{pad}else")]
+            todo.append(_Seq(instr.then, 0, d + 1, labels + 1))
+        else:
+            todo.append(_Seq(_body_of(instr), 0, d + 1, labels + 1))
+    return out
+
+
+def _label_comment(instr: Instr, labels: int) -> str:
+    """`` (;@N;)`` after a branch: the label depth its target was opened at, as ``wasm2wat``
+    writes it (``@0`` is the function's own label)."""
+    match instr:
+        case Br(label) | BrIf(label) | BrOnNull(label) | BrOnNonNull(label) if label <= labels:
+            return f" (;@{labels - label};)"
+    return ""  # no branch, or an invalid one (printed all the same)
+
+
+def _close(out: list[str], pad: str) -> None:
+    """End a folded form: ``)`` on the last line, or on a line of its own after a comment."""
+    if ";;" in out[-1]:
+        out.append(f"{pad})")
+    else:
+        out[-1] += ")"
+
+
+def _block_head(instr: Instr) -> str | None:
+    """A block instruction's keyword and immediates (``block (result i32)``), else ``None``."""
+    match instr:
+        case Block(bt, _):
+            return f"block{blocktype(bt)}"
+        case Loop(bt, _):
+            return f"loop{blocktype(bt)}"
+        case TryTable(bt, catches, _):
+            return f"try_table{blocktype(bt)}" + "".join(" " + catch(c) for c in catches)
+        case If(bt, _, _):
+            return f"if{blocktype(bt)}"
+    return None
+
+
+def _body_of(instr: Instr) -> tuple[Instr, ...]:
+    return instr.body if isinstance(instr, Block | Loop | TryTable) else ()
 
 
 def blocktype(bt: BlockType) -> str:
     if bt is None:
         return ""
     if isinstance(bt, TypeIdx):
-        return f" (type {bt.idx})"
+        return f" (type {_IDS.get().ref('type', bt.idx)})"
     return f" (result {valtype(bt)})"
 
 
@@ -334,7 +663,8 @@ def memidx(x: int) -> str:
 
 
 def memarg(ma: MemArg) -> str:
-    return f" offset={ma.offset} align={1 << ma.align}"
+    offset = "" if ma.offset == 0 and _IDS.get().wat else f" offset={ma.offset}"
+    return f"{offset} align={1 << ma.align}"
 
 
 def plain(instr: Instr) -> str:
@@ -350,17 +680,17 @@ def plain(instr: Instr) -> str:
         case BrTable(labels, default):
             return "br_table " + " ".join(str(x) for x in (*labels, default))
         case Call(x):
-            return f"call {x}"
+            return f"call {_IDS.get().ref('func', x)}"
         case Throw(x):
-            return f"throw {x}"
+            return f"throw {_IDS.get().ref('tag', x)}"
         case ThrowRef():
             return "throw_ref"
         case CallIndirect(x, TypeIdx(y)):
-            return f"call_indirect {x} (type {y})"
+            return f"call_indirect {_table(x)} (type {_type(y)})"
         case ReturnCall(x):
-            return f"return_call {x}"
+            return f"return_call {_IDS.get().ref('func', x)}"
         case ReturnCallIndirect(x, TypeIdx(y)):
-            return f"return_call_indirect {x} (type {y})"
+            return f"return_call_indirect {_table(x)} (type {_type(y)})"
         case CallRef(TypeIdx(y)):
             return f"call_ref {y}"
         case ReturnCallRef(TypeIdx(y)):
@@ -376,31 +706,31 @@ def plain(instr: Instr) -> str:
         case Select(types):
             return "select" + "".join(f" (result {valtype(t)})" for t in types or ())
         case LocalGet(x):
-            return f"local.get {x}"
+            return f"local.get {_IDS.get().local(x)}"
         case LocalSet(x):
-            return f"local.set {x}"
+            return f"local.set {_IDS.get().local(x)}"
         case LocalTee(x):
-            return f"local.tee {x}"
+            return f"local.tee {_IDS.get().local(x)}"
         case GlobalGet(x):
-            return f"global.get {x}"
+            return f"global.get {_IDS.get().ref('global', x)}"
         case GlobalSet(x):
-            return f"global.set {x}"
+            return f"global.set {_IDS.get().ref('global', x)}"
         case TableGet(x):
-            return f"table.get {x}"
+            return f"table.get {_table(x)}"
         case TableSet(x):
-            return f"table.set {x}"
+            return f"table.set {_table(x)}"
         case TableSize(x):
-            return f"table.size {x}"
+            return f"table.size {_table(x)}"
         case TableGrow(x):
-            return f"table.grow {x}"
+            return f"table.grow {_table(x)}"
         case TableFill(x):
-            return f"table.fill {x}"
+            return f"table.fill {_table(x)}"
         case TableCopy(x, y):
-            return f"table.copy {x} {y}"
+            return f"table.copy {_table(x)} {_table(y)}"
         case TableInit(x, y):
-            return f"table.init {x} {y}"
+            return f"table.init {_table(x)} {_IDS.get().ref('elem', y)}"
         case ElemDrop(x):
-            return f"elem.drop {x}"
+            return f"elem.drop {_IDS.get().ref('elem', x)}"
         case Load() as load:
             return mnemonics.load_name(load) + memidx(load.mem) + memarg(load.memarg)
         case Store() as store:
@@ -424,13 +754,13 @@ def plain(instr: Instr) -> str:
         case MemoryCopy(x, y):
             return f"memory.copy {x} {y}"
         case MemoryInit(x, y):
-            return f"memory.init{memidx(x)} {y}"
+            return f"memory.init{memidx(x)} {_IDS.get().ref('data', y)}"
         case DataDrop(x):
-            return f"data.drop {x}"
+            return f"data.drop {_IDS.get().ref('data', x)}"
         case RefNull(ht):
             return f"ref.null {heaptype(ht)}"
         case RefFunc(x):
-            return f"ref.func {x}"
+            return f"ref.func {_IDS.get().ref('func', x)}"
         case Const(nt, bits):
             return f"{nt.value}.const {number(nt, bits)}"
         case VConst(bits):
@@ -451,8 +781,19 @@ def plain(instr: Instr) -> str:
     raise ValueError(f"{instr} has no 2.0 text form")
 
 
+def _table(x: int) -> str:
+    return _IDS.get().ref("table", x)
+
+
+def _type(x: int) -> str:
+    return _IDS.get().ref("type", x)
+
+
 def number(nt: NumType, bits: int) -> str:
-    """A literal denoting exactly ``bits``: unsigned hex for integers, hex floats for floats."""
+    """A literal denoting exactly ``bits``: unsigned hex (or, in ``wasm2wat``'s layout, signed
+    decimal) for integers, hex floats for floats."""
     if nt.is_int:
+        if _IDS.get().wat:
+            return str(bits - (1 << nt.bits) if bits >> (nt.bits - 1) else bits)
         return f"0x{bits:x}"
     return format_float(bits, nt.bits)
