@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     )
     from refwasm.execution.values import Val
     from refwasm.features import Features
+    from refwasm.jstyped import js_instance
     from refwasm.syntax.types import NumType
 
 _API = (
@@ -61,6 +62,7 @@ _HOME = {
     **{name: "refwasm.api" for name in _API},
     **{name: "refwasm.errors" for name in _ERRORS},
     "Features": "refwasm.features",
+    "js_instance": "refwasm.jstyped",
     "NumType": "refwasm.syntax.types",
     "Val": "refwasm.execution.values",
 }
@@ -89,6 +91,7 @@ __all__ = [
     "instantiate",
     "js_function",
     "js_global",
+    "js_instance",
     "js_memory",
     "js_table",
     "parse",

@@ -322,7 +322,7 @@ def global_write(store: Store, a: int, val: Val) -> None:
 
 
 def tag_alloc(store: Store, functype: FuncType) -> int:
-    """embed-tag-alloc: a tag of a function type without results."""
+    """embed-tag (``tag_alloc``): a tag of a function type without results."""
     if functype.results:
         raise EmbedderError(f"a tag type has no results: {functype}")
     return alloc_tag(store, functype)

@@ -30,8 +30,9 @@ from typing import Any
 
 from refwasm import rules
 from refwasm.errors import InvalidError, TrapError
+from refwasm.execution import exceptions as eh
+from refwasm.execution import gc, prepare
 from refwasm.execution import instructions as ins
-from refwasm.execution import prepare
 from refwasm.validation import instructions as vins
 
 Handler = Callable[[Any, Any], None]
@@ -175,10 +176,12 @@ def typing_universe() -> list[str]:
 
 
 def execution_universe() -> list[str]:
-    """The execution rules the counter can see fire: the ``Step`` citations of the handlers."""
+    """The execution rules the counter can see fire: the ``Step`` citations of the handlers
+    (the instructions', and those of garbage collection and exception handling)."""
     names = {
         n
-        for name, fn in vars(ins).items()
+        for module in (ins, gc, eh)
+        for name, fn in vars(module).items()
         if name.startswith("exec_") and callable(fn)
         for n in _spectec(fn)
     }

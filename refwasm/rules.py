@@ -20,7 +20,8 @@ Two kinds of names are recognised:
     underscores (``$iadd`` cites ``$iadd_``);
 
 * a label of the 2.0 prose (``../shared/spec/wasm-2.0-core``), backquoted or not: ``exec-block``,
-  ``valid-expr``, ``op-iadd``, ``binary-instr``.
+  ``valid-expr``, ``op-iadd``, ``binary-instr``; for a 3.0 feature 2.0 lacks, a label of the
+  3.0 prose (``embed-tag-type``).
 
 ``citations()`` reads them from the code (every function and method of the spec packages),
 ``SpecIndex`` from the spec sources; ``tests/rules/test_citations.py`` checks that every cited
@@ -127,6 +128,11 @@ class SpecIndex:
     names: tuple[SpecName, ...]
     names_2_0: tuple[SpecName, ...]
     labels: frozenset[str]
+    labels_3_0: frozenset[str] = frozenset()  # the 3.0 prose's, for what 2.0 lacks (tags)
+
+    def has_label(self, label: str) -> bool:
+        """Whether ``label`` is a label of the 2.0 prose, or of the 3.0 prose (a 3.0 feature)."""
+        return label in self.labels or label in self.labels_3_0
 
     def resolve(self, citation: str) -> list[SpecName]:
         """The 3.0 names (else the 2.0 names) a citation denotes: the name itself and, for a
@@ -173,14 +179,20 @@ def _declarations(folder: Path, chapters: dict[str, str]) -> tuple[SpecName, ...
 def load_spec(root: Path | None = None) -> SpecIndex:
     """Parse the SpecTec sources and the 2.0 prose's labels under ``root`` (``spec_root()``)."""
     root = spec_root() if root is None else root
-    labels: set[str] = set()
-    for rst in sorted((root / "wasm-2.0-core").rglob("*.rst")):
-        labels.update(_LABEL_DECL.findall(rst.read_text(encoding="utf-8")))
     return SpecIndex(
         _declarations(root / "wasm-3.0-spectec", CHAPTERS),
         _declarations(root / "wasm-2.0-spectec", CHAPTERS_2_0),
-        frozenset(labels),
+        _labels(root / "wasm-2.0-core"),
+        _labels(root / "wasm-3.0-core"),
     )
+
+
+def _labels(folder: Path) -> frozenset[str]:
+    """The labels (``.. _exec-block:``) declared in the prose under ``folder``."""
+    labels: set[str] = set()
+    for rst in sorted(folder.rglob("*.rst")):
+        labels.update(_LABEL_DECL.findall(rst.read_text(encoding="utf-8")))
+    return frozenset(labels)
 
 
 # -- Citations in the code ------------------------------------------------------------------------
@@ -412,4 +424,141 @@ def markdown(spec: SpecIndex | None = None, root: Path = _CHECKOUT) -> str:
         missing = cov.missing
         out += ["", f"No implementing function ({len(missing)}):", ""]
         out.append(", ".join(f"`{m.name}`" for m in missing) if missing else "none.")
+    out += _instructions_section(spec, by_name)
     return "\n".join(out) + "\n"
+
+
+def _instructions_section(spec: SpecIndex, by_name: dict[str, list[Citation]]) -> list[str]:
+    """The ``Instructions`` section: per mnemonic, its rules and the functions citing them."""
+    index = instruction_index(spec)
+    out = [
+        "",
+        "## Instructions",
+        "",
+        f"The {len(index)} mnemonics of the 3.0 text format, each with the grammar cases and",
+        "rules of its syntax (read from the grammars: `refwasm.rules.instruction_rules`) and the",
+        "functions that cite them.",
+        "",
+        "| instruction | syntax | validation | execution | operator | binary | text | implemented by |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for i in index:
+        cells = [i.validation, i.execution, i.numerics, i.binary, i.text]
+        shown = [", ".join(f"`{r}`" for r in rules) for rules in cells]
+        where = dict.fromkeys(c.where for r in i.rules() for c in by_name.get(r, []))
+        out.append(
+            f"| `{i.mnemonic}` | `{i.term}` | "
+            + " | ".join(shown)
+            + " | "
+            + "<br>".join(f"`{w}`" for w in where)
+            + " |"
+        )
+    return out
+
+
+# -- Where one instruction's rules are (``Instructions`` in docs/rules.md) ------------------------
+
+# An alternative of an instruction grammar: ``| 0xA8 => CVTOP I32 F32 TRUNC S`` (binary),
+# ``| "i32.trunc_f32_s" => CVTOP I32 F32 TRUNC S`` (text); ``=>`` may be on a later line.
+_GRAMMAR_BLOCK = re.compile(r"^grammar\s+(\S+?)\s*:[^\n]*\n((?:[ \t]+[^\n]*\n?)*)", re.M)
+_MNEMONIC = re.compile(r'^\s*\|?\s*"([a-z][a-z0-9_.]*)"')
+_INSTR_GRAMMARS = ("Binstr", "Tplaininstr_", "Tblockinstr_")
+_NUMERIC_HEADS = ("UNOP", "BINOP", "TESTOP", "RELOP", "CVTOP")
+_TYPE_WORDS = frozenset({"I32", "I64", "F32", "F64", "V128", "S", "U"})
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionRules:
+    """The spec rules of one instruction (``i32.trunc_f32_s``): the grammar cases that encode it
+    in the binary and text formats, its typing and reduction rules, its numeric operator."""
+
+    mnemonic: str
+    term: str  # its abstract syntax, as the grammars build it: ``CVTOP I32 F32 TRUNC S``
+    binary: tuple[str, ...]
+    text: tuple[str, ...]
+    validation: tuple[str, ...]
+    execution: tuple[str, ...]
+    numerics: tuple[str, ...]
+
+    def rules(self) -> tuple[str, ...]:
+        """Every rule above, in the spec's chapter order."""
+        return self.validation + self.numerics + self.execution + self.binary + self.text
+
+
+def _term(alternative: str) -> str:
+    """The constant words of the syntax an alternative builds (``CVTOP I32 F32 TRUNC S`` from
+    ``=> CVTOP I32 F32 TRUNC S``): its upper-case words, up to a premise."""
+    built = alternative.split("=>", 1)[1].split("--", 1)[0]
+    return " ".join(re.findall(r"(?<![\w$])[A-Z][A-Z0-9_.]*(?![\w(])", built))
+
+
+def _alternatives(root: Path) -> Iterator[tuple[str, str, str]]:
+    """``(grammar, first line, term)`` for each alternative of the 3.0 instruction grammars."""
+    for path in sorted((root / "wasm-3.0-spectec").glob("[56].*.spectec")):
+        for match in _GRAMMAR_BLOCK.finditer(path.read_text(encoding="utf-8")):
+            grammar, body = match.group(1), match.group(2)
+            if not grammar.startswith(_INSTR_GRAMMARS) or "/abbrev" in grammar:
+                continue
+            lines = body.splitlines()
+            for i, line in enumerate(lines):
+                if not line.lstrip().startswith("|"):
+                    continue
+                following = []
+                for nxt in lines[i + 1 : i + 3]:
+                    if nxt.lstrip().startswith("|"):
+                        break
+                    following.append(nxt)
+                rest = " ".join([line, *following])
+                if "=>" in rest:
+                    yield grammar, line, _term(rest)
+
+
+def instruction_index(spec: SpecIndex, root: Path | None = None) -> list[InstructionRules]:
+    """Every instruction mnemonic of the 3.0 text format and where its rules are, read from the
+    grammars: the text case that names the mnemonic, the binary cases that build the same
+    syntax, and the typing, reduction and operator rules named after its syntax's head."""
+    alternatives = list(_alternatives(spec_root() if root is None else root))
+    binary: dict[str, list[str]] = {}
+    for grammar, _, term in alternatives:
+        if grammar.startswith("B") and grammar not in binary.get(term, []):
+            binary.setdefault(term, []).append(grammar)
+    found: dict[str, InstructionRules] = {}
+    for grammar, line, term in alternatives:
+        mnemonic = _MNEMONIC.match(line)
+        if grammar.startswith("T") and mnemonic and term and mnemonic.group(1) not in found:
+            found[mnemonic.group(1)] = _rules_of(spec, mnemonic.group(1), term, grammar, binary)
+    return list(found.values())
+
+
+def _rules_of(
+    spec: SpecIndex, mnemonic: str, term: str, grammar: str, binary: dict[str, list[str]]
+) -> InstructionRules:
+    """The rules of the instruction ``mnemonic`` whose syntax is ``term``."""
+    head, *words = term.split()
+    name = head.lower()
+
+    def rules(*relations: str) -> tuple[str, ...]:
+        return tuple(n.name for r in relations for n in spec.resolve(f"{r}/{name}"))
+
+    operators: list[str] = []
+    if head in _NUMERIC_HEADS:
+        prefix = words[0][0].lower() if words else ""
+        for word in (w.lower() for w in words if w not in _TYPE_WORDS):
+            for candidate in (f"${prefix}{word}", f"${word}"):
+                operators += [n.name for n in spec.resolve(candidate) if n.chapter == "numerics"]
+    return InstructionRules(
+        mnemonic,
+        term,
+        tuple(binary.get(term, [])),
+        (grammar,),
+        rules("Instr_ok"),
+        rules("Step", "Step_read", "Step_pure"),
+        tuple(dict.fromkeys(operators)),
+    )
+
+
+def instruction_rules(mnemonic: str, spec: SpecIndex | None = None) -> InstructionRules | None:
+    """Where ``mnemonic``'s rules are (``instruction_rules("i32.trunc_f32_s")``), or ``None``
+    for a word that is no instruction of the 3.0 text format."""
+    spec = load_spec() if spec is None else spec
+    return next((i for i in instruction_index(spec) if i.mnemonic == mnemonic), None)

@@ -536,7 +536,7 @@ def _tail_calls_and_typed_references() -> None:
 
 
 def _exceptions() -> None:
-    """``Binstr/exn`` (3.0, ``exceptions``): ``throw``, ``throw_ref``, ``try_table``."""
+    """``Binstr/control`` (3.0, ``exceptions``): ``throw``, ``throw_ref``, ``try_table``."""
     _imm(OPCODES, 0x08, "exceptions", Imm.THROW)
     _plain(OPCODES, 0x0A, "exceptions", ThrowRef())
     _imm(OPCODES, 0x1F, "exceptions", Imm.TRY_TABLE)

@@ -98,13 +98,13 @@ EXTERN_NULL = RefNullVal(AbsHeapType.EXTERN)
 
 
 def exec_ref_i31(m: Machine, _: None) -> None:
-    """Step_pure/ref.i31: the low 31 bits of the i32 (``$wrap_32_31``)."""
+    """``Step_pure/ref.i31``: the low 31 bits of the i32 (``$wrap__`` from 32 to 31 bits)."""
     s = m.stack
     s[-1] = RefI31Num(s[-1] & 0x7FFF_FFFF)
 
 
 def exec_i31_get(m: Machine, signed: bool) -> None:
-    """Step_pure/i31.get-null, Step_pure/i31.get-num: ``$extend_31_32^sx``."""
+    """``Step_pure/i31.get``: ``$extend_31_32^sx``."""
     s = m.stack
     r = s[-1]
     if not isinstance(r, RefI31Num):
@@ -114,7 +114,7 @@ def exec_i31_get(m: Machine, signed: bool) -> None:
 
 
 def exec_ref_eq(m: Machine, _: None) -> None:
-    """Step_pure/ref.eq-null, ref.eq-true, ref.eq-false: two nulls are equal, else the same
+    """``Step_pure/ref.eq``: two nulls are equal, else the same
     reference (an i31 by value, an object or function by address)."""
     s = m.stack
     r2 = s.pop()
@@ -129,19 +129,19 @@ def exec_ref_eq(m: Machine, _: None) -> None:
 
 
 def exec_ref_test(m: Machine, rt: RefType) -> None:
-    """Step_read/ref.test-true, ref.test-false"""
+    """``Step_read/ref.test``"""
     s = m.stack
     s[-1] = int(ref_matches(m.store, s[-1], rt))
 
 
 def exec_ref_cast(m: Machine, rt: RefType) -> None:
-    """Step_read/ref.cast-succeed, ref.cast-fail (``cast failure``)"""
+    """``Step_read/ref.cast`` (``cast failure``)"""
     if not ref_matches(m.store, m.stack[-1], rt):
         raise TrapError(CAST_FAILURE)
 
 
 def exec_br_on_cast(m: Machine, args: tuple[int, RefType]) -> None:
-    """Step_read/br_on_cast-succeed, br_on_cast-fail: branch with the reference if it
+    """``Step_read/br_on_cast``: branch with the reference if it
     matches ``rt_2``."""
     label, rt = args
     if ref_matches(m.store, m.stack[-1], rt):
@@ -149,7 +149,7 @@ def exec_br_on_cast(m: Machine, args: tuple[int, RefType]) -> None:
 
 
 def exec_br_on_cast_fail(m: Machine, args: tuple[int, RefType]) -> None:
-    """Step_read/br_on_cast_fail-succeed, br_on_cast_fail-fail: branch with the reference
+    """``Step_read/br_on_cast_fail``: branch with the reference
     unless it matches ``rt_2``."""
     label, rt = args
     if not ref_matches(m.store, m.stack[-1], rt):
@@ -157,7 +157,7 @@ def exec_br_on_cast_fail(m: Machine, args: tuple[int, RefType]) -> None:
 
 
 def exec_any_convert_extern(m: Machine, _: None) -> None:
-    """Step_pure/any.convert_extern-null, any.convert_extern-addr: unwrap an externalized
+    """``Step_pure/any.convert_extern``: unwrap an externalized
     reference; a host reference is the same host value as ``any``."""
     s = m.stack
     r = s[-1]
@@ -168,7 +168,7 @@ def exec_any_convert_extern(m: Machine, _: None) -> None:
 
 
 def exec_extern_convert_any(m: Machine, _: None) -> None:
-    """Step_pure/extern.convert_any-null, extern.convert_any-addr"""
+    """``Step_pure/extern.convert_any``"""
     s = m.stack
     r = s[-1]
     if isinstance(r, RefNullVal):
@@ -181,7 +181,7 @@ def exec_extern_convert_any(m: Machine, _: None) -> None:
 
 
 def exec_struct_new(m: Machine, args: tuple[DefType, tuple[StorageType, ...]]) -> None:
-    """Step/struct.new: pop one value per field, packed (``$packfield``)."""
+    """``Step/struct.new``: pop one value per field, packed (``$packfield``)."""
     dt, storages = args
     s = m.stack
     n = len(storages)
@@ -192,7 +192,7 @@ def exec_struct_new(m: Machine, args: tuple[DefType, tuple[StorageType, ...]]) -
 
 
 def exec_struct_new_default(m: Machine, args: tuple[DefType, tuple[Val, ...]]) -> None:
-    """Step_read/struct.new_default: the fields' default values."""
+    """``Step_read/struct.new_default``: the fields' default values."""
     dt, defaults = args
     m.stack.append(alloc_struct(m.store, dt, list(defaults)))
 
@@ -205,14 +205,14 @@ def _struct(m: Machine, r: Any) -> StructInst:
 
 
 def exec_struct_get(m: Machine, args: tuple[int, StorageType, bool]) -> None:
-    """Step_read/struct.get-null, struct.get-struct (``$unpackfield``)"""
+    """``Step_read/struct.get`` (``$unpackfield``)"""
     i, t, signed = args
     s = m.stack
     s[-1] = unpack(t, signed, _struct(m, s[-1]).fields[i])
 
 
 def exec_struct_set(m: Machine, args: tuple[int, StorageType]) -> None:
-    """Step/struct.set-null, struct.set-struct"""
+    """``Step/struct.set``"""
     i, t = args
     s = m.stack
     v = s.pop()
@@ -230,7 +230,7 @@ def _array(m: Machine, r: Any) -> ArrayInst:
 
 
 def exec_array_new(m: Machine, args: tuple[DefType, StorageType]) -> None:
-    """Step_pure/array.new: ``n`` copies of one value."""
+    """``Step_pure/array.new``: ``n`` copies of one value."""
     dt, t = args
     s = m.stack
     n = s.pop()
@@ -240,7 +240,7 @@ def exec_array_new(m: Machine, args: tuple[DefType, StorageType]) -> None:
 
 
 def exec_array_new_default(m: Machine, args: tuple[DefType, Val]) -> None:
-    """Step_read/array.new_default"""
+    """``Step_read/array.new_default``"""
     dt, v = args
     s = m.stack
     n = s.pop()
@@ -249,7 +249,7 @@ def exec_array_new_default(m: Machine, args: tuple[DefType, Val]) -> None:
 
 
 def exec_array_new_fixed(m: Machine, args: tuple[DefType, StorageType, int]) -> None:
-    """Step/array.new_fixed: the ``n`` values on the stack."""
+    """``Step/array.new_fixed``: the ``n`` values on the stack."""
     dt, t, n = args
     s = m.stack
     vals = s[len(s) - n :] if n else []
@@ -258,7 +258,7 @@ def exec_array_new_fixed(m: Machine, args: tuple[DefType, StorageType, int]) -> 
 
 
 def exec_array_new_data(m: Machine, args: tuple[DefType, StorageType, DataInst]) -> None:
-    """Step_read/array.new_data-oob, array.new_data-num: ``n`` values of the field's width
+    """``Step_read/array.new_data``: ``n`` values of the field's width
     read from the data segment (little endian)."""
     dt, t, data = args
     s = m.stack
@@ -272,13 +272,13 @@ def exec_array_new_data(m: Machine, args: tuple[DefType, StorageType, DataInst])
 
 
 def _read_data(data: DataInst, src: int, n: int, z: int) -> list[Val]:
-    """``$inverse_of_bytes``: ``n`` little-endian values of ``z`` bytes from ``src``."""
+    """``$inv_zbytes_``: ``n`` little-endian values of ``z`` bytes from ``src``."""
     b = data.data
     return [int.from_bytes(b[src + k * z : src + (k + 1) * z], "little") for k in range(n)]
 
 
 def exec_array_new_elem(m: Machine, args: tuple[DefType, ElemInst]) -> None:
-    """Step_read/array.new_elem-oob, array.new_elem-alloc"""
+    """``Step_read/array.new_elem``"""
     dt, elem = args
     s = m.stack
     n = s.pop()
@@ -290,7 +290,7 @@ def exec_array_new_elem(m: Machine, args: tuple[DefType, ElemInst]) -> None:
 
 
 def exec_array_get(m: Machine, args: tuple[StorageType, bool]) -> None:
-    """Step_read/array.get-null, array.get-oob, array.get-array"""
+    """``Step_read/array.get``"""
     t, signed = args
     s = m.stack
     i = s.pop()
@@ -301,7 +301,7 @@ def exec_array_get(m: Machine, args: tuple[StorageType, bool]) -> None:
 
 
 def exec_array_set(m: Machine, t: StorageType) -> None:
-    """Step/array.set-null, array.set-oob, array.set-array"""
+    """``Step/array.set``"""
     s = m.stack
     v = s.pop()
     i = s.pop()
@@ -312,13 +312,13 @@ def exec_array_set(m: Machine, t: StorageType) -> None:
 
 
 def exec_array_len(m: Machine, _: None) -> None:
-    """Step_read/array.len-null, array.len-array"""
+    """``Step_read/array.len``"""
     s = m.stack
     s[-1] = len(_array(m, s[-1]).fields)
 
 
 def exec_array_fill(m: Machine, t: StorageType) -> None:
-    """Step_read/array.fill-null, array.fill-oob, array.fill-zero, array.fill-succ"""
+    """``Step_read/array.fill``"""
     s = m.stack
     n = s.pop()
     v = pack(t, s.pop())
@@ -330,7 +330,7 @@ def exec_array_fill(m: Machine, t: StorageType) -> None:
 
 
 def exec_array_copy(m: Machine, _: None) -> None:
-    """Step_read/array.copy-null1, -null2, -oob1, -oob2, -zero, -le, -gt: the destination and
+    """``Step_read/array.copy``: the destination and
     source may overlap (a slice assignment copies the source first)."""
     s = m.stack
     n = s.pop()
@@ -346,7 +346,7 @@ def exec_array_copy(m: Machine, _: None) -> None:
 
 
 def exec_array_init_data(m: Machine, args: tuple[StorageType, DataInst]) -> None:
-    """Step_read/array.init_data-null, -oob1, -oob2, -zero, -succ"""
+    """``Step_read/array.init_data``"""
     t, data = args
     s = m.stack
     n = s.pop()
@@ -362,7 +362,7 @@ def exec_array_init_data(m: Machine, args: tuple[StorageType, DataInst]) -> None
 
 
 def exec_array_init_elem(m: Machine, elem: ElemInst) -> None:
-    """Step_read/array.init_elem-null, -oob1, -oob2, -zero, -succ"""
+    """``Step_read/array.init_elem``"""
     s = m.stack
     n = s.pop()
     src = s.pop()

@@ -1,6 +1,6 @@
 """Heap objects and run-time types of 3.0 (SpecTec ``4.0-execution.configurations``:
 ``structinst``, ``arrayinst``; ``4.1-execution.values``: ``Ref_ok``; ``4.2-execution.types``;
-``4.4-execution.modules``: ``$allocstruct``, ``$allocarray``).
+``4.4-execution.modules``: ``$add_structinst``, ``$add_arrayinst``).
 
 Struct and array instances live in the store's lists (``Store.structs``, ``Store.arrays``);
 a reference to one is its address.  Every allocation is counted against the store's memory
@@ -94,7 +94,7 @@ def charge_object(store: Store, slots: int) -> None:
 
 
 def alloc_struct(store: Store, dt: DefType, fields: list[Val]) -> RefStructAddr:
-    """``$allocstruct``"""
+    """``$add_structinst``: the allocation step of ``Step/struct.new``."""
     charge_object(store, len(fields))
     store.structs.append(StructInst(dt, fields))
     return RefStructAddr(len(store.structs) - 1)
@@ -107,7 +107,7 @@ def check_array_size(store: Store, n: int) -> None:
 
 
 def alloc_array(store: Store, dt: DefType, fields: list[Val]) -> RefArrayAddr:
-    """``$allocarray``"""
+    """``$add_arrayinst``: the allocation step of ``Step/array.new_fixed``."""
     charge_object(store, len(fields))
     store.arrays.append(ArrayInst(dt, fields))
     return RefArrayAddr(len(store.arrays) - 1)
@@ -157,14 +157,14 @@ def module_deftypes(module: Module) -> tuple[DefType, ...]:
 
 
 def close_heaptype(ht: HeapType, deftypes: tuple[DefType, ...]) -> HeapType:
-    """``$clos``: a type index of the module replaced by its defined type."""
+    """``$clos_valtype`` on a heap type: a type index of the module replaced by its defined type."""
     if isinstance(ht, TypeIdx) and 0 <= ht.idx < len(deftypes):
         return deftypes[ht.idx]
     return ht
 
 
 def close_reftype(rt: RefType, deftypes: tuple[DefType, ...]) -> RefType:
-    """``$clos`` of a reference type."""
+    """``$clos_valtype`` of a reference type."""
     ht = close_heaptype(rt.heaptype, deftypes)
     return rt if ht is rt.heaptype else RefType(rt.null, ht)
 
@@ -254,7 +254,7 @@ def match_limits(actual: Limits, expected: Limits) -> bool:
 
 
 def close_valtype(t: ValType, deftypes: tuple[DefType, ...]) -> ValType:
-    """``$clos`` of a value type."""
+    """``$clos_valtype`` of a value type."""
     return close_reftype(t, deftypes) if isinstance(t, RefType) else t
 
 

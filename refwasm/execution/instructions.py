@@ -562,7 +562,7 @@ def exec_call(m: Machine, funcaddr: int) -> None:
 
 
 def exec_call_indirect(m: Machine, args: tuple[TableInst, FuncType, DefType | None]) -> None:
-    """exec-call_indirect"""
+    """``Step_pure/call_indirect`` · ``Step_read/call_indirect`` · ``exec-call_indirect``"""
     invoke(m, indirect_callee(m, args))
 
 
@@ -623,7 +623,7 @@ def exec_return_call(m: Machine, funcaddr: int) -> None:
 def exec_return_call_indirect(
     m: Machine, args: tuple[TableInst, FuncType, DefType | None]
 ) -> None:
-    """Step_read/return_call_indirect (3.0)"""
+    """``Step_pure/return_call_indirect`` (3.0): a ``call_indirect`` that replaces the frame."""
     tail_invoke(m, indirect_callee(m, args))
 
 

@@ -1,5 +1,5 @@
-"""The text format of 3.0 garbage collection (SpecTec ``6.2-text.types``: ``Trectype``,
-``Tsubtype``, ``Tcomptype``, ``Tfieldtype``, ``Tstoragetype``; ``6.3-text.instructions``:
+"""The text format of 3.0 garbage collection (SpecTec ``6.2-text.types``: ``Trectype_(I)``,
+``Tsubtype_(I)``, ``Tcomptype_(I)``, ``Tfieldtype_(I)``, ``Tstoragetype_(I)``; ``6.3-text.instructions``:
 the ``struct.*``, ``array.*``, ``i31.*``, cast and conversion instructions).
 
 Type definitions: ``(rec (type $t? subtype)*)`` or one ``(type $t? subtype)`` (a group of
@@ -87,7 +87,7 @@ _PACKTYPES = {"i8": PackType.I8, "i16": PackType.I16}
 
 
 def collect_types(m: ModuleParser, fields: list[SList]) -> None:
-    """``Trectype`` for every ``type`` and ``rec`` field, in order: all type identifiers are
+    """``Trectype_(I)`` for every ``type`` and ``rec`` field, in order: all type identifiers are
     bound first, so a definition may name any type (validation rejects forward uses outside
     the own group)."""
     groups: list[list[SList]] = []
@@ -114,7 +114,7 @@ def collect_types(m: ModuleParser, fields: list[SList]) -> None:
 
 
 def typedef(m: ModuleParser, item: SList, x: int) -> SubType:
-    """``Ttypedef``: ``(type $t? subtype)``."""
+    """``Ttypedef_(I)``: ``(type $t? subtype)``."""
     cur = Cursor(item.items, 1)
     cur.take_id()
     definition = cur.next()
@@ -123,7 +123,7 @@ def typedef(m: ModuleParser, item: SList, x: int) -> SubType:
 
 
 def subtype(m: ModuleParser, item: SExpr, x: int) -> SubType:
-    """``Tsubtype``: ``(sub final? typeidx* comptype)``, or a composite type alone."""
+    """``Tsubtype_(I)``: ``(sub final? typeidx* comptype)``, or a composite type alone."""
     if not is_list(item, "sub"):
         return SubType(True, (), comptype(m, item, x))
     cur = Cursor(as_list(item).items, 1)
@@ -141,7 +141,7 @@ def subtype(m: ModuleParser, item: SExpr, x: int) -> SubType:
 
 
 def comptype(m: ModuleParser, item: SExpr, x: int) -> CompType:
-    """``Tcomptype``: ``(func ...)``, ``(struct (field ...)*)``, ``(array fieldtype)``."""
+    """``Tcomptype_(I)``: ``(func ...)``, ``(struct (field ...)*)``, ``(array fieldtype)``."""
     if is_list(item, "func"):
         return m.functype(Cursor(as_list(item).items, 1))
     if is_list(item, "struct"):
@@ -155,7 +155,7 @@ def comptype(m: ModuleParser, item: SExpr, x: int) -> CompType:
 
 
 def struct_type(m: ModuleParser, item: SList, x: int) -> StructType:
-    """``Tcomptype/struct``: ``(field $f? fieldtype)`` or ``(field fieldtype*)`` each; the
+    """``Tcomptype_(I)``: ``(field $f? fieldtype)`` or ``(field fieldtype*)`` each; the
     field identifiers are bound in type ``x``'s field space."""
     fields: list[FieldType] = []
     ids: dict[str, int] = {}
@@ -178,7 +178,7 @@ def struct_type(m: ModuleParser, item: SList, x: int) -> StructType:
 
 
 def fieldtype(m: ModuleParser, item: SExpr) -> FieldType:
-    """``Tfieldtype``: ``(mut storagetype)`` or a storage type (constant)."""
+    """``Tfieldtype_(I)``: ``(mut storagetype)`` or a storage type (constant)."""
     if is_list(item, "mut"):
         cur = Cursor(as_list(item).items, 1)
         storage = storagetype(m, cur.next())
@@ -188,7 +188,7 @@ def fieldtype(m: ModuleParser, item: SExpr) -> FieldType:
 
 
 def storagetype(m: ModuleParser, item: SExpr) -> StorageType:
-    """``Tstoragetype``: ``i8``, ``i16`` or a value type."""
+    """``Tstoragetype_(I)``: ``i8``, ``i16`` or a value type."""
     if isinstance(item, Atom) and item.text in _PACKTYPES:
         return _PACKTYPES[item.text]
     return m.valtype(item)
@@ -298,7 +298,7 @@ for _kw in ("ref.test", "ref.cast", "br_on_cast", "br_on_cast_fail"):
 
 def print_types(rectype: RecType, valtype: Callable[[ValType], str],
                 signature: Callable[[FuncType], str]) -> str:
-    """``Trectype``: a group of one as ``(type (sub final? x* comptype))``, a larger one as
+    """``Trectype_(I)``: a group of one as ``(type (sub final? x* comptype))``, a larger one as
     ``(rec (type ...)*)``; the full ``sub`` form always, so the round trip is exact."""
     types = [f"(type {_print_subtype(st, valtype, signature)})" for st in rectype.subtypes]
     if len(types) == 1:

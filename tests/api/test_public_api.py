@@ -34,6 +34,9 @@ def test_the_user_script_runs() -> None:
     # -2 stored as an i32 is 0xFFFFFFFE; the host function logged its signed reading.
     assert user_script.main() == [0xFFFF_FFFE, -2]
     assert user_script.js_main() == 1.5
+    assert user_script.js_instantiate_main() == [1.5, 2.5]
+    with pytest.raises(TypeError):
+        refwasm.js_instance({"module": None})
 
 
 def test_a_user_script_type_checks_without_casts() -> None:

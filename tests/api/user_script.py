@@ -51,5 +51,19 @@ def js_main() -> object:
     return half(3.0)
 
 
+def js_instantiate_main() -> object:
+    """``WebAssembly().instantiate(bytes, imports)``: its exports, typed without casts."""
+    from refwasm.jsapi import WebAssembly
+
+    wa = WebAssembly()
+    data = refwasm.encode(refwasm.parse(WAT))
+    result = wa.instantiate(data, {"env": {"log": lambda value: None}})
+    exports = refwasm.js_instance(result).exports
+    half = refwasm.js_function(exports, "half")
+    refwasm.js_memory(exports, "memory").grow(1)
+    again = refwasm.js_instance(wa.instantiate(wa.Module(data), {"env": {"log": print}}))
+    return [half(3.0), refwasm.js_function(again.exports, "half")(5.0)]
+
+
 if __name__ == "__main__":
     print(main())
