@@ -33,6 +33,7 @@ from refwasm.errors import WasmError
 from refwasm.features import Features
 from refwasm.oracle.wire import WireError, value_to_json
 from refwasm.script.runner import version_of
+from refwasm.testsuite import suite_root
 from refwasm.text import parse_script, print_module
 from refwasm.text.script_syntax import (
     ActionCommand,
@@ -45,8 +46,7 @@ from refwasm.text.script_syntax import (
     TextModule,
 )
 
-SUITES = [Path(__file__).resolve().parents[1].parent / "shared" / "testsuite" / f"wasm-{v}"
-          for v in ("1.0", "2.0", "3.0")]
+SUITES = [suite_root() / f"wasm-{v}" for v in ("1.0", "2.0", "3.0")]  # the bundled copy
 PIECE = 6  # top-level commands per .wast seed
 MAX_SEED = 1 << 16  # bytes; libFuzzer's default -max_len is 4096 anyway
 COMMAND_START = re.compile(r"^\(", re.MULTILINE)

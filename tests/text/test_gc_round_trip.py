@@ -12,12 +12,13 @@ from refwasm.binary import decode_module, encode_module
 from refwasm.errors import WasmError
 from refwasm.features import Features
 from refwasm.syntax.modules import Module
+from refwasm.testsuite import missing_reason, suite_root
 from refwasm.text import parse_module, parse_script, print_module
 from refwasm.text.script_syntax import ModuleCommand, TextModule
 from refwasm.validation import validate_module
 
 GC = Features.for_version("3.0")
-SUITE = Path(__file__).resolve().parents[3] / "shared" / "testsuite" / "wasm-3.0"
+SUITE = suite_root() / "wasm-3.0"
 FILES = sorted((SUITE / "gc").glob("*.wast")) + [
     SUITE / name for name in ("type-rec.wast", "type-equivalence.wast", "type-canon.wast")]
 
@@ -35,7 +36,7 @@ def valid_modules(path: Path) -> list[Module]:
     return out
 
 
-@pytest.mark.skipif(not SUITE.is_dir(), reason="the 3.0 test suite is not at ../shared")
+@pytest.mark.skipif(not SUITE.is_dir(), reason=missing_reason())
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_gc_modules_round_trip(path: Path) -> None:
     modules = valid_modules(path)
