@@ -183,12 +183,12 @@ class Ids:
         self.wat = False
 
     def ref(self, space: str, x: int) -> str:
-        """A use of index ``x``: ``$name`` or the number."""
+        """A use of index ``x``: its identifier or the number."""
         name = self.spaces.get(space, {}).get(x)
         return f"${name}" if name else str(x)
 
     def define(self, space: str, x: int) -> str:
-        """What follows a definition's keyword: `` $name``, `` (;x;)`` or nothing."""
+        """What follows a definition's keyword: an identifier, an index comment or nothing."""
         name = self.spaces.get(space, {}).get(x)
         if name:
             return f" ${name}"
@@ -200,7 +200,7 @@ class Ids:
         return f"${name}" if name else str(x)
 
     def local_id(self, x: int) -> str:
-        """`` $name`` for local ``x`` of the current function, if named."""
+        """The identifier of local ``x`` of the current function, if named."""
         name = self.locals.get(self.func, {}).get(x) if self.func is not None else None
         return f" ${name}" if name else ""
 
@@ -248,7 +248,7 @@ def _identifiers(ids: Ids) -> Iterator[None]:
 def print_module(m: Module, features: Features = DEFAULT_FEATURES,
                  style: Style = COMPACT, names: Names | None = None) -> str:
     """The text of a module, in the binary format's field order, laid out as ``style`` says,
-    with ``$ids`` from ``names`` (made valid and unique); the text is read back under
+    with identifiers from ``names`` (made valid and unique); the text is read back under
     ``features`` (``func x*`` element lists mean ``funcref`` in 2.0, ``(ref func)`` in 3.0)."""
     ids = Ids(names, style.index_comments, _sizes(m) if names else None)
     ids.wat = style.lines
@@ -415,7 +415,7 @@ def catch(c: CatchClause) -> str:
 
 
 def externtype(desc: ExternType, label: str = "") -> str:
-    """An import's description; ``label`` (`` $id`` or `` (;N;)``) follows the keyword."""
+    """An import's description; ``label`` (an identifier or an index comment) follows the keyword."""
     match desc:
         case ExternFunc(TypeIdx(x)):
             return f"(func{label} (type {_IDS.get().ref('type', x)}))"
