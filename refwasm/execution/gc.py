@@ -345,9 +345,10 @@ def exec_array_copy(m: Machine, _: None) -> None:
     dst_fields[d : d + n] = src_fields[src : src + n]
 
 
-def exec_array_init_data(m: Machine, args: tuple[StorageType, DataInst]) -> None:
-    """``Step_read/array.init_data``"""
-    t, data = args
+def _init_operands(m: Machine) -> tuple[list[Val], int, int, int]:
+    """The first steps both ``array.init_data`` and ``array.init_elem`` share: pop the count,
+    the source offset, the destination index and the array; trap when the destination range
+    leaves the array (checked before the source, as the rules order it)."""
     s = m.stack
     n = s.pop()
     src = s.pop()
@@ -355,6 +356,13 @@ def exec_array_init_data(m: Machine, args: tuple[StorageType, DataInst]) -> None
     fields = _array(m, s.pop()).fields
     if d + n > len(fields):
         raise TrapError(OUT_OF_BOUNDS_ARRAY_ACCESS)
+    return fields, d, src, n
+
+
+def exec_array_init_data(m: Machine, args: tuple[StorageType, DataInst]) -> None:
+    """``Step_read/array.init_data``"""
+    t, data = args
+    fields, d, src, n = _init_operands(m)
     z = storage_bytes(t)
     if src + n * z > len(data.data):
         raise TrapError(OUT_OF_BOUNDS_MEMORY_ACCESS)
@@ -363,13 +371,7 @@ def exec_array_init_data(m: Machine, args: tuple[StorageType, DataInst]) -> None
 
 def exec_array_init_elem(m: Machine, elem: ElemInst) -> None:
     """``Step_read/array.init_elem``"""
-    s = m.stack
-    n = s.pop()
-    src = s.pop()
-    d = s.pop()
-    fields = _array(m, s.pop()).fields
-    if d + n > len(fields):
-        raise TrapError(OUT_OF_BOUNDS_ARRAY_ACCESS)
+    fields, d, src, n = _init_operands(m)
     if src + n > len(elem.elem):
         raise TrapError(OUT_OF_BOUNDS_TABLE_ACCESS)
     fields[d : d + n] = elem.elem[src : src + n]
