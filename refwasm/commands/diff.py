@@ -1,5 +1,5 @@
 """``refwasm diff --engine E [--engine E2 ...] [--subject reference|fast] [--examples N | --time
-SECONDS] [--seed S] [--version V] [--out DIR]``: generate valid modules, run their exports in
+SECONDS] [--seed S] [--spec V] [--out DIR]``: generate valid modules, run their exports in
 refwasm and in the other engines, and write a shrunk reproducer for every disagreement
 (docs/comparison-rules.md).
 
@@ -23,6 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from refwasm.commands.common import add_spec_arguments, features_of
 from refwasm.features import Features, Version
 from refwasm.script.limits import ENGINE_DEFAULT, EngineDefault, fuel_arg, timeout_arg
 
@@ -40,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     budget.add_argument("--examples", type=int, metavar="N", help="examples to run (default 100)")
     budget.add_argument("--time", type=float, metavar="SECONDS", help="run for this long")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed")
-    parser.add_argument("--version", "--features", dest="version", default="2.0",
-                        choices=[v.value for v in Version], help="edition of the features")
+    add_spec_arguments(parser, inferred="default: 2.0 for generated modules, where every "
+                       "peer runs them; 3.0 with --modules")
     parser.add_argument("--out", default="spec-tests/found", metavar="DIR",
                         help="where reproducers go (default spec-tests/found)")
     parser.add_argument("--modules", nargs="+", metavar="PATH",
@@ -57,7 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from refwasm.engines import EngineError, is_engine
-    from refwasm.features import Features
     from refwasm.oracle.diff import run_diff
 
     unknown = [e for e in args.engine if not is_engine(e)]
@@ -68,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"refwasm diff: {args.subject} is the subject; compare it with another engine",
               file=sys.stderr)
         return 2
-    features = Features.for_version(args.version)
     if args.modules:
-        return _run_modules(args, features)
+        return _run_modules(args, features_of(args))
+    features = features_of(args, Version.WASM_2_0)
     examples = args.examples if args.examples is not None or args.time is not None else 100
     try:
         tally = run_diff(args.engine, features, examples=examples, seconds=args.time,

@@ -1,4 +1,4 @@
-"""``refwasm diff --version 3.0``: generated modules with the 3.0 proposals (multi-memory,
+"""``refwasm diff --spec 3.0``: generated modules with the 3.0 proposals (multi-memory,
 memory64, table64, extended constants, relaxed SIMD) agree between refwasm and wasmtime."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``refwasm diff --version 3.0 --engine wasmtime`` with GC and exception handling: generated
+"""``refwasm diff --spec 3.0 --engine wasmtime`` with GC and exception handling: generated
 modules with struct/array types, casts, ``i31``, throws and catches agree between refwasm and
 wasmtime (issue 13's check: 2,000 examples, 0 disagreements).  That the generator reaches
 every GC and exception instruction under the diff's options is a property of
