@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from refwasm.cli import COMMANDS, parser_for
 
@@ -78,7 +79,34 @@ def markdown() -> str:
             continue
         out += ["| argument | required | default | meaning |", "| --- | --- | --- | --- |"]
         out += [_row(a) for a in actions]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _plugin_section()) + "\n"
+
+
+class _OptionGroup:
+    """Stands for pytest's option group: the plugin's options land in an argparse parser."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self.parser = parser
+
+    def getgroup(self, *_: object, **__: object) -> _OptionGroup:
+        return self
+
+    def addoption(self, *names: str, **kwargs: Any) -> None:
+        self.parser.add_argument(*names, **kwargs)
+
+
+def _plugin_section() -> list[str]:
+    """The pytest plugin: its docstring's first paragraphs and its options."""
+    from refwasm.script import pytest_plugin
+
+    parser = argparse.ArgumentParser(add_help=False)
+    pytest_plugin.pytest_addoption(_OptionGroup(parser))  # type: ignore[arg-type]
+    paragraphs = (pytest_plugin.__doc__ or "").strip().split("\n\n")
+    out = ["", "## pytest plugin (`pytest path/to/dir`)", ""]
+    for paragraph in paragraphs:
+        out += [" ".join(paragraph.split()), ""]
+    out += ["| argument | required | default | meaning |", "| --- | --- | --- | --- |"]
+    return out + [_row(a) for a in parser._actions]
 
 
 if __name__ == "__main__":

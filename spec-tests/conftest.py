@@ -1,9 +1,18 @@
-"""Where the official test suite is, and one pytest parameter per ``.wast`` file.
+"""How the project's own test run uses refwasm's pytest plugin (``refwasm.script.pytest_plugin``)
+on the ``.wast`` scripts under ``spec-tests``: one item per file and engine.
 
-The suite is the bundled copy in ``spec-tests/official`` (``$REFWASM_TESTSUITE`` overrides it).  A test function asks for ``wast_path`` and says which scripts with
-``@pytest.mark.wast_files(root)`` where ``root`` is a folder relative to the suite (``"wasm-2.0"``)
-or an absolute path; it gets one parameter per file under that folder, or one skipped parameter
-saying why there are none.
+- ``official/wasm-1.0``: the reference, under 1.0's rules;
+- ``official/wasm-2.0`` and ``official/wasm-3.0``: the reference and the fast path
+  (``refwasm.fast``), each under its edition's rules;
+- ``wast/`` (refwasm's own scripts, 2.0) and ``found/`` (reproducers of disagreements with
+  other engines: refwasm's answers): the reference and the fast path.
+
+An item fails listing its failed commands, and is skipped with the reasons when every command
+was skipped.  Items per file cost about a third of the plugin's items per command (54,006 for
+wasm-2.0), so a bare ``pytest`` gets these; naming a path at or under ``spec-tests/official``
+(``pytest spec-tests/official/wasm-2.0``) leaves it to the command line's options, one item per
+command by default.  The bundled copy is what runs here; the plugin runs any other copy of the
+suite when its folder is named (``pytest $REFWASM_TESTSUITE/wasm-2.0 --wast-items file``).
 """
 
 from __future__ import annotations
@@ -12,51 +21,38 @@ from pathlib import Path
 
 import pytest
 
-from refwasm import testsuite
+from refwasm.features import Version
+from refwasm.script.pytest_plugin import WastRun
+
+HERE = Path(__file__).resolve().parent
+OFFICIAL = HERE / "official"
+BOTH = ("reference", "fast")
 
 
-def suite_root() -> Path:
-    """``$REFWASM_TESTSUITE``, else the bundled ``spec-tests/official``."""
-    return testsuite.suite_root()
+def _runs(path: Path) -> list[WastRun] | None:
+    """The project's runs of one script, by where it is."""
+    relative = path.resolve().relative_to(HERE)
+    top = relative.parts[0]
+    if top == "official":
+        edition = Version(relative.parts[1].removeprefix("wasm-"))
+        engines = ("reference",) if edition is Version.WASM_1_0 else BOTH
+        return [WastRun(engine, edition, "file") for engine in engines]
+    if top == "wast":
+        return [WastRun(engine, Version.WASM_2_0, "file") for engine in BOTH]
+    if top == "found":
+        return [WastRun(engine, None, "file") for engine in BOTH]
+    return None
 
 
-def wast_params(root: Path) -> list[object]:
-    """One parameter per ``.wast`` file under ``root`` (sorted), ids relative to it."""
-    if not root.is_dir():
-        reason = f"no test suite at {root} (set REFWASM_TESTSUITE to the testsuite folder)"
-        return [pytest.param(None, id="absent", marks=pytest.mark.skip(reason=reason))]
-    files = sorted(root.rglob("*.wast"))
-    return [pytest.param(str(f), id=f.relative_to(root).as_posix()) for f in files]
-
-
-OFFICIAL = Path(__file__).resolve().parent / "official"
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """``pytest spec-tests`` runs the per-file tests; the bundled suites' ``.wast`` files become
-    the pytest plugin's items (one per command, ~140,000) only when a path at or under
-    ``spec-tests/official`` is named (``pytest spec-tests/official/wasm-2.0``)."""
-    if collection_path.resolve() != OFFICIAL:
-        return None
+def _named_under_official(config: pytest.Config) -> bool:
+    """Whether the command line names ``spec-tests/official`` or a path under it."""
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        return False
     named = [Path(arg.split("::")[0]).resolve() for arg in config.args]
-    if any(path == OFFICIAL or OFFICIAL in path.parents for path in named):
+    return any(path == OFFICIAL or OFFICIAL in path.parents for path in named)
+
+
+def pytest_wast_runs(file_path: Path, config: pytest.Config) -> list[WastRun] | None:
+    if _named_under_official(config) and OFFICIAL in file_path.resolve().parents:
         return None
-    return True
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "wast_files(root): parametrise wast_path over the .wast files under root"
-    )
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "wast_path" not in metafunc.fixturenames:
-        return
-    marker = metafunc.definition.get_closest_marker("wast_files")
-    if marker is None:
-        raise pytest.UsageError(f"{metafunc.function.__name__} needs @pytest.mark.wast_files")
-    root = Path(marker.args[0])
-    if not root.is_absolute():
-        root = suite_root() / root
-    metafunc.parametrize("wast_path", wast_params(root))
+    return _runs(file_path)

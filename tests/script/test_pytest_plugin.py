@@ -123,3 +123,74 @@ def test_the_official_2_0_suite_item_count() -> None:
     status, out = pytest_in(SUITE.parent, "--collect-only", "-q", "wasm-2.0", timeout=1800)
     assert status == 0
     assert summary(out)["tests collected"] == refwasm_totals([SUITE])
+
+
+def test_one_item_per_file(copies: Path) -> None:
+    status, out = pytest_in(copies, "--collect-only", "-q", ".", "--wast-items", "file")
+    assert status == 0, out
+    assert [line for line in out.splitlines() if "::" in line] == [
+        "binary.wast::reference", "i32.wast::reference", "linking.wast::reference"]
+    path = copies / "i32.wast"
+    line = '(assert_return (invoke "add" (i32.const 1) (i32.const 1)) (i32.const 2))'
+    text = path.read_text()
+    path.write_text(text.replace(line, line.replace("(i32.const 2))", "(i32.const 3))")))
+    planted = text[: text.index(line)].count("\n") + 1
+    status, out = pytest_in(copies, "-q", ".", "--wast-items", "file")
+    assert status == 1 and summary(out) == {"passed": 2, "failed": 1}
+    assert f"i32.wast:{planted}: assert_return invoke 'add': result 0: expected i32:0x3, " \
+           "got i32:0x2" in out
+    assert "i32.wast: " in out and " 1 failed" in out  # the file's summary heads the listing
+
+
+CONFTEST = '''
+from refwasm.features import Version
+from refwasm.script.pytest_plugin import WastRun
+
+def pytest_wast_runs(file_path, config):
+    if file_path.name == "nop.wast":
+        return None
+    return [WastRun("reference", Version.WASM_2_0, "command"), WastRun("fast", None, "file")]
+'''
+
+
+def test_a_conftest_chooses_the_runs(tmp_path: Path) -> None:
+    """``pytest_wast_runs`` in a conftest: its files are collected by a bare ``pytest`` too,
+    under one node per run; a file it leaves (``None``) follows the command line."""
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["t"]\n')
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "conftest.py").write_text(CONFTEST)
+    for name in ("i32.wast", "nop.wast"):
+        shutil.copy(SUITE / name, folder / name)
+    status, out = pytest_in(tmp_path, "--collect-only", "-q")
+    assert status == 0, out
+    items = [line for line in out.splitlines() if "::" in line]
+    commands = refwasm_totals([folder / "i32.wast"])
+    assert len(items) == commands + 1
+    assert "t/i32.wast::reference-2.0::line-37-assert_return" in items
+    assert "t/i32.wast::fast" in items and not any("nop.wast" in i for i in items)
+    status, out = pytest_in(tmp_path, "-q")
+    assert status == 0 and summary(out)["passed"] == commands + 1, out
+
+
+def test_the_projects_suite_runs(tmp_path: Path) -> None:
+    """spec-tests/conftest.py: a bare ``pytest`` gets one item per bundled file and engine
+    (1.0 on the reference, 2.0 and 3.0 on both engines); naming a suite folder gets the
+    plugin's items per command."""
+    root = Path(__file__).resolve().parents[2]
+    official = root / "spec-tests" / "official"
+    if not (official / "wasm-3.0").is_dir():
+        pytest.skip(f"no bundled suite at {official}")
+    status, out = pytest_in(root, "--collect-only", "-q", "spec-tests", "-p", "no:xdist")
+    assert status == 0, out
+    items = [line for line in out.splitlines() if "::" in line]
+    expected = {"wasm-1.0": ["reference"], "wasm-2.0": ["reference", "fast"],
+                "wasm-3.0": ["reference", "fast"]}
+    for edition, engines in expected.items():
+        files = sorted(p.relative_to(root).as_posix() for p in (official / edition).rglob("*.wast"))
+        spec = edition.removeprefix("wasm-")
+        want = {f"{f}::{engine}-{spec}" for f in files for engine in engines}
+        assert want <= set(items), sorted(want - set(items))[:5]
+        assert len([i for i in items if f"/{edition}/" in i]) == len(want)
+    status, out = pytest_in(root, "--collect-only", "-q", "spec-tests/official/wasm-1.0/nop.wast")
+    assert status == 0 and "spec-tests/official/wasm-1.0/nop.wast::line-" in out, out
