@@ -5,6 +5,8 @@ directories and wrong kinds of input; the README's first command."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import shutil
@@ -15,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-# A clone, a venv and a pip install cost about 30 s before the first command: slow-marked;
-# tests/cli/test_conventions.py checks the same conventions in process in the default run.
-pytestmark = pytest.mark.slow
+# A clone, a venv and a pip install cost about 30 s before the first command (once per
+# session); the whole-suite run of the README's first command is slow-marked.
 
 REPO = Path(__file__).resolve().parents[2]
 WAT = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)\n' \
@@ -60,6 +61,36 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Clone:
     if installed.returncode != 0:
         pytest.skip(f"pip install failed (offline?): {installed.stderr.strip()[-300:]}")
     return Clone(root, venv / "bin")
+
+
+def test_every_other_command(clone: Clone, files: Path) -> None:
+    """dump, diff, oracle and rules as a plain ``pip install refwasm`` has them (no extras)."""
+    status, out, err = clone.run("dump", str(files / "m.wat"))
+    assert (status, err) == (0, "") and b"type" in out and b"code" in out
+    status, _, err = clone.run("dump", str(files / "nope.wasm"))
+    assert status == 2 and err.strip().endswith("no such file or directory")
+    # Without the extras the generator needs, diff says which extra to install.
+    status, _, err = clone.run("diff", "--engine", "fast", "--examples", "1")
+    assert status == 2 and "pip install 'refwasm[fuzz]'" in err, err
+    status, _, err = clone.run("diff", "--engine", "nosuch", "--examples", "1")
+    assert status == 2 and "unknown engine" in err
+    wasm = clone.run("parse", str(files / "m.wat"), "-o", "-")[1]
+    requests = [
+        json.dumps({"op": "instantiate", "module": base64.b64encode(wasm).decode()}),
+        '{"op": "invoke", "name": "add", "args": [{"type": "i32", "bits": "0x2"}, '
+        '{"type": "i32", "bits": "0xffffffff"}]}',
+        '{"op": "invoke", "name": "boom", "args": []}',
+        "garbage",
+    ]
+    status, out, err = clone.run("oracle", stdin="\n".join(requests).encode() + b"\n")
+    replies = [json.loads(line) for line in out.decode().splitlines()]
+    assert (status, err) == (0, "") and len(replies) == 4
+    assert replies[0]["outcome"] == "instantiated"
+    assert replies[1]["results"][0]["bits"] == "0x1"  # 2 + (2^32 - 1) wraps to 1
+    assert (replies[2]["outcome"], replies[2]["message"]) == ("trap", "unreachable")
+    assert replies[3]["ok"] is False
+    status, out, err = clone.run("rules", "--help")
+    assert status == 0 and b"--markdown" in out
 
 
 @pytest.fixture(scope="session")
@@ -147,6 +178,7 @@ def test_wast_on_the_bundled_suite(clone: Clone, files: Path) -> None:
     assert status == 2 and "REFWASM_TESTSUITE" in err
 
 
+@pytest.mark.slow  # the whole 2.0 suite after the clone: about a minute
 def test_the_readme_first_command(clone: Clone) -> None:
     """``refwasm wast --suite 2.0`` (the README's first command, after the install the fixture
     did): the whole official 2.0 suite passes and the summary is printed."""
