@@ -185,3 +185,10 @@ def test_a_failing_command_fails_its_block(tmp_path: Path) -> None:
     status, output = run_block("false | cat\necho after", tmp_path, dict(os.environ),
                                tmp_path / "log")
     assert status != 0 and "after" not in output
+
+
+@pytest.mark.parametrize("block", claimed("sh"), ids=str)
+def test_shell_blocks_are_valid_bash(block: Block) -> None:
+    """Every block parses, those skipped for a missing tool or left to ``-m slow`` included."""
+    result = subprocess.run(["bash", "-n", "-c", block.code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
