@@ -7,7 +7,8 @@ language).  Here: the extraction, the final claim test, and the checks of
   an earlier one defined), in a fresh temporary directory;
 - ``json`` blocks: one JSON document, or one per line; the placeholders ``{...}`` and
   ``[...]`` (an elided object or list) are read as empty through ``without_placeholders``,
-  the only normalisation;
+  the only normalisation; every value shown (an object with a ``type``) is one the oracle's
+  wire format reads;
 - ``wasm`` blocks: parsed by refwasm's text parser, as a module (or its fields) when the block
   starts with ``(``, else as the instructions of a function body;
 - ``text`` blocks: diagrams, nothing to run; the pages that have them are listed here, so
@@ -42,6 +43,7 @@ from doc_fences import (
 )
 
 from refwasm.cli import parser_for
+from refwasm.engines.jsonvalues import value_from_json
 from refwasm.errors import WasmError
 from refwasm.text import parse_module
 
@@ -147,6 +149,26 @@ def test_the_placeholder_normalisation() -> None:
 def test_json_blocks_parse(block: Block) -> None:
     documents = json_documents(block.code)
     assert documents and all(isinstance(document, dict) for document in documents)
+
+
+def wire_values(document: object) -> list[dict[str, object]]:
+    """The objects with a ``type`` field in a document: the oracle protocol's values."""
+    if isinstance(document, list):
+        return [value for item in document for value in wire_values(item)]
+    if not isinstance(document, dict):
+        return []
+    inner = [value for item in document.values() for value in wire_values(item)]
+    return [document, *inner] if "type" in document else inner
+
+
+def test_the_values_shown_are_the_oracles_wire_values() -> None:
+    """docs/oracle.md's values (and those inside its replies) are read by refwasm's wire
+    reader, ``allowed`` aside (a reply's annotation, not part of the value)."""
+    values = [value for block in claimed("json")
+              for document in json_documents(block.code) for value in wire_values(document)]
+    assert len(values) >= 6
+    for value in values:
+        value_from_json({k: v for k, v in value.items() if k != "allowed"})
 
 
 # --- wasm ---------------------------------------------------------------------------------
