@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Atheris target: the binary decoder and the validator.
 
 Input: a candidate ``.wasm`` module.  Decoding may fail only with ``MalformedError``, validating

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Atheris target: the differential oracle on fuzzer-chosen valid modules.
 
 libFuzzer's bytes drive Hypothesis (``fuzz_one_input``) through ``refwasm.oracle.diff.cases``:

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Atheris target: the oracle's request handler (``refwasm oracle``, docs/oracle.md).
 
 Input: request lines, one JSON request per line, answered in order by one ``Oracle`` (so an

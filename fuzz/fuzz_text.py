@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Atheris target: the text-format parser (``.wat`` modules).
 
 Input: UTF-8 text (undecodable bytes become U+FFFD, which the lexer must reject as it would

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Atheris target: the ``.wast`` script parser and runner, on the reference engine.
 
 Input: a UTF-8 script.  Parsing may fail only with ``MalformedError``.  The runner never raises:
