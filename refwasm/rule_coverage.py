@@ -45,6 +45,8 @@ from refwasm.execution import prepare
 from refwasm.validation import instructions as vins
 
 Handler = Callable[[Any, Any], None]
+# From a handler's rules to those a success and those a trap count under (``outcome_rules``).
+Outcomes = Callable[[tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]]
 
 # The structured instructions' headers, which ``flatten`` lays out itself (not through
 # ``prepare_instr``), by module and name.
@@ -106,9 +108,7 @@ class RuleCounter:
     trap: Counter[str] = field(default_factory=Counter)
     _restore: list[Callable[[], None]] = field(default_factory=list)
     _wrapped: dict[tuple[Handler, tuple[str, ...]], Handler] = field(default_factory=dict)
-    _outcomes: Callable[[tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]] = field(
-        default=lambda names: (names, names)
-    )
+    _outcomes: Outcomes = field(default=lambda names: (names, names))
 
     def __enter__(self) -> RuleCounter:
         self._outcomes = outcome_rules()
@@ -222,16 +222,14 @@ def execution_universe() -> list[str]:
     return sorted({n for _, _, fn in handlers() for n in _steps(fn)})
 
 
-def branches(
-    name: str, spec: rules.SpecIndex, traps: frozenset[str]
-) -> tuple[bool, bool]:
+def branches(name: str, spec: rules.SpecIndex, traps: frozenset[str]) -> tuple[bool, bool]:
     """Whether the execution rule ``name`` has a success case and a trap case (a case whose
     reduct is ``TRAP``)."""
     cases = {s.name for s in spec.resolve(name)}
     return bool(cases - traps), bool(cases & traps)
 
 
-def outcome_rules() -> Callable[[tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]]:
+def outcome_rules() -> Outcomes:
     """A function from a handler's rules to those a success counts under (the rules with a
     success case) and those a trap counts under (with a trap case); all of them where none
     has the case, or without the spec sources."""

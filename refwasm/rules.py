@@ -25,7 +25,8 @@ Two kinds of names are recognised:
 
 ``citations()`` reads them from the code (every function and method of the spec packages),
 ``SpecIndex`` from the spec sources; ``tests/rules/test_citations.py`` checks that every cited
-name exists, so citations cannot rot.  ``refwasm rules`` builds ``docs/rules.md`` from both.
+name exists, so citations cannot rot.  ``refwasm rules`` builds ``docs/rules.md`` from both, and
+``refwasm rules NAME`` prints one instruction's or rule's part of it (``lookup``).
 """
 
 from __future__ import annotations
@@ -131,9 +132,7 @@ class SpecIndex:
     labels: frozenset[str]
     labels_3_0: frozenset[str] = frozenset()  # the 3.0 prose's, for what 2.0 lacks (tags)
     # ``resolve``'s answers, by the normalized citation, for 3.0 and for 2.0: computed once.
-    _families: tuple[dict[str, list[SpecName]], ...] = field(
-        init=False, repr=False, compare=False
-    )
+    _families: tuple[dict[str, list[SpecName]], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_families", (_families(self.names), _families(self.names_2_0)))
@@ -160,9 +159,11 @@ def _families(names: tuple[SpecName, ...]) -> dict[str, list[SpecName]]:
     found: dict[str, list[SpecName]] = {}
     for n in names:
         key = normalize(n.name)
-        cuts = [] if n.kind == "def" else [
-            i for i, c in enumerate(key) if c == "/" or (c == "-" and "/" in key[:i])
-        ]
+        cuts = (
+            []
+            if n.kind == "def"
+            else [i for i, c in enumerate(key) if c == "/" or (c == "-" and "/" in key[:i])]
+        )
         for prefix in dict.fromkeys([key, *(key[:i] for i in cuts)]):
             found.setdefault(prefix, []).append(n)
     return found
@@ -573,7 +574,9 @@ def instruction_index(spec: SpecIndex, root: Path | None = None) -> list[Instruc
     return list(found.values())
 
 
-def _opcodes(words: tuple[str, ...], encodings: list[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
+def _opcodes(
+    words: tuple[str, ...], encodings: list[tuple[str, tuple[str, ...]]]
+) -> tuple[str, ...]:
     """The opcodes of the binary alternatives that build the syntax ``words`` (a text
     alternative's): those with the same words, else the same words in another order, else
     those that add words to the same head (``REF.CAST (REF NULL ht)`` for ``REF.CAST rt``)."""

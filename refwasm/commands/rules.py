@@ -25,7 +25,9 @@ HELP = "the spec rules each function implements, and the rule coverage of the co
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "name", nargs="?", metavar="INSTR|RULE",
+        "name",
+        nargs="?",
+        metavar="INSTR|RULE",
         help="an instruction (i32.trunc_f32_s) or a rule (Step_read/call_indirect): where it is",
     )
     parser.add_argument(

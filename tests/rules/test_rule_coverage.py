@@ -80,9 +80,16 @@ def test_a_trapping_assertion_counts_the_trap_branch(tmp_path: Path) -> None:
 
 def test_nothing_stays_installed() -> None:
     """Off means the interpreter's own functions, not wrappers that do nothing."""
+
     def installed() -> tuple[object, ...]:
-        return (prepare.prepare_instr, dict(vins._RULES), ins.exec_block, ins.exec_loop,
-                ins.exec_if, eh.exec_try_table)
+        return (
+            prepare.prepare_instr,
+            dict(vins._RULES),
+            ins.exec_block,
+            ins.exec_loop,
+            ins.exec_if,
+            eh.exec_try_table,
+        )
 
     before = installed()
     with RuleCounter():
@@ -207,7 +214,9 @@ def test_every_execution_rule_of_a_handler_is_countable() -> None:
     added on a route of its own (as ``try_table``'s header was) fails here until it is."""
     found = handlers()
     assert {m.__name__ for m, _, _ in found} == {
-        "refwasm.execution.instructions", "refwasm.execution.gc", "refwasm.execution.exceptions"
+        "refwasm.execution.instructions",
+        "refwasm.execution.gc",
+        "refwasm.execution.exceptions",
     }
     named = set(_HANDLER.findall(inspect.getsource(prepare) + inspect.getsource(gc)))
     assert {name for _, name, _ in found} - named == set()
