@@ -6,14 +6,22 @@ from the outside and counts their calls by the rule their docstrings cite
 
 * typing rules: the values of ``refwasm.validation.instructions._RULES`` (one per instruction
   class), each call counted as ``valid`` or ``invalid`` (an ``InvalidError`` raised);
-* execution rules: the ``(handler, immediate)`` pairs ``refwasm.execution.prepare`` builds for
-  each instruction (``prepare_instr``, and the ``block``/``loop``/``if`` headers), each step
-  counted as ``ok`` or ``trap`` (a ``TrapError`` raised).  A handler shared by several rules
+* execution rules: the instruction handlers, the ``exec_*`` functions of the modules of
+  ``refwasm.execution`` (``handlers()``), reached by two routes: the ``(handler, immediate)``
+  pairs ``refwasm.execution.prepare.prepare_instr`` builds, and the ``block``, ``loop``, ``if``
+  and ``try_table`` headers ``flatten`` lays out itself (``STRUCTURED``, replaced in their
+  modules).  A step counts as ``ok`` when it completes or throws a Wasm exception (``throw``
+  succeeds by throwing), as ``trap`` when it raises a ``TrapError``; a trap counts under the
+  cited rules with a trap case, a success under those with a success case (``exec_throw_ref``
+  cites ``throw_ref-null`` and ``throw_ref-instrs``).  A handler shared by several rules
   (``exec_binop`` runs ``binop`` and ``relop``) is counted under the rule of the instruction it
   was prepared for: the execution rule whose case is the instruction's typing rule case.
 
-When it is closed, everything is restored; with no counter open nothing is wrapped, so the
-interpreter runs exactly the code it runs without the option (no test, no flag in its loop).
+The steps that are the interpreter's loop rather than a handler (entering and leaving labels
+and frames, ``Step/ctxt-*``, a trap or an exception leaving its contexts,
+``Step_read/throw_ref-label``/``-frame``/``-handler-*``) are not counted.
+When the counter is closed, everything is restored; with no counter open nothing is wrapped, so
+the interpreter runs exactly the code it runs without the option (no test, no flag in its loop).
 Counts cover code prepared while the counter is open (the fresh stores of a ``.wast`` run).
 """
 
@@ -26,24 +34,49 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from refwasm import rules
-from refwasm.errors import InvalidError, TrapError
+from refwasm.errors import ExceptionError, InvalidError, TrapError
 from refwasm.execution import exceptions as eh
-from refwasm.execution import gc, prepare
 from refwasm.execution import instructions as ins
+from refwasm.execution import prepare
 from refwasm.validation import instructions as vins
 
 Handler = Callable[[Any, Any], None]
+# From a handler's rules to those a success and those a trap count under (``outcome_rules``).
+Outcomes = Callable[[tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]]
 
-# The structured instructions' headers, which ``flatten`` lays out itself.
-STRUCTURED = ("exec_block", "exec_loop", "exec_if")
+# The structured instructions' headers, which ``flatten`` lays out itself (not through
+# ``prepare_instr``), by module and name.
+STRUCTURED: tuple[tuple[ModuleType, str], ...] = (
+    (ins, "exec_block"),
+    (ins, "exec_loop"),
+    (ins, "exec_if"),
+    (eh, "exec_try_table"),
+)
 
 
 def _spectec(fn: Callable[..., Any]) -> tuple[str, ...]:
     """The SpecTec names ``fn``'s docstring cites."""
     return tuple(rules.parse_citations(fn.__doc__ or "")[0])
+
+
+def _steps(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """The execution rules (``Step``, ``Step_read``, ``Step_pure``) ``fn``'s docstring cites."""
+    return tuple(n for n in _spectec(fn) if n.startswith("Step"))
+
+
+def handlers() -> list[tuple[ModuleType, str, Handler]]:
+    """The instruction handlers: each ``exec_*`` function written in a module of
+    ``refwasm.execution`` that cites an execution rule, with its module and name."""
+    return [
+        (module, name.rsplit(".", 1)[-1], fn)
+        for module in rules.spec_modules(("refwasm.execution",))
+        for name, fn in rules.functions_of(module)
+        if name.startswith("exec_") and _steps(fn)
+    ]
 
 
 def _case(name: str) -> str:
@@ -75,8 +108,10 @@ class RuleCounter:
     trap: Counter[str] = field(default_factory=Counter)
     _restore: list[Callable[[], None]] = field(default_factory=list)
     _wrapped: dict[tuple[Handler, tuple[str, ...]], Handler] = field(default_factory=dict)
+    _outcomes: Outcomes = field(default=lambda names: (names, names))
 
     def __enter__(self) -> RuleCounter:
+        self._outcomes = outcome_rules()
         self._wrap_typing_rules()
         self._wrap_preparation()
         return self
@@ -111,6 +146,8 @@ class RuleCounter:
     # -- Execution rules ------------------------------------------------------------------------
 
     def _wrap_preparation(self) -> None:
+        """Count what ``prepare_instr`` prepares under the rule of its instruction, and the
+        structured headers under theirs."""
         original = prepare.prepare_instr
         counted_step = self._counted_step
 
@@ -120,9 +157,9 @@ class RuleCounter:
             return counted_step(handler, execution_rules_for(typing_rule, handler, instr)), imm
 
         self._replace(prepare, "prepare_instr", prepare_counted)
-        for name in STRUCTURED:
-            handler = getattr(ins, name)
-            self._replace(ins, name, self._counted_step(handler, _spectec(handler)))
+        for module, name in STRUCTURED:
+            handler = getattr(module, name)
+            self._replace(module, name, self._counted_step(handler, _steps(handler)))
 
     def _replace(self, module: object, name: str, value: object) -> None:
         """Set ``module.name`` to ``value`` until the counter closes."""
@@ -134,14 +171,18 @@ class RuleCounter:
         key = (handler, names)
         if key not in self._wrapped:
             ok, trap = self.ok, self.trap
+            succeeded, trapped = self._outcomes(names)
 
             def step(m: Any, imm: Any) -> None:
                 try:
                     handler(m, imm)
                 except TrapError:
-                    trap.update(names)
+                    trap.update(trapped)
                     raise
-                ok.update(names)
+                except ExceptionError:
+                    ok.update(succeeded)  # a throw is the rule's result, not a failure
+                    raise
+                ok.update(succeeded)
 
             step.__doc__ = handler.__doc__
             self._wrapped[key] = step
@@ -176,16 +217,33 @@ def typing_universe() -> list[str]:
 
 
 def execution_universe() -> list[str]:
-    """The execution rules the counter can see fire: the ``Step`` citations of the handlers
-    (the instructions', and those of garbage collection and exception handling)."""
-    names = {
-        n
-        for module in (ins, gc, eh)
-        for name, fn in vars(module).items()
-        if name.startswith("exec_") and callable(fn)
-        for n in _spectec(fn)
-    }
-    return sorted(n for n in names if n.startswith("Step"))
+    """The execution rules the counter can see fire: the citations of the instruction handlers
+    (``handlers()``: those of ``instructions``, ``gc`` and ``exceptions``)."""
+    return sorted({n for _, _, fn in handlers() for n in _steps(fn)})
+
+
+def branches(name: str, spec: rules.SpecIndex, traps: frozenset[str]) -> tuple[bool, bool]:
+    """Whether the execution rule ``name`` has a success case and a trap case (a case whose
+    reduct is ``TRAP``)."""
+    cases = {s.name for s in spec.resolve(name)}
+    return bool(cases - traps), bool(cases & traps)
+
+
+def outcome_rules() -> Outcomes:
+    """A function from a handler's rules to those a success counts under (the rules with a
+    success case) and those a trap counts under (with a trap case); all of them where none
+    has the case, or without the spec sources."""
+    if not (rules.spec_root() / "wasm-3.0-spectec").is_dir():
+        return lambda names: (names, names)
+    spec, traps = rules.load_spec(), trap_rules()
+
+    def split(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        cases = [branches(n, spec, traps) for n in names]
+        ok = tuple(n for n, (success, _) in zip(names, cases, strict=True) if success)
+        trap = tuple(n for n, (_, trapping) in zip(names, cases, strict=True) if trapping)
+        return ok or names, trap or names
+
+    return split
 
 
 def report(counter: RuleCounter, spec: rules.SpecIndex | None = None) -> dict[str, Any]:
@@ -200,8 +258,7 @@ def report(counter: RuleCounter, spec: rules.SpecIndex | None = None) -> dict[st
     execution: dict[str, dict[str, int]] = {}
     trap_never, success_never = [], []
     for n in execution_universe():
-        cases = {s.name for s in spec.resolve(n)}
-        has_trap, has_success = bool(cases & traps), bool(cases - traps)
+        has_success, has_trap = branches(n, spec, traps)
         execution[n] = {"ok": counter.ok[n], "trap": counter.trap[n]}
         if has_trap and counter.trap[n] == 0:
             trap_never.append(n)

@@ -25,18 +25,20 @@ Two kinds of names are recognised:
 
 ``citations()`` reads them from the code (every function and method of the spec packages),
 ``SpecIndex`` from the spec sources; ``tests/rules/test_citations.py`` checks that every cited
-name exists, so citations cannot rot.  ``refwasm rules`` builds ``docs/rules.md`` from both.
+name exists, so citations cannot rot.  ``refwasm rules`` builds ``docs/rules.md`` from both, and
+``refwasm rules NAME`` prints one instruction's or rule's part of it (``lookup``).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import os
 import pkgutil
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -129,6 +131,11 @@ class SpecIndex:
     names_2_0: tuple[SpecName, ...]
     labels: frozenset[str]
     labels_3_0: frozenset[str] = frozenset()  # the 3.0 prose's, for what 2.0 lacks (tags)
+    # ``resolve``'s answers, by the normalized citation, for 3.0 and for 2.0: computed once.
+    _families: tuple[dict[str, list[SpecName]], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_families", (_families(self.names), _families(self.names_2_0)))
 
     def has_label(self, label: str) -> bool:
         """Whether ``label`` is a label of the 2.0 prose, or of the 3.0 prose (a 3.0 feature)."""
@@ -138,11 +145,28 @@ class SpecIndex:
         """The 3.0 names (else the 2.0 names) a citation denotes: the name itself and, for a
         rule or grammar, its cases (``Step_pure/binop`` denotes ``binop-val`` and
         ``binop-trap``; ``Instr_ok`` every ``Instr_ok/...``)."""
-        for names in (self.names, self.names_2_0):
-            found = [n for n in names if cites(citation, n)]
-            if found:
-                return found
+        key = normalize(citation)
+        for families in self._families:
+            if key in families:
+                return list(families[key])
         return []
+
+
+def _families(names: tuple[SpecName, ...]) -> dict[str, list[SpecName]]:
+    """Each citation key that ``cites`` matches to some of ``names``, with those names in order:
+    a name's own key, and, for a rule or grammar, the prefixes ending before a ``/``, or before
+    a ``-`` after the first ``/`` (``Step_pure/binop`` for ``Step_pure/binop-val``)."""
+    found: dict[str, list[SpecName]] = {}
+    for n in names:
+        key = normalize(n.name)
+        cuts = (
+            []
+            if n.kind == "def"
+            else [i for i, c in enumerate(key) if c == "/" or (c == "-" and "/" in key[:i])]
+        )
+        for prefix in dict.fromkeys([key, *(key[:i] for i in cuts)]):
+            found.setdefault(prefix, []).append(n)
+    return found
 
 
 def cites(citation: str, spec: SpecName) -> bool:
@@ -309,9 +333,10 @@ def implementers(spec: SpecIndex, cited: list[Citation]) -> dict[str, list[Citat
 _WORD = re.compile(r"[\w$]+(?:\.[\w$]+)*")
 
 
+@functools.cache
 def _test_words(root: Path) -> dict[str, frozenset[str]]:
     """The words of every test file (Python and ``.wast``), by path relative to ``root``: each
-    dotted word (``table.fill``) and its parts."""
+    dotted word (``table.fill``) and its parts (read once a process: the files are many)."""
     words: dict[str, frozenset[str]] = {}
     for folder in TEST_FOLDERS:
         for path in sorted((root / folder).rglob("*")):
@@ -436,14 +461,16 @@ def _instructions_section(spec: SpecIndex, by_name: dict[str, list[Citation]]) -
         "## Instructions",
         "",
         f"The {len(index)} mnemonics of the 3.0 text format, each with the grammar cases and",
-        "rules of its syntax (read from the grammars: `refwasm.rules.instruction_rules`) and the",
-        "functions that cite them.",
+        "rules of its syntax (read from the grammars: `refwasm.rules.instruction_rules`), the",
+        "opcodes of the binary cases that build that syntax, and the functions that cite them.",
+        "`refwasm rules MNEMONIC` (or `RULE`) prints one row, with files, lines and tests.",
         "",
-        "| instruction | syntax | validation | execution | operator | binary | text | implemented by |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| instruction | syntax | validation | execution | operator | opcode | binary | text"
+        " | implemented by |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for i in index:
-        cells = [i.validation, i.execution, i.numerics, i.binary, i.text]
+        cells = [i.validation, i.execution, i.numerics, i.opcodes, i.binary, i.text]
         shown = [", ".join(f"`{r}`" for r in rules) for rules in cells]
         where = dict.fromkeys(c.where for r in i.rules() for c in by_name.get(r, []))
         out.append(
@@ -462,6 +489,8 @@ def _instructions_section(spec: SpecIndex, by_name: dict[str, list[Citation]]) -
 # ``| "i32.trunc_f32_s" => CVTOP I32 F32 TRUNC S`` (text); ``=>`` may be on a later line.
 _GRAMMAR_BLOCK = re.compile(r"^grammar\s+(\S+?)\s*:[^\n]*\n((?:[ \t]+[^\n]*\n?)*)", re.M)
 _MNEMONIC = re.compile(r'^\s*\|?\s*"([a-z][a-z0-9_.]*)"')
+# The opcode of a binary alternative: ``| 0xA8 =>``, or a prefix and an index, ``| 0xFC 12:Bu32``.
+_OPCODE = re.compile(r"^\s*\|\s*(0x[0-9A-Fa-f]{2})(?:\s+(\d+):Bu32)?")
 _INSTR_GRAMMARS = ("Binstr", "Tplaininstr_", "Tblockinstr_")
 _NUMERIC_HEADS = ("UNOP", "BINOP", "TESTOP", "RELOP", "CVTOP")
 _TYPE_WORDS = frozenset({"I32", "I64", "F32", "F64", "V128", "S", "U"})
@@ -479,6 +508,7 @@ class InstructionRules:
     validation: tuple[str, ...]
     execution: tuple[str, ...]
     numerics: tuple[str, ...]
+    opcodes: tuple[str, ...] = ()  # its binary opcodes: ``0xA8``, ``0xFC 12`` (prefix, index)
 
     def rules(self) -> tuple[str, ...]:
         """Every rule above, in the spec's chapter order."""
@@ -492,8 +522,16 @@ def _term(alternative: str) -> str:
     return " ".join(re.findall(r"(?<![\w$])[A-Z][A-Z0-9_.]*(?![\w(])", built))
 
 
-def _alternatives(root: Path) -> Iterator[tuple[str, str, str]]:
-    """``(grammar, first line, term)`` for each alternative of the 3.0 instruction grammars."""
+def _words(alternative: str) -> tuple[str, ...]:
+    """The constant words of an alternative's syntax with its constant numbers (``LOAD I32 `8
+    S`` for ``i32.load8_s``): what tells apart the instructions that share a term."""
+    built = alternative.split("=>", 1)[1].split("--", 1)[0]
+    return tuple(re.findall(r"(?<![\w$])[A-Z][A-Z0-9_.]*(?![\w(])|`\d+", built))
+
+
+def _alternatives(root: Path) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
+    """``(grammar, first line, term, words)`` for each alternative of the 3.0 instruction
+    grammars."""
     for path in sorted((root / "wasm-3.0-spectec").glob("[56].*.spectec")):
         for match in _GRAMMAR_BLOCK.finditer(path.read_text(encoding="utf-8")):
             grammar, body = match.group(1), match.group(2)
@@ -510,7 +548,7 @@ def _alternatives(root: Path) -> Iterator[tuple[str, str, str]]:
                     following.append(nxt)
                 rest = " ".join([line, *following])
                 if "=>" in rest:
-                    yield grammar, line, _term(rest)
+                    yield grammar, line, _term(rest), _words(rest)
 
 
 def instruction_index(spec: SpecIndex, root: Path | None = None) -> list[InstructionRules]:
@@ -519,15 +557,39 @@ def instruction_index(spec: SpecIndex, root: Path | None = None) -> list[Instruc
     syntax, and the typing, reduction and operator rules named after its syntax's head."""
     alternatives = list(_alternatives(spec_root() if root is None else root))
     binary: dict[str, list[str]] = {}
-    for grammar, _, term in alternatives:
+    encodings: list[tuple[str, tuple[str, ...]]] = []
+    for grammar, line, term, words in alternatives:
         if grammar.startswith("B") and grammar not in binary.get(term, []):
             binary.setdefault(term, []).append(grammar)
+        opcode = _OPCODE.match(line)
+        if grammar.startswith("B") and opcode:
+            index = f" {opcode.group(2)}" if opcode.group(2) else ""
+            encodings.append((opcode.group(1) + index, words))
     found: dict[str, InstructionRules] = {}
-    for grammar, line, term in alternatives:
+    for grammar, line, term, words in alternatives:
         mnemonic = _MNEMONIC.match(line)
         if grammar.startswith("T") and mnemonic and term and mnemonic.group(1) not in found:
-            found[mnemonic.group(1)] = _rules_of(spec, mnemonic.group(1), term, grammar, binary)
+            rules = _rules_of(spec, mnemonic.group(1), term, grammar, binary)
+            found[mnemonic.group(1)] = replace(rules, opcodes=_opcodes(words, encodings))
     return list(found.values())
+
+
+def _opcodes(
+    words: tuple[str, ...], encodings: list[tuple[str, tuple[str, ...]]]
+) -> tuple[str, ...]:
+    """The opcodes of the binary alternatives that build the syntax ``words`` (a text
+    alternative's): those with the same words, else the same words in another order, else
+    those that add words to the same head (``REF.CAST (REF NULL ht)`` for ``REF.CAST rt``)."""
+    tests: tuple[Callable[[tuple[str, ...]], bool], ...] = (
+        lambda w: w == words,
+        lambda w: sorted(w) == sorted(words),
+        lambda w: w[:1] == words[:1] and set(words) <= set(w),
+    )
+    for same in tests:
+        found = [opcode for opcode, w in encodings if same(w)]
+        if found:
+            return tuple(dict.fromkeys(found))
+    return ()
 
 
 def _rules_of(
@@ -562,3 +624,90 @@ def instruction_rules(mnemonic: str, spec: SpecIndex | None = None) -> Instructi
     for a word that is no instruction of the 3.0 text format."""
     spec = load_spec() if spec is None else spec
     return next((i for i in instruction_index(spec) if i.mnemonic == mnemonic), None)
+
+
+# -- ``refwasm rules INSTR|RULE``: one instruction's or one rule's row, with files and lines -------
+
+
+def source_location(c: Citation) -> str:
+    """``refwasm/execution/instructions.py:459``: where a citing function is, relative to the
+    checkout."""
+    file = Path(importlib.import_module(c.module).__file__ or "")
+    shown = file.relative_to(_CHECKOUT) if file.is_relative_to(_CHECKOUT) else file
+    return f"{shown.as_posix()}:{c.line}"
+
+
+def _implementations(
+    names: tuple[str, ...], by_name: dict[str, list[Citation]]
+) -> list[dict[str, str]]:
+    """Each of ``names`` with each function citing it, where it is."""
+    return [
+        {"rule": n, "function": c.where, "at": source_location(c)}
+        for n in names
+        for c in by_name.get(n, [])
+    ]
+
+
+def lookup(query: str, spec: SpecIndex, root: Path = _CHECKOUT) -> dict[str, Any] | None:
+    """What ``docs/rules.md`` holds for an instruction mnemonic (``i32.trunc_f32_s``), a rule or
+    family (``Step_read/call_indirect``), a grammar or an operator (``$iadd``): its rules, opcodes and grammar cases, the functions
+    that cite them (with file and line), and the test files naming it; ``None`` for neither."""
+    by_name = implementers(spec, citations())
+    found = instruction_rules(query, spec)
+    if found is not None:
+        words = _test_words(root)
+        return {
+            "instruction": found.mnemonic,
+            "syntax": found.term,
+            "opcodes": list(found.opcodes),
+            "binary": list(found.binary),
+            "text": list(found.text),
+            "validation": list(found.validation),
+            "execution": list(found.execution),
+            "numerics": list(found.numerics),
+            "implemented_by": _implementations(found.rules(), by_name),
+            "tests": [path for path, w in words.items() if found.mnemonic in w],
+        }
+    cases = spec.resolve(query)
+    if not cases:
+        return None
+    names = tuple(c.name for c in cases)
+    words = _test_words(root)
+    tests = {t: None for n in names for t in exercising_tests(n, by_name.get(n, []), words)}
+    return {
+        "rule": query,
+        "cases": [{"name": c.name, "kind": c.kind, "source": c.source} for c in cases],
+        "instructions": [
+            i.mnemonic for i in instruction_index(spec) if set(names) & set(i.rules())
+        ],
+        "implemented_by": _implementations(names, by_name),
+        "tests": list(tests),
+    }
+
+
+def close_names(query: str, spec: SpecIndex, n: int = 5) -> list[str]:
+    """The instruction mnemonics and rule names nearest ``query`` (for a misspelt lookup)."""
+    import difflib
+
+    known = [i.mnemonic for i in instruction_index(spec)]
+    known += [s.name for s in (*spec.names, *spec.names_2_0)]
+    families = {name.split("-")[0] for name in known if "/" in name}
+    return difflib.get_close_matches(query, sorted(set(known) | families), n=n, cutoff=0.6)
+
+
+def lookup_text(found: dict[str, Any]) -> str:
+    """A lookup as ``refwasm rules NAME`` prints it: one field a line, then the functions and
+    the tests."""
+    fields = [k for k in found if k not in ("implemented_by", "tests", "cases")]
+    lines = []
+    for key in fields:
+        value = found[key]
+        shown = ", ".join(value) if isinstance(value, list) else value
+        lines.append(f"{key:<13}{shown or '-'}")
+    for case in found.get("cases", []):
+        lines.append(f"{'case':<13}{case['name']}  ({case['source']})")
+    lines.append("implemented by:")
+    lines += [f"  {i['rule']:<34} {i['function']}  {i['at']}" for i in found["implemented_by"]]
+    lines.append(f"tests ({len(found['tests'])}):")
+    lines += [f"  {t}" for t in found["tests"]]
+    return "\n".join(lines) + "\n"

@@ -8,8 +8,9 @@ executed instruction prints one line::
 
 the step number, the instruction, the operand stack before and after (its top at the right;
 values are the unsigned bit patterns refwasm keeps), and the execution rule its handler cites.
-``block``, ``loop`` and ``if`` print at their headers; the end of a block and the return at
-the end of a function body are not steps of their own here.  After ``limit`` lines the trace
+``block``, ``loop``, ``if`` and ``try_table`` print at their headers, a step that throws
+(``throw``, ``throw_ref``) as ``-> throw``; the end of a block and the return at the end of a
+function body are not steps of their own here.  After ``limit`` lines the trace
 says so once and stays quiet; the run goes on.  Nothing is wrapped while no tracer is open.
 """
 
@@ -20,8 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from refwasm.errors import TrapError
-from refwasm.execution import instructions as ins
+from refwasm.errors import ExceptionError, TrapError
 from refwasm.execution import prepare
 from refwasm.rule_coverage import STRUCTURED, execution_rules_for
 from refwasm.rules import parse_citations
@@ -60,10 +60,10 @@ class Tracer:
             return traced(handler, _text(instr), rule or _labels(handler)), imm
 
         self._replace(prepare, "prepare_instr", prepare_traced)
-        for name in STRUCTURED:
-            handler = getattr(ins, name)
+        for module, name in STRUCTURED:
+            handler = getattr(module, name)
             rule = execution_rules_for(handler, handler, None)
-            self._replace(ins, name, traced(handler, name.removeprefix("exec_"), rule))
+            self._replace(module, name, traced(handler, name.removeprefix("exec_"), rule))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -93,6 +93,9 @@ class Tracer:
                     f"{self.steps}  {text}  {before} -> trap {trap.message!r}  {cited}",
                     file=self.out,
                 )
+                raise
+            except ExceptionError:
+                print(f"{self.steps}  {text}  {before} -> throw  {cited}", file=self.out)
                 raise
             print(
                 f"{self.steps}  {text}  {before} -> {show_stack(m.stack)}  {cited}", file=self.out

@@ -3,7 +3,9 @@ nothing left installed afterwards."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,10 @@ import pytest
 
 from refwasm import rules
 from refwasm.cli import main
+from refwasm.execution import exceptions as eh
+from refwasm.execution import gc, prepare
 from refwasm.execution import instructions as ins
-from refwasm.execution import prepare
-from refwasm.rule_coverage import RuleCounter
+from refwasm.rule_coverage import STRUCTURED, RuleCounter, execution_universe, handlers
 from refwasm.validation import instructions as vins
 
 pytestmark = pytest.mark.skipif(
@@ -32,10 +35,10 @@ DIVIDE_BY_ZERO = """
 """
 
 
-def run_counted(tmp_path: Path, script: str) -> dict[str, Any]:
+def run_counted(tmp_path: Path, script: str, *options: str) -> dict[str, Any]:
     path = tmp_path / "one.wast"
     path.write_text(script)
-    assert main(["wast", str(path), "--rule-coverage", str(tmp_path / "cov")]) == 0
+    assert main(["wast", str(path), *options, "--rule-coverage", str(tmp_path / "cov")]) == 0
     data: dict[str, Any] = json.loads((tmp_path / "cov.json").read_text())
     assert (tmp_path / "cov.html").read_text().count("<table>") == 2
     return data
@@ -77,12 +80,23 @@ def test_a_trapping_assertion_counts_the_trap_branch(tmp_path: Path) -> None:
 
 def test_nothing_stays_installed() -> None:
     """Off means the interpreter's own functions, not wrappers that do nothing."""
-    before = (prepare.prepare_instr, dict(vins._RULES), ins.exec_block, ins.exec_loop, ins.exec_if)
+
+    def installed() -> tuple[object, ...]:
+        return (
+            prepare.prepare_instr,
+            dict(vins._RULES),
+            ins.exec_block,
+            ins.exec_loop,
+            ins.exec_if,
+            eh.exec_try_table,
+        )
+
+    before = installed()
     with RuleCounter():
         assert prepare.prepare_instr is not before[0]
         assert ins.exec_block is not before[2]
-    after = (prepare.prepare_instr, dict(vins._RULES), ins.exec_block, ins.exec_loop, ins.exec_if)
-    assert after == before
+        assert eh.exec_try_table is not before[5]
+    assert installed() == before
 
 
 def test_rule_coverage_needs_the_reference(tmp_path: Path) -> None:
@@ -112,3 +126,102 @@ def test_a_shared_handler_counts_the_rule_of_its_instruction(tmp_path: Path) -> 
         "Step_read/load-pack": {"ok": 1, "trap": 0},
         "Step_read/vload-pack": {"ok": 1, "trap": 0},
     }
+
+
+THROW_AND_CATCH = """
+(module
+  (tag $e (param i32))
+  (func (export "catch") (result i32)
+    (block $h (result i32)
+      (try_table (catch $e $h) (throw $e (i32.const 7)))
+      (i32.const 0))))
+(assert_return (invoke "catch") (i32.const 7))
+"""
+
+
+def test_a_throw_caught_fires_exactly_its_rules(tmp_path: Path) -> None:
+    """Hand-checked against 4.3-execution.instructions.spectec: ``block`` and ``try_table``
+    enter their label (``Step_read/block``, ``Step_read/try_table``: it wraps the label in a
+    handler), ``throw`` allocates the exception and throws it (``Step/throw``: throwing is its
+    success, not a trap); the constants are values.  What carries the exception to the handler
+    (``throw_ref-label``, ``throw_ref-handler-catch``) is the loop's, not counted."""
+    data = run_counted(tmp_path, THROW_AND_CATCH, "--spec", "3.0")
+    assert fired(data["typing"]) == {
+        "Catch_ok": {"valid": 1, "invalid": 0},
+        "Instr_ok/block": {"valid": 1, "invalid": 0},
+        "Instr_ok/const": {"valid": 2, "invalid": 0},
+        "Instr_ok/throw": {"valid": 1, "invalid": 0},
+        "Instr_ok/try_table": {"valid": 1, "invalid": 0},
+    }
+    assert fired(data["execution"]) == {
+        "Step/throw": {"ok": 1, "trap": 0},
+        "Step_read/block": {"ok": 1, "trap": 0},
+        "Step_read/try_table": {"ok": 1, "trap": 0},
+    }
+    assert "Step_read/try_table" not in data["never"]["execution_success_branch"]
+
+
+RETHROW = """
+(module
+  (tag $e (param i32))
+  (func (export "rethrow") (result i32)
+    (block $outer (result i32)
+      (try_table (catch $e $outer)
+        (block $h (result exnref)
+          (try_table (catch_all_ref $h) (throw $e (i32.const 5)))
+          (unreachable))
+        (throw_ref))
+      (i32.const 0)))
+  (func (export "null") (local exnref) (throw_ref (local.get 0))))
+(assert_return (invoke "rethrow") (i32.const 5))
+(assert_trap (invoke "null") "null exception reference")
+"""
+
+
+def test_throw_ref_counts_its_success_and_its_trap_apart(tmp_path: Path) -> None:
+    """Hand-checked: ``rethrow`` enters two blocks and two ``try_table``s, throws once, and
+    rethrows the caught reference (``Step_read/throw_ref-instrs``, a success);
+    ``unreachable`` is never reached.  ``null`` rethrows a null reference
+    (``Step_read/throw_ref-null``, whose only case is a trap).  ``exec_throw_ref`` cites both
+    rules; each outcome counts under the rule that has it."""
+    data = run_counted(tmp_path, RETHROW, "--spec", "3.0")
+    assert fired(data["execution"]) == {
+        "Step/throw": {"ok": 1, "trap": 0},
+        "Step_read/block": {"ok": 2, "trap": 0},
+        "Step_read/local.get": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-instrs": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-null": {"ok": 0, "trap": 1},
+        "Step_read/try_table": {"ok": 2, "trap": 0},
+    }
+    never = data["never"]
+    assert "Step_read/throw_ref-null" not in never["execution_trap_branch"]
+    assert "Step_read/throw_ref-instrs" not in never["execution_success_branch"]
+
+
+# The functions of ``prepare.py`` that lay out code themselves rather than through
+# ``prepare_instr``, whose results the counter wraps; and the handlers they use for what is not
+# an instruction's step: the return that ends every function body (``Step_pure/frame-vals``, no
+# ``return`` instruction fired) and the placeholder a header replaces.
+LAYOUT = (prepare.flatten, prepare.close_level, prepare.prepare_func)
+NOT_STEPS = {"exec_return", "exec_nop"}
+_HANDLER = re.compile(r"\bexec_\w+")
+
+
+def test_every_execution_rule_of_a_handler_is_countable() -> None:
+    """Each instruction handler, in any module of ``refwasm.execution``, is prepared (named in
+    ``prepare.py`` or in ``gc.py``, which ``prepare_instr`` delegates to), and one that the
+    layout functions place themselves is a structured header the counter wraps.  A handler
+    added on a route of its own (as ``try_table``'s header was) fails here until it is."""
+    found = handlers()
+    assert {m.__name__ for m, _, _ in found} == {
+        "refwasm.execution.instructions",
+        "refwasm.execution.gc",
+        "refwasm.execution.exceptions",
+    }
+    named = set(_HANDLER.findall(inspect.getsource(prepare) + inspect.getsource(gc)))
+    assert {name for _, name, _ in found} - named == set()
+    laid_out = {n for fn in LAYOUT for n in _HANDLER.findall(inspect.getsource(fn))}
+    assert laid_out - {name for _, name in STRUCTURED} - NOT_STEPS == set()
+    assert {"Step/throw", "Step_read/throw_ref-null", "Step_read/try_table"} <= set(
+        execution_universe()
+    )

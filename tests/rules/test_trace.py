@@ -66,3 +66,27 @@ def test_no_trace_installs_nothing(tmp_path: Path, capsys: pytest.CaptureFixture
     original = prepare.prepare_instr
     assert trace(tmp_path, capsys, FACTORIAL, "--invoke", "fac", "3") == []
     assert capsys.readouterr().out == "" and prepare.prepare_instr is original
+
+
+CATCH = """
+(module
+  (tag $e (param i32))
+  (func (export "c") (result i32)
+    (block $h (result i32)
+      (try_table (catch $e $h) (throw $e (i32.const 7)))
+      (i32.const 0))))
+"""
+
+
+def test_a_throw_and_the_try_table_around_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Hand-checked: the ``try_table`` header is a step (``Step_read/try_table``), ``throw``
+    throws its operand (``Step/throw``); the catch is the loop's, not a step."""
+    lines = trace(tmp_path, capsys, CATCH, "--spec", "3.0", "--invoke", "c", "--trace")
+    assert lines == [
+        "1  block  [] -> []  Step_read/block",
+        "2  try_table  [] -> []  Step_read/try_table",
+        "3  i32.const 0x7  [] -> [7]  exec-const",
+        "4  throw 0  [7] -> throw  Step/throw",
+    ]
