@@ -359,6 +359,19 @@ class CmdSession:
         except ValueError:
             raise EngineError("memory: bad base64") from None
 
+    def memory_digest(self, instance: CmdInstance, name: str) -> tuple[int, str] | None:
+        """The size and SHA-256 of an exported memory, as the engine hashes it (``memory`` with
+        ``"hash": true``: a big memory is not sent whole); ``None`` when ``name`` exports
+        none."""
+        if instance.exports.get(name) != "memory":
+            return None
+        self.held(instance.process, "instance")
+        reply = self.ask(op="memory", instance=instance.handle, name=name, hash=True)
+        size, sha256 = reply.get("size"), reply.get("sha256")
+        if not isinstance(size, int) or not isinstance(sha256, str):
+            raise EngineError(f"memory: a digest without size or sha256: {reply!r:.120}")
+        return size, sha256
+
     def run_exports(self, data: bytes) -> dict[str, Any]:
         """The engine's ``run_exports`` reply for a module (``EngineError`` for an error)."""
         return self.ask(op="run_exports", module=base64.b64encode(data).decode("ascii"),

@@ -332,6 +332,21 @@ class NodeSession:
             return None
         return base64.b64decode(reply["base64"])
 
+    def memory_digest(self, instance: NodeInstance, name: str) -> tuple[int, str] | None:
+        """The size and SHA-256 (``compare.memory_digest``) of an exported memory, computed in
+        the node process (``None`` when ``name`` exports none)."""
+        found = self.export(instance, name)
+        if found is None:
+            return None
+        try:
+            reply = self._ask(op="digest", memory=found.handle)
+        except EngineError:
+            return None
+        size, sha256 = reply.get("size"), reply.get("sha256")
+        if not isinstance(size, int) or not isinstance(sha256, str):
+            raise EngineError(f"node: a digest without size or sha256: {reply!r:.120}")
+        return size, sha256
+
 
 def _carry(arg: Value, t: ValType) -> list[tuple[str, Any]]:
     """(carrier type, wire value) pairs of one argument."""
