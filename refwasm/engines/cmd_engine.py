@@ -9,7 +9,9 @@ against refwasm (``refwasm diff --modules``) without a Python adapter: it answer
 The process is not trusted: each reply must come within the time limit (else the process is
 killed), must be one JSON object per line, and the process may die at any time.  Each of these
 is an ``EngineError`` naming what went wrong (with the end of the process's stderr), never a
-hang or a traceback.  Each session is one process (one store), started on first use.
+hang or a traceback.  Each session is one process (one store) at a time: after one ended, the
+next request starts a fresh process, and what the ended one held (its instances, hence the
+modules a script registered) is gone: using it is an ``EngineError`` that says why.
 """
 
 from __future__ import annotations
@@ -30,13 +32,13 @@ from typing import IO, Any
 from refwasm import errors
 from refwasm.engines.base import EngineError, Value
 from refwasm.features import Features
+from refwasm.script.limits import DEFAULT_TIMEOUT, ENGINE_DEFAULT, EngineDefault
 from refwasm.syntax.modules import Module
 
 PREFIX = "cmd:"
 PROTOCOL = 1
-# Seconds a reply may take beyond the time limit the engine itself is given, and without one.
+# Seconds a reply may take beyond the time limit the engine itself is given.
 GRACE = 10.0
-DEFAULT_REPLY_TIMEOUT = 120.0
 # The spectest names a script may import (refwasm.script.spectest).
 SPECTEST_NAMES = frozenset({
     "print", "print_i32", "print_i64", "print_f32", "print_f64", "print_i32_f32",
@@ -50,17 +52,20 @@ OUTCOMES: dict[str, type[errors.WasmError]] = {
 }
 
 
-def reply_timeout(timeout: float | None) -> float:
+def reply_timeout(timeout: float | None | EngineDefault) -> float | None:
     """The deadline of a reply when the engine is given ``timeout`` seconds per instantiation
-    or call: ``GRACE`` more, or ``DEFAULT_REPLY_TIMEOUT`` without one (a reply is never waited
-    for without end, even with ``--timeout none``)."""
-    return DEFAULT_REPLY_TIMEOUT if timeout is None else timeout + GRACE
+    or call (``DEFAULT_TIMEOUT`` when given none): ``GRACE`` more.  ``None`` (``--timeout
+    none``) waits for the reply without end, as the reference runs without a time limit: the
+    user asked for it."""
+    if isinstance(timeout, EngineDefault):
+        timeout = DEFAULT_TIMEOUT
+    return None if timeout is None else timeout + GRACE
 
 
 class PipeProcess:
-    """A child process speaking JSON lines, with a deadline on every reply."""
+    """A child process speaking JSON lines, with a deadline on every reply (``None``: none)."""
 
-    def __init__(self, argv: Sequence[str], timeout: float) -> None:
+    def __init__(self, argv: Sequence[str], timeout: float | None) -> None:
         if not argv:
             raise EngineError("cmd: engine: empty command")
         self.argv = list(argv)
@@ -90,8 +95,9 @@ class PipeProcess:
         garbled process: it is killed, and every later request fails the same way)."""
         return self.exchange(request, self.timeout)
 
-    def exchange(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """``request`` with a deadline of ``timeout`` seconds for its reply."""
+    def exchange(self, request: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+        """``request`` with a deadline of ``timeout`` seconds for its reply (``None``: wait
+        until it comes or the process ends)."""
         stdin = self.process.stdin
         if stdin is None or self.process.poll() is not None:
             raise EngineError(self._gone())
@@ -142,6 +148,11 @@ class PipeProcess:
         said = f": {tail}" if tail else ""
         return f"engine {self.name} is not running (exit status {status}){said}"
 
+    @property
+    def running(self) -> bool:
+        """Whether the process has not ended."""
+        return self.process.poll() is None
+
     def kill(self, reason: str) -> None:
         """End the process because it misbehaved; later requests name ``reason``."""
         self.ended = reason
@@ -173,6 +184,7 @@ class CmdInstance:
 
     handle: int
     exports: dict[str, str] = field(default_factory=dict)
+    process: int = 0  # the serial of the session's process holding it
 
 
 @dataclass(frozen=True)
@@ -181,6 +193,7 @@ class CmdExtern:
 
     instance: int | None
     name: str
+    process: int = 0  # the serial of the process holding the instance
 
     def json(self) -> dict[str, Any]:
         """Its form in ``instantiate``'s ``imports``."""
@@ -200,30 +213,53 @@ def outcome_error(reply: dict[str, Any]) -> errors.WasmError | EngineError:
 
 
 class CmdSession:
-    """One engine process (one store)."""
+    """One engine process (one store) at a time, restarted after one ended."""
 
     def __init__(self, argv: Sequence[str], features: Features, *, fuel: int | None = None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None | EngineDefault = ENGINE_DEFAULT) -> None:
+        self.argv = list(argv)
         self.features = features
         self.fuel = fuel
-        self.process = PipeProcess(argv, reply_timeout(timeout))
-        hello = self.process.request(op="hello")
+        self.timeout = reply_timeout(timeout)
+        self.serial = 0  # which of the session's processes is running
+        self.lost = ""  # why the previous process ended
+        self.engine_name = ""
+        self.process = self._start()
+
+    def _start(self) -> PipeProcess:
+        """A fresh engine process that greeted in protocol ``PROTOCOL``."""
+        process = PipeProcess(self.argv, self.timeout)
+        hello = process.request(op="hello")
         if hello.get("protocol") != PROTOCOL:
-            self.process.close()
-            raise EngineError(f"engine {self.process.name} speaks protocol "
+            process.close()
+            raise EngineError(f"engine {process.name} speaks protocol "
                               f"{hello.get('protocol')!r}, not {PROTOCOL}")
-        self.engine_name = str(hello.get("engine", self.process.name))
+        self.engine_name = str(hello.get("engine", process.name))
+        self.serial += 1
+        return process
 
     def close(self) -> None:
         """End the engine process."""
         self.process.close()
 
     def ask(self, **request: Any) -> dict[str, Any]:
-        """A successful reply (``EngineError`` for an error reply)."""
+        """A successful reply (``EngineError`` for an error reply), from a fresh process if the
+        last one ended (killed after a missed deadline or garbage, or crashed)."""
+        if not self.process.running:
+            self.lost = self.process._gone()
+            self.process = self._start()
         reply = self.process.request(**request)
         if not reply.get("ok"):
             raise outcome_error(reply)
         return reply
+
+    def held(self, serial: int, what: str) -> None:
+        """``EngineError`` when ``what`` was made by a process that has ended since."""
+        if serial != self.serial:
+            raise EngineError(f"the {what} is gone with its engine process ({self.lost})")
+        if not self.process.running:
+            raise EngineError(f"the {what} is gone with its engine process "
+                              f"({self.process._gone()})")
 
     def _limits(self) -> dict[str, Any]:
         return {} if self.fuel is None else {"fuel": self.fuel}
@@ -259,6 +295,9 @@ class CmdSession:
 
     def instantiate(self, module: CmdModule, externs: Sequence[CmdExtern]) -> CmdInstance:
         self.validate(module)
+        for extern in externs:
+            if extern.instance is not None:
+                self.held(extern.process, "imported extern")
         reply = self.ask(op="instantiate", module=base64.b64encode(module.data).decode("ascii"),
                          imports=[e.json() for e in externs], **self._limits())
         if reply.get("outcome") != "instantiated":
@@ -270,10 +309,12 @@ class CmdSession:
         if not isinstance(handle, int) or not isinstance(exports, list):
             raise EngineError("instantiate: the reply lacks instance or exports")
         return CmdInstance(handle, {str(e.get("name")): str(e.get("kind"))
-                                    for e in exports if isinstance(e, dict)})
+                                    for e in exports if isinstance(e, dict)}, self.serial)
 
     def export(self, instance: CmdInstance, name: str) -> CmdExtern | None:
-        return CmdExtern(instance.handle, name) if name in instance.exports else None
+        self.held(instance.process, "instance")
+        return (CmdExtern(instance.handle, name, instance.process) if name in instance.exports
+                else None)
 
     def spectest(self, name: str) -> CmdExtern | None:
         return CmdExtern(None, name) if name in SPECTEST_NAMES else None
@@ -281,6 +322,7 @@ class CmdSession:
     def invoke(self, instance: CmdInstance, name: str, args: Sequence[Value]) -> list[Value]:
         from refwasm.engines.jsonvalues import value_to_json
 
+        self.held(instance.process, "instance")
         reply = self.ask(op="invoke", instance=instance.handle, name=name,
                          args=[value_to_json(a) for a in args], **self._limits())
         return self.results(reply)
@@ -299,6 +341,7 @@ class CmdSession:
     def get(self, instance: CmdInstance, name: str) -> Value:
         from refwasm.engines.jsonvalues import WireError, value_from_json
 
+        self.held(instance.process, "instance")
         reply = self.ask(op="global", instance=instance.handle, name=name)
         try:
             return value_from_json(reply.get("value"))
@@ -309,11 +352,25 @@ class CmdSession:
         """The bytes of an exported memory (``None`` when ``name`` exports none)."""
         if instance.exports.get(name) != "memory":
             return None
+        self.held(instance.process, "instance")
         reply = self.ask(op="memory", instance=instance.handle, name=name)
         try:
             return base64.b64decode(str(reply.get("base64", "")), validate=True)
         except ValueError:
             raise EngineError("memory: bad base64") from None
+
+    def memory_digest(self, instance: CmdInstance, name: str) -> tuple[int, str] | None:
+        """The size and SHA-256 of an exported memory, as the engine hashes it (``memory`` with
+        ``"hash": true``: a big memory is not sent whole); ``None`` when ``name`` exports
+        none."""
+        if instance.exports.get(name) != "memory":
+            return None
+        self.held(instance.process, "instance")
+        reply = self.ask(op="memory", instance=instance.handle, name=name, hash=True)
+        size, sha256 = reply.get("size"), reply.get("sha256")
+        if not isinstance(size, int) or not isinstance(sha256, str):
+            raise EngineError(f"memory: a digest without size or sha256: {reply!r:.120}")
+        return size, sha256
 
     def run_exports(self, data: bytes) -> dict[str, Any]:
         """The engine's ``run_exports`` reply for a module (``EngineError`` for an error)."""
@@ -323,10 +380,11 @@ class CmdSession:
 
 class CmdEngine:
     """A process speaking the oracle protocol, as an ``Engine``; ``fuel`` goes in every request,
-    ``timeout`` (plus ``GRACE``) bounds every reply."""
+    ``timeout`` (plus ``GRACE``; by default ``DEFAULT_TIMEOUT``, ``None``: no limit) bounds
+    every reply."""
 
     def __init__(self, command: str, *, fuel: int | None = None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None | EngineDefault = ENGINE_DEFAULT) -> None:
         try:
             self.argv = shlex.split(command)
         except ValueError as error:

@@ -5,9 +5,10 @@ Values cross through the bit-exact trampolines of ``refwasm.engines.bitexact`` (
 ``v128`` and turns f32 NaNs into doubles).  V8's errors become refwasm's kinds through the tables
 below.  When ``node`` is missing, ``session`` raises ``EngineError`` (the engine is unavailable).
 
-Every reply has a deadline (``cmd_engine.reply_timeout``: the engine's ``timeout`` plus a grace,
-or 120 s without one), as for ``cmd:`` engines: a process that misses it (Wasm that loops
-forever blocks node's one thread) is killed and the request is an ``EngineError``.  A session
+Every reply has a deadline (``cmd_engine.reply_timeout``: the engine's ``timeout``, by default
+``DEFAULT_TIMEOUT``, plus a grace; none with ``timeout=None``), as for ``cmd:`` engines: a
+process that misses it (Wasm that loops forever blocks node's one thread) is killed and the
+request is an ``EngineError``.  A session
 then goes on in a fresh shared process; the modules, instances and externs of the killed one
 are gone, and using one is an ``EngineError`` that says why.
 """
@@ -36,10 +37,11 @@ from refwasm.engines.bitexact import (
     global_trampoline,
     to_carriers,
 )
-from refwasm.engines.cmd_engine import DEFAULT_REPLY_TIMEOUT, PipeProcess, reply_timeout
+from refwasm.engines.cmd_engine import PipeProcess, reply_timeout
 from refwasm.engines.recording import Event, FuncImport
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
+from refwasm.script.limits import ENGINE_DEFAULT, EngineDefault
 from refwasm.syntax.modules import Module
 from refwasm.syntax.types import FUNCREF, AbsHeapType, FuncType, RefType, ValType
 
@@ -123,7 +125,8 @@ class NodeProcess(PipeProcess):
         node = shutil.which("node")
         if node is None:
             raise EngineError("engine node unavailable: no `node` on PATH")
-        super().__init__([node, "--stack-size=2000", str(SCRIPT)], DEFAULT_REPLY_TIMEOUT)
+        # Each session gives its own deadline (``exchange``); this one is ``request``'s.
+        super().__init__([node, "--stack-size=2000", str(SCRIPT)], reply_timeout(ENGINE_DEFAULT))
         self.serial = next(_serials)
 
     @property
@@ -168,7 +171,7 @@ class NodeSession:
     _ids = itertools.count(1)
 
     def __init__(self, process: NodeProcess, features: Features,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None | EngineDefault = ENGINE_DEFAULT) -> None:
         self.process = process
         self.features = features
         self.timeout = timeout
@@ -193,7 +196,7 @@ class NodeSession:
     def _live(self) -> None:
         """Go on in a fresh node process if this one ended (killed after a missed deadline, or
         crashed); what the ended one held is gone."""
-        if self.process.process.poll() is None:
+        if self.process.running:
             return
         self._lost = self.process._gone()
         self.process = shared_process()
@@ -208,7 +211,7 @@ class NodeSession:
     def close(self) -> None:
         """Free this session's handles in the node process."""
         try:
-            if self.process.process.poll() is None:
+            if self.process.running:
                 self._ask(op="drop")
         except EngineError:
             pass
@@ -329,6 +332,21 @@ class NodeSession:
             return None
         return base64.b64decode(reply["base64"])
 
+    def memory_digest(self, instance: NodeInstance, name: str) -> tuple[int, str] | None:
+        """The size and SHA-256 (``compare.memory_digest``) of an exported memory, computed in
+        the node process (``None`` when ``name`` exports none)."""
+        found = self.export(instance, name)
+        if found is None:
+            return None
+        try:
+            reply = self._ask(op="digest", memory=found.handle)
+        except EngineError:
+            return None
+        size, sha256 = reply.get("size"), reply.get("sha256")
+        if not isinstance(size, int) or not isinstance(sha256, str):
+            raise EngineError(f"node: a digest without size or sha256: {reply!r:.120}")
+        return size, sha256
+
 
 def _carry(arg: Value, t: ValType) -> list[tuple[str, Any]]:
     """(carrier type, wire value) pairs of one argument."""
@@ -383,7 +401,7 @@ _shared: list[NodeProcess] = []
 
 def shared_process() -> NodeProcess:
     """The running shared node process, (re)started when needed."""
-    if not _shared or _shared[0].process.poll() is not None:
+    if not _shared or not _shared[0].running:
         _shared[:] = [NodeProcess()]
     return _shared[0]
 
@@ -391,11 +409,12 @@ def shared_process() -> NodeProcess:
 class NodeEngine:
     """V8 through one long-lived node process shared by every session (handles are kept per
     session in the process; ``NodeSession.close`` frees them); ``timeout`` (seconds per
-    instantiation or call) sets each reply's deadline."""
+    instantiation or call; by default ``DEFAULT_TIMEOUT``, ``None``: no limit) sets each
+    reply's deadline."""
 
     name = "node"
 
-    def __init__(self, *, timeout: float | None = None) -> None:
+    def __init__(self, *, timeout: float | None | EngineDefault = ENGINE_DEFAULT) -> None:
         self.timeout = timeout
 
     def session(self, features: Features) -> NodeSession:

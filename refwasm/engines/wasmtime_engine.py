@@ -434,7 +434,8 @@ class WasmtimeSession:
         found = self.export(instance, name)
         if not isinstance(found, self.wasmtime.Memory):
             return None
-        return bytes(found.read(self.store, 0, found.data_len(self.store)))
+        # One copy, straight from the linear memory (``read`` would make a second one).
+        return bytes(found.get_buffer_ptr(self.store))
 
     def _carry(self, arg: Value, t: ValType) -> list[Any]:
         """wasmtime's arguments for one value: signed carriers, or a reference."""

@@ -278,9 +278,15 @@ def _differ(reference: Outcome, other: Outcome) -> Comparison:
 # -- State after a call --------------------------------------------------------------------------
 
 
-def memory_hash(data: bytes) -> str:
+def memory_hash(data: bytes | bytearray) -> str:
     """The digest memories are compared by (and the oracle reports)."""
     return hashlib.sha256(data).hexdigest()
+
+
+def memory_digest(data: bytes | bytearray) -> tuple[int, str]:
+    """A memory's size and digest, as a ``State`` holds them (``data`` is read in place: a
+    memory may be hundreds of megabytes, and a state is taken after every call)."""
+    return len(data), memory_hash(data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,10 +35,11 @@ from refwasm.oracle.compare import (
     allowed_at,
     compare,
     compare_states,
-    memory_hash,
+    memory_digest,
     outcome_of,
     show_outcome,
 )
+from refwasm.oracle.runs import session_digest
 from refwasm.oracle.server import Oracle
 from refwasm.oracle.wire import argument_text, pattern_text, value_to_json
 from refwasm.syntax.modules import Module
@@ -281,8 +282,7 @@ def reference_state(oracle: Oracle, globals_: Sequence[str], memories: Sequence[
     choices as alternatives)."""
     return State(
         {name: oracle.global_value(name) for name in globals_},
-        {name: (len(data), memory_hash(bytes(data)))
-         for name in memories for data in [oracle.memory(name)]},
+        {name: memory_digest(oracle.memory(name)) for name in memories},
         tuple(oracle.relaxed.states(globals_, memories)) if oracle.relaxed else (),
     )
 
@@ -297,12 +297,8 @@ def engine_state(session: Session[Any, Any, Any], instance: Any, globals_: Seque
             values[name] = session.get(instance, name)
         except EngineError:
             continue
-    digests: dict[str, tuple[int, str]] = {}
-    read = getattr(session, "memory", None)
-    for name in memories:
-        data = read(instance, name) if read is not None else None
-        if data is not None:
-            digests[name] = (len(data), memory_hash(data))
+    digests = {name: digest for name in memories
+               if (digest := session_digest(session, instance, name)) is not None}
     return State(values, digests)
 
 

@@ -50,6 +50,7 @@ from refwasm.oracle.runs import (
     call_exports,
     default_args,
     run_json,
+    session_digest,
     state_of,
     stops,
 )
@@ -249,13 +250,12 @@ class ModuleDiff:
             except EngineError:
                 return None
 
-        read = getattr(session, "memory", None)
         run.calls = call_exports(
             funcs if stop is None else funcs[:stop],
             lambda n, args: outcome_of(lambda: session.invoke(instance, n, list(args))),
             lambda: _take(session),
             lambda: state_of(globals_, memories, read_global,
-                             lambda n: read(instance, n) if read is not None else None))
+                             lambda n: session_digest(session, instance, n)))
         if stop is not None and len(run.calls) == stop and stop < len(funcs):
             name, functype = funcs[stop]
             run.calls.append(CallRecord(name, default_args(functype),

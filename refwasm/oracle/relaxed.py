@@ -44,7 +44,7 @@ from refwasm.features import Features
 from refwasm.numerics.conversions import trunc_sat_s, trunc_sat_u
 from refwasm.numerics.floating import fmax, fmin, nans
 from refwasm.numerics.vector import frelaxed_madd, iq15mulr_sat_s, sat_s
-from refwasm.oracle.compare import Failed, Outcome, State, memory_hash, outcome_of
+from refwasm.oracle.compare import Failed, Outcome, State, memory_digest, outcome_of
 from refwasm.syntax.instructions import (
     Call,
     Instr,
@@ -599,8 +599,7 @@ def _state(run: Run, globals_: Sequence[str], memories: Sequence[str]) -> State:
     digests = {}
     for name in memories:
         mem = embedding.instance_export(run.instance, name).addr
-        data = bytes(run.store.mems[mem].data)
-        digests[name] = (len(data), memory_hash(data))
+        digests[name] = memory_digest(run.store.mems[mem].data)
     return State(values, digests)
 
 

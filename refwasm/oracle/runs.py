@@ -24,7 +24,7 @@ from refwasm.oracle.compare import (
     State,
     allowed,
     allowed_at,
-    memory_hash,
+    memory_digest,
 )
 from refwasm.oracle.recording import Event, event_json
 from refwasm.oracle.wire import pattern_text, value_to_json
@@ -93,13 +93,27 @@ def call_exports(funcs: Sequence[tuple[str, FuncType]],
 
 def state_of(globals_: Sequence[str], memories: Sequence[str],
              read_global: Callable[[str], Value | None],
-             read_memory: Callable[[str], bytes | None]) -> State:
-    """Exported globals and memory digests through an engine's readers (a reader answering
-    ``None`` cannot read that item: it is left out, and not compared)."""
+             read_digest: Callable[[str], tuple[int, str] | None]) -> State:
+    """Exported globals and memory digests (``compare.memory_digest``) through an engine's
+    readers (a reader answering ``None`` cannot read that item: it is left out, and not
+    compared)."""
     values = {name: value for name in globals_ if (value := read_global(name)) is not None}
-    digests = {name: (len(data), memory_hash(data))
-               for name in memories if (data := read_memory(name)) is not None}
+    digests = {name: digest for name in memories if (digest := read_digest(name)) is not None}
     return State(values, digests)
+
+
+def session_digest(session: Any, instance: Any, name: str) -> tuple[int, str] | None:
+    """The size and digest of an exported memory through an engine adapter: its
+    ``memory_digest`` when it has one (an engine process hashes the memory where it is rather
+    than sending it whole through the pipe), else the bytes its ``memory`` reads; ``None`` when
+    it can read neither."""
+    digest = getattr(session, "memory_digest", None)
+    if digest is not None:
+        found: tuple[int, str] | None = digest(instance, name)
+        return found
+    read = getattr(session, "memory", None)
+    data = read(instance, name) if read is not None else None
+    return None if data is None else memory_digest(data)
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -154,4 +168,5 @@ def canonical(obj: Any) -> str:
 
 
 __all__ = ["CallRecord", "ExportRun", "call_exports", "canonical", "default_args",
-           "default_value", "outcome_json", "run_json", "state_json", "state_of", "stops"]
+           "default_value", "outcome_json", "run_json", "session_digest", "state_json", "state_of",
+           "stops"]

@@ -30,7 +30,7 @@ from refwasm.oracle.compare import (
     Outcome,
     Returned,
     allowed,
-    memory_hash,
+    memory_digest,
     outcome_of,
     with_alternatives,
 )
@@ -324,7 +324,7 @@ class Oracle:
             funcs, lambda name, args: self.invoke(name, list(args), fuel=fuel, depth=depth),
             self.take_events,
             lambda: runs.state_of(globals_, memories, self.global_value,
-                                  lambda name: bytes(self.memory(name))))
+                                  lambda name: memory_digest(self.memory(name))))
         return run
 
     def export_lists(self) -> tuple[list[tuple[str, FuncType]], list[str], list[str]]:
@@ -506,7 +506,8 @@ def _op_global(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
 def _op_memory(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
     data = oracle.memory(_string(request, "name"), _handle(request))
     if request.get("hash"):
-        return {"size": len(data), "sha256": memory_hash(bytes(data))}
+        size, sha256 = memory_digest(data)
+        return {"size": size, "sha256": sha256}
     offset = _limit(request, "offset", 1 << 64) or 0
     length = _limit(request, "length", MAX_MEMORY_RANGE)
     length = min(len(data), MAX_MEMORY_RANGE) if length is None else length

@@ -31,7 +31,8 @@ DEFAULT_TIMEOUT = 60.0
 
 
 class EngineDefault:
-    """The ``--fuel`` given no value: the chosen engine's default (``default_fuel``)."""
+    """A limit given no value: the chosen engine's default (``default_fuel``; the reply
+    deadline of an engine process, ``cmd_engine.reply_timeout``)."""
 
     def __repr__(self) -> str:
         return "the engine's default"

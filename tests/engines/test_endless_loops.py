@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -64,14 +67,34 @@ def test_node_kills_a_process_past_its_deadline_and_goes_on() -> None:
     assert [v.val for v in session.invoke(fresh, "one", [])] == [1]
 
 
-def test_node_replies_have_a_deadline_without_a_timeout(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """``--timeout none`` still leaves each reply a deadline (``DEFAULT_REPLY_TIMEOUT``)."""
-    monkeypatch.setattr(cmd_engine, "DEFAULT_REPLY_TIMEOUT", 1.0)
-    session = session_of("node", timeout=None)
+@pytest.mark.usefixtures("no_grace")
+def test_node_replies_have_a_deadline_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given no time limit at all, a reply still has one (``DEFAULT_TIMEOUT``)."""
+    monkeypatch.setattr(cmd_engine, "DEFAULT_TIMEOUT", 1.0)
+    session = session_of("node")
     instance = instance_of(session)
     with pytest.raises(EngineError, match=r"did not answer within 1 s"):
         session.invoke(instance, "spin", [])
+
+
+@pytest.mark.usefixtures("no_grace")
+def test_node_waits_without_end_with_timeout_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--timeout none``: a reply that takes longer than the default deadline (node stopped
+    for 2.5 s) is waited for."""
+    monkeypatch.setattr(cmd_engine, "DEFAULT_TIMEOUT", 1.0)
+    session = session_of("node", timeout=None)
+    instance = instance_of(session)
+    pid = session.process.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    resume = threading.Timer(2.5, os.kill, (pid, signal.SIGCONT))
+    resume.start()
+    started = time.monotonic()
+    try:
+        assert [v.val for v in session.invoke(instance, "one", [])] == [1]
+    finally:
+        resume.cancel()
+        os.kill(pid, signal.SIGCONT)
+    assert time.monotonic() - started >= 2.5
 
 
 @pytest.mark.usefixtures("no_grace")
