@@ -79,5 +79,5 @@ class Features:
 
 
 # The newest edition refwasm implements; the default everywhere a setting is optional.
-LATEST_IMPLEMENTED = Version.WASM_2_0
+LATEST_IMPLEMENTED = Version.WASM_3_0
 DEFAULT_FEATURES = Features.for_version(LATEST_IMPLEMENTED)

@@ -35,9 +35,10 @@ def module_bytes(
     configuration's features when one is given (3.0 reads a function-index element segment as
     ``(ref func)``, so a 3.0 module's funcref segments are written as expressions)."""
     from refwasm.binary import encode_module
-    from refwasm.features import DEFAULT_FEATURES
+    from refwasm.features import Features
 
-    features = config.features if config is not None else DEFAULT_FEATURES
+    # Without a configuration the generator draws 2.0 modules (``swarm_configs``' default).
+    features = config.features if config is not None else Features.for_version("2.0")
 
     return modules(
         config,

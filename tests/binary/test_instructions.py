@@ -168,7 +168,8 @@ def test_memarg() -> None:
 
 @pytest.mark.parametrize("flags", [b"\x20", b"\x3f", b"\x40", b"\x41"])
 def test_memarg_flags_beyond_31_are_malformed(flags: bytes) -> None:
-    malformed(b"\x28" + flags + b"\x00", MALFORMED_MEMOP_FLAGS)
+    # 2.0's rule; multi-memory (3.0) reads bit 6 as "a memory index follows".
+    malformed(b"\x28" + flags + b"\x00", MALFORMED_MEMOP_FLAGS, Features.for_version("2.0"))
 
 
 def test_multi_memory_memarg() -> None:
@@ -179,7 +180,8 @@ def test_multi_memory_memarg() -> None:
 @pytest.mark.parametrize("body", [b"\x3f\x01", b"\x40\x80\x00", b"\xfc\x0b\x01",
                                   b"\xfc\x0a\x00\x01", b"\xfc\x08\x00\x01"])
 def test_reserved_memory_bytes_must_be_zero(body: bytes) -> None:
-    malformed(body, ZERO_BYTE_EXPECTED)
+    # 2.0's rule; in 3.0 these bytes are memory indices.
+    malformed(body, ZERO_BYTE_EXPECTED, Features.for_version("2.0"))
 
 
 def test_bulk_memory_and_table_immediates() -> None:

@@ -254,7 +254,7 @@ def test_each_feature_flag_gates_only_its_opcodes() -> None:
                                   b"\xff", b"\xfc\x12", b"\xfd\x9a\x01", b"\xfd\x80\x02"])
 def test_unassigned_and_3_0_opcodes_are_illegal_in_2_0(body: bytes) -> None:
     with pytest.raises(MalformedError, match=ILLEGAL_OPCODE):
-        decode_module(_function_module(body))
+        decode_module(_function_module(body), Features.for_version("2.0"))
 
 
 def test_prefixed_sub_opcode_is_a_u32() -> None:

@@ -53,7 +53,7 @@ def test_spec_and_proposal_flags() -> None:
     for command in ("validate", "parse", "print", "inspect", "run", "wast"):
         parser = parser_for([command])
         sub = parser._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
-        assert "default: 2.0" in " ".join(sub.format_help().split()), command
+        assert "default: 3.0" in " ".join(sub.format_help().split()), command
 
 
 def test_stdin_stdout_round_trip(

@@ -23,7 +23,8 @@ from refwasm.syntax.types import NumType
 from refwasm.testsuite import suite_root
 
 FEATURES = Features.for_version("2.0")
-ORACLE = f"cmd:{shlex.join([sys.executable, '-m', 'refwasm.cli', 'oracle'])}"
+# The process's edition is its own (its command line): the 2.0 suite's, as FEATURES.
+ORACLE = f"cmd:{shlex.join([sys.executable, '-m', 'refwasm.cli', 'oracle', '--spec', '2.0'])}"
 SUITE = suite_root() / "wasm-2.0"
 
 

@@ -17,7 +17,10 @@ pytest.importorskip("refwasm.text")
 
 from jsapi_scenarios import all_scenarios  # noqa: E402
 
+from refwasm.features import Features  # noqa: E402
 from refwasm.jsapi.scenario import node_path, run_node, run_python  # noqa: E402
+
+V2 = Features.for_version("2.0")
 
 pytestmark = pytest.mark.peer
 
@@ -74,7 +77,9 @@ def node_outcomes() -> dict[str, list[dict[str, Any]]]:
 def test_same_outcome_as_v8(
     scenario: dict[str, Any], node_outcomes: dict[str, list[dict[str, Any]]]
 ) -> None:
-    ours = run_python(scenario)
+    # Node 20's V8 runs these without its GC flags: the 2.0 JS API (with 3.0's, a -0 passed
+    # to an externref comes back +0 through i31: ToWebAssemblyValue's i31 step).
+    ours = run_python(scenario, V2)
     theirs = node_outcomes[scenario["name"]]
     departure = V8_DEPARTURES.get(scenario["name"])
     if departure is not None:

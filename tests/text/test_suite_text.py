@@ -78,5 +78,5 @@ def test_print_parse_round_trip(version: str, path: Path) -> None:
             module = module_of(mod.source, features)
         except MalformedError:
             continue  # reported by the test above
-        text = print_module(module)
+        text = print_module(module, features)
         assert parse_module(text, features) == module, f"line {mod.line}:\n{text}"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from text_helpers import file_id, script_of, suite_files, text_modules
 
+from refwasm.features import Features
 from refwasm.syntax.instructions import Block, BlockType, If, Instr, Loop
 from refwasm.syntax.modules import Func, Module, func_type_at, subtypes
 from refwasm.syntax.types import TypeIdx
@@ -28,6 +29,7 @@ if shutil.which("wast2json") is None:
     pytest.skip("wast2json (wabt) is not on PATH", allow_module_level=True)
 
 FILES = suite_files("2.0")
+V2 = Features.for_version("2.0")  # wabt's edition, and the suite's
 pytestmark = pytest.mark.peer
 
 
@@ -112,12 +114,12 @@ def test_text_to_binary_matches_wat2wasm(path: Path, tmp_path: Path) -> None:
         if not matches:
             continue  # wabt rejected it or wrote it as text
         module = (mod.source.module if isinstance(mod.source, TextModule)
-                  else parse_module(mod.source.text))
-        ours = binary.encode_module(module)
+                  else parse_module(mod.source.text, V2))
+        ours = binary.encode_module(module, V2)
         compared += 1
         if ours == matches[0] or without_empty_datacount(ours) == matches[0]:
             continue
-        theirs = binary.decode_module(matches[0])
+        theirs = binary.decode_module(matches[0], V2)
         if short_blocktypes(module) != short_blocktypes(theirs):
             mismatches.append(f"line {mod.line}")
     assert not mismatches, f"{len(mismatches)}/{compared} differ: " + ", ".join(mismatches)
