@@ -47,7 +47,8 @@ def _row(action: argparse.Action) -> str:
     text = (action.help or "").replace("|", "\\|").replace("\n", " ")
     if action.choices and not isinstance(action, argparse._SubParsersAction):
         text += " (one of " + ", ".join(f"`{c}`" for c in action.choices) + ")"
-    required = "yes" if action.required or not action.option_strings else ""
+    positional = not action.option_strings and action.nargs not in ("?", "*")
+    required = "yes" if action.required or positional else ""
     option = _option(action).replace("|", "\\|")
     return f"| `{option}` | {required} | {_default(action)} | {text} |"
 

@@ -71,8 +71,10 @@ def all_blocks() -> list[Block]:
     return [block for page in DOCS for block in page_blocks(page)]
 
 
-# Pages whose unlabelled blocks another branch is making runnable (docs/suite-coverage.md's
-# commands); nothing here checks them, and an unlabelled block anywhere else is unclaimed.
+# Pages whose unlabelled blocks a test elsewhere runs: docs/suite-coverage.md's commands run in
+# tests/rules/test_suite_coverage_doc.py (on one file by default, on both whole suites in its slow
+# test, which compares the page's tables with what they print).  An unlabelled block anywhere
+# else is unclaimed.
 UNLABELLED_ELSEWHERE = {"suite-coverage.md"}
 
 # Each check and the blocks it claims.  Every block must be claimed by exactly one.
