@@ -638,14 +638,28 @@ def source_location(c: Citation) -> str:
 
 
 def _implementations(
-    names: tuple[str, ...], by_name: dict[str, list[Citation]]
+    names: tuple[str, ...], by_name: dict[str, list[Citation]], spec: SpecIndex
 ) -> list[dict[str, str]]:
-    """Each of ``names`` with each function citing it, where it is."""
+    """Each of ``names`` with the functions citing it most narrowly, where they are: a function
+    citing the rule itself (``Binstr/num-cvt``) rather than one citing its whole family
+    (``Binstr``, a decoder of many instructions), the family's when none cites the rule."""
     return [
         {"rule": n, "function": c.where, "at": source_location(c)}
         for n in names
-        for c in by_name.get(n, [])
+        for c in _narrowest(n, by_name.get(n, []), spec)
     ]
+
+
+def _narrowest(name: str, cited: list[Citation], spec: SpecIndex) -> list[Citation]:
+    """The citations of ``name`` whose cited rule or family covers the fewest rules."""
+    def breadth(c: Citation) -> int:
+        resolved = [[n.name for n in spec.resolve(cite)] for cite in c.spectec]
+        return min((len(found) for found in resolved if name in found), default=len(spec.names))
+
+    if not cited:
+        return []
+    least = min(breadth(c) for c in cited)
+    return [c for c in cited if breadth(c) == least]
 
 
 def lookup(query: str, spec: SpecIndex, root: Path = _CHECKOUT) -> dict[str, Any] | None:
@@ -665,7 +679,7 @@ def lookup(query: str, spec: SpecIndex, root: Path = _CHECKOUT) -> dict[str, Any
             "validation": list(found.validation),
             "execution": list(found.execution),
             "numerics": list(found.numerics),
-            "implemented_by": _implementations(found.rules(), by_name),
+            "implemented_by": _implementations(found.rules(), by_name, spec),
             "tests": [path for path, w in words.items() if found.mnemonic in w],
         }
     cases = spec.resolve(query)
@@ -680,7 +694,7 @@ def lookup(query: str, spec: SpecIndex, root: Path = _CHECKOUT) -> dict[str, Any
         "instructions": [
             i.mnemonic for i in instruction_index(spec) if set(names) & set(i.rules())
         ],
-        "implemented_by": _implementations(names, by_name),
+        "implemented_by": _implementations(names, by_name, spec),
         "tests": list(tests),
     }
 

@@ -80,7 +80,8 @@ GC_CLASSES: frozenset[type] = frozenset(
 
 
 def read_gc(r: Reader, heaptype: Callable[[], HeapType]) -> Instr:
-    """``Binstr`` after ``0xFB``: a ``u32`` sub-opcode and its immediates."""
+    """``Binstr/struct``, ``Binstr/array``, ``Binstr/i31``, ``Binstr/cast``, ``Binstr/extern``
+    (after ``0xFB``): a ``u32`` sub-opcode and its immediates."""
     code = r.u32()
     if code in _PLAIN:
         return _PLAIN[code]

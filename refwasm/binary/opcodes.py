@@ -189,7 +189,8 @@ def _imm(table: dict[int, Op], code: int, feature: str | None, imm: Imm, *static
 
 
 def _control() -> None:
-    """``binary-instr-control``, ``binary-instr-parametric``, ``binary-instr-ref``"""
+    """``Binstr/control`` · ``binary-instr-control``, ``Binstr/parametric`` ·
+    ``binary-instr-parametric``, ``Binstr/ref`` · ``binary-instr-ref``"""
     _plain(OPCODES, 0x00, None, Unreachable())
     _plain(OPCODES, 0x01, None, Nop())
     _imm(OPCODES, 0x02, None, Imm.BLOCK)
@@ -215,7 +216,8 @@ def _control() -> None:
 
 
 def _variables_tables_memories() -> None:
-    """``binary-instr-variable``, ``binary-instr-table``, ``binary-instr-memory``"""
+    """``Binstr/local``, ``Binstr/global`` · ``binary-instr-variable``, ``Binstr/table`` ·
+    ``binary-instr-table``, ``Binstr/memory`` · ``binary-instr-memory``"""
     for code, imm in [
         (0x20, Imm.LOCAL_GET), (0x21, Imm.LOCAL_SET), (0x22, Imm.LOCAL_TEE),
         (0x23, Imm.GLOBAL_GET), (0x24, Imm.GLOBAL_SET),
@@ -265,7 +267,7 @@ _FBINOPS = [BinOp.ADD, BinOp.SUB, BinOp.MUL, BinOp.DIV, BinOp.MIN, BinOp.MAX, Bi
 
 
 def _numeric() -> None:
-    """``binary-instr-numeric``"""
+    """``Binstr/num`` · ``binary-instr-numeric``"""
     for code, nt in [(0x41, I32), (0x42, I64), (0x43, F32), (0x44, F64)]:
         _imm(OPCODES, code, None, Imm.CONST, nt)
     _plain(OPCODES, 0x45, None, Testop(I32, TestOp.EQZ))
@@ -313,7 +315,7 @@ def _numeric() -> None:
 
 
 def _vector() -> None:
-    """``binary-instr-vec``: every 2.0 SIMD opcode (``0xFD`` followed by a ``u32``)."""
+    """``Binstr/vec`` · ``binary-instr-vec``: every 2.0 SIMD opcode (``0xFD`` followed by a ``u32``)."""
     fd = FD_OPCODES
 
     def plain(code: int, instr: Instr) -> None:
@@ -371,7 +373,7 @@ def _vector() -> None:
 
 
 def _vector_arith() -> list[tuple[int, Instr]]:
-    """``binary-instr-vec`` opcodes 96-255: lane-wise arithmetic, grouped by shape."""
+    """``Binstr/vec`` · ``binary-instr-vec`` opcodes 96-255: lane-wise arithmetic, grouped by shape."""
     B, U, T = VBinop, VUnop, VTestop
     ops: list[tuple[int, Instr]] = []
 
@@ -489,7 +491,7 @@ def _vector_arith() -> list[tuple[int, Instr]]:
 
 
 def _relaxed_vector() -> None:
-    """``binary-instr-vec`` opcodes 256-275: relaxed SIMD (3.0 ``5.3-binary.instructions``).
+    """``Binstr/vec`` · ``binary-instr-vec`` opcodes 256-275: relaxed SIMD (3.0 ``5.3-binary.instructions``).
 
     ``relaxed_dot_i8x16_i7x16_add_s`` (275) takes ``i8x16`` operands as the syntax demands
     (``vextternop__``: the operand lanes a quarter of the result's); the SpecTec binary rule's

@@ -88,6 +88,7 @@ FEATURE_OF: dict[str, str] = {}
 
 
 def _plain(name: str, instr: Instr, feature: str | None = None) -> None:
+    """``Tplaininstr_(I)`` · ``text-instr``: a keyword that is the whole instruction."""
     PLAIN[name] = instr
     if feature is not None:
         FEATURE_OF[name] = feature
@@ -139,6 +140,8 @@ for _nt in (F32, F64):
 
 
 def _cvt(result: NumType, op: CvtOp, operand: NumType, feature: str | None = None) -> None:
+    """``Tplaininstr_(I)/num`` (its ``num-cvt-*`` cases) · ``text-instr-numeric``: a conversion
+    keyword, ``i32.trunc_f32_s``."""
     # ``i64.extend_i32_s``: the operand type sits between the operator and its signedness.
     name, _, sx = op.value.rpartition("_")
     if sx in ("s", "u"):
@@ -173,6 +176,7 @@ F32X4, F64X2 = Shape.F32X4, Shape.F64X2
 
 
 def _simd(name: str, instr: Instr) -> None:
+    """``Tplaininstr_(I)/vec`` · ``text-instr-vec``: a SIMD keyword."""
     _plain(name, instr, "simd")
 
 
@@ -259,6 +263,7 @@ _simd("f64x2.promote_low_f32x4", VCvtop(F64X2, F32X4, VCvtOp.PROMOTE_LOW))
 
 
 def _relaxed(name: str, instr: Instr) -> None:
+    """``Tplaininstr_(I)/vec`` (3.0 relaxed SIMD): a relaxed SIMD keyword."""
     _plain(name, instr, "relaxed_simd")
 
 
@@ -306,6 +311,7 @@ LANE_MEMORY_OPS: dict[str, LaneMemoryOp] = {}
 
 
 def _mem(name: str, make: Callable[[int, MemArg], Instr], align: int, feature: str | None) -> None:
+    """``Tplaininstr_(I)/memory`` · ``text-instr-memory``: a load or store keyword."""
     MEMORY_OPS[name] = MemoryOp(make, align)
     if feature is not None:
         FEATURE_OF[name] = feature

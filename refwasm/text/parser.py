@@ -1436,7 +1436,8 @@ def _h_call_indirect(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
 
 
 def _h_typed_ref(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``Tplaininstr_(I)`` of 3.0 (tail calls, typed function references): ``return_call x``,
+    """``Tplaininstr_(I)/func`` and ``Tplaininstr_(I)/br`` of 3.0 (tail calls, typed function
+    references): ``return_call x``,
     ``call_ref x``, ``return_call_ref x`` (a type index), ``br_on_null l``,
     ``br_on_non_null l``."""
     match keyword:

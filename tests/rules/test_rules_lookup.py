@@ -114,3 +114,15 @@ def test_an_operator(capsys: pytest.CaptureFixture[str]) -> None:
     assert [c["name"] for c in found["cases"]] == ["$iadd_"]
     functions = {i["function"] for i in found["implemented_by"]}
     assert "refwasm.numerics.integer:IntOps.iadd" in functions
+
+
+def test_the_narrowest_citations_implement_a_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    """A function citing a rule's sub-family (``Binstr/num``: the numeric opcode table) is
+    shown for it, not one citing the whole grammar or another family (the 0xFB decoder)."""
+    found = look_up("i32.trunc_f32_s", capsys)
+    by_rule: dict[str, set[str]] = {}
+    for entry in found["implemented_by"]:
+        by_rule.setdefault(entry["rule"], set()).add(entry["function"])
+    assert by_rule["Binstr/num-cvt"] == {"refwasm.binary.opcodes:_numeric"}
+    assert by_rule["Tplaininstr_(I)/num-cvt-i32"] == {"refwasm.text.mnemonics:_cvt"}
+    assert by_rule["Instr_ok/cvtop"] == {"refwasm.validation.instructions:valid_cvtop"}
