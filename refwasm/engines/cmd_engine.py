@@ -26,7 +26,7 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from refwasm import errors
@@ -229,7 +229,9 @@ class CmdSession:
     def _start(self) -> PipeProcess:
         """A fresh engine process that greeted in protocol ``PROTOCOL``."""
         process = PipeProcess(self.argv, self.timeout)
-        hello = process.request(op="hello")
+        # The features the runner runs under, for an engine that can take them (refwasm's
+        # oracle does; an engine that cannot keeps its own and ignores the field).
+        hello = process.request(op="hello", features=asdict(self.features))
         if hello.get("protocol") != PROTOCOL:
             process.close()
             raise EngineError(f"engine {process.name} speaks protocol "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -106,6 +107,11 @@ class Oracle:
         self.instances = []
         self.recorded = set()
         self.events = []
+
+    def set_features(self, features: Features) -> None:
+        """Run under ``features`` from now on, in a fresh store (``hello`` with ``features``)."""
+        self.features = features
+        self.reset()
 
     def _store(self) -> Store:
         if self.store is None:
@@ -431,8 +437,23 @@ def _events(oracle: Oracle, handle: int | None) -> dict[str, Any]:
 
 
 def _op_hello(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:
-    return {"protocol": PROTOCOL, "engine": f"refwasm ({oracle.engine})",
-            "ops": list(OPERATIONS)}
+    """The greeting; with ``features`` (every flag of ``Features`` by name, as the driver runs)
+    the oracle runs under those from now on, in a fresh store, and says so in its reply."""
+    reply: dict[str, Any] = {"protocol": PROTOCOL, "engine": f"refwasm ({oracle.engine})",
+                             "ops": list(OPERATIONS)}
+    if "features" in request:
+        oracle.set_features(_features(request["features"]))
+        reply["features"] = dataclasses.asdict(oracle.features)
+    return reply
+
+
+def _features(given: object) -> Features:
+    """``Features`` from a request's ``features`` object (every flag, each a boolean)."""
+    names = {f.name for f in dataclasses.fields(Features)}
+    if (not isinstance(given, dict) or set(given) != names
+            or not all(isinstance(v, bool) for v in given.values())):
+        raise WireError(f"features must give each of {', '.join(sorted(names))} as a boolean")
+    return Features(**given)
 
 
 def _op_validate(oracle: Oracle, request: dict[str, Any]) -> dict[str, Any]:

@@ -210,6 +210,26 @@ def test_hello_names_the_protocol() -> None:
     assert {"validate", "instantiate", "invoke", "run_exports"} <= set(reply["ops"])
 
 
+def test_hello_with_features_sets_the_oracles_edition() -> None:
+    """A 3.0 oracle told 2.0's features rejects what 2.0 rejects (a second memory), and echoes
+    the features; a partial or ill-typed ``features`` is an error reply."""
+    import dataclasses
+
+    two_memories = base64.b64encode(text_to_bytes("(module (memory 1) (memory 1))",
+                                                  Features.for_version("3.0"))).decode()
+    o = Oracle(Features.for_version("3.0"))
+    assert ask(o, {"op": "validate", "module": two_memories})["outcome"] == "valid"
+    v2 = dataclasses.asdict(Features.for_version("2.0"))
+    reply = ask(o, {"op": "hello", "features": v2})
+    assert reply["ok"] and reply["features"] == v2
+    reply = ask(o, {"op": "validate", "module": two_memories})
+    assert (reply["outcome"], reply["message"]) == ("invalid", "multiple memories")
+    for bad in ({**v2, "simd": 1}, {"simd": True}, ["simd"]):
+        reply = ask(o, {"op": "hello", "features": bad})
+        assert not reply["ok"] and "features must give each of" in reply["error"]
+    assert "features" not in ask(o, {"op": "hello"})
+
+
 def test_recording_imports_report_events_in_invoke_replies() -> None:
     o = Oracle()
     reply = ask(o, {"op": "instantiate", "module": LOGGER, "imports": "record"})
