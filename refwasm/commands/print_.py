@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 from refwasm.commands.common import (
     EXIT_INVALID,
@@ -29,7 +30,11 @@ from refwasm.commands.common import (
     show_error,
     write_output,
 )
-from refwasm.text.printer import COMPACT, WAT, Style
+from refwasm.features import Features
+from refwasm.text.printer import COMPACT, WAT, Names, Style
+
+if TYPE_CHECKING:
+    from refwasm.syntax.modules import Module
 
 HELP = "print a module (binary or text; - for stdin) in the text format"
 
@@ -58,11 +63,20 @@ def style_of(args: argparse.Namespace) -> Style:
     return dataclasses.replace(WAT, fold=args.fold, indent=args.indent)
 
 
+def module_text(module: Module, features: Features, style: Style,
+                names: Names | None = None) -> str:
+    """The module's text in ``style``; folded, with each instruction's operands folded into
+    it as far as the stack effects validation finds allow (none in an invalid module)."""
+    from refwasm.text import print_module
+    from refwasm.validation.effects import stack_effects
+
+    effects = stack_effects(module, features) if style.fold and style.lines else None
+    return print_module(module, features, style, names, effects)
+
+
 def run(args: argparse.Namespace) -> int:
     from refwasm.binary.names import name_map
     from refwasm.errors import WasmError
-    from refwasm.text import print_module
-
     if args.indent < 0:
         print("refwasm print: --indent must not be negative", file=sys.stderr)
         return EXIT_TROUBLE
@@ -71,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         module = load_module(args.file, data, features)
         names = None if args.no_names or args.compact else name_map(module.customs)
-        text = print_module(module, features, style_of(args), names)
+        text = module_text(module, features, style_of(args), names)
     except NotAModule as e:
         print(f"refwasm print: {e}", file=sys.stderr)
         return EXIT_INVALID

@@ -93,7 +93,9 @@ def test_print_fold_indent_and_no_names() -> None:
     text = done.stdout.decode()
     assert "    (func (;0;) (type 0) (param i32 i32) (result i32)\n" in text
     assert "\n        (block (result i32)  ;; label = @1\n" in text
-    assert "\n                (then\n                    local.get 1)\n" in text
+    # The if's condition folds into it, each instruction in parentheses (wasm2wat --fold-exprs).
+    assert ("\n            (if (result i32)  ;; label = @2\n                (local.get 0)\n"
+            "                (then\n                    (local.get 1))\n") in text
     assert "$" not in text
     assert parse_module(text) == module
     compact = refwasm("print", "-", "--compact", stdin=data).stdout.decode()
