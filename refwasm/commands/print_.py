@@ -4,11 +4,16 @@
 
 A binary module (told by its magic bytes) is decoded, a text module parsed.  The module is
 printed as ``wasm2wat`` lays it out: one instruction per line, ``--indent`` spaces a level,
-blocks flat (``block ... end``, the default, ``--flat``) or folded (``--fold``: ``(block ...)``,
-``(if (then ...) (else ...))``; operands stay flat), ``$names`` from the name section (unless
-``--no-names``) and ``(;N;)`` after each unnamed definition.  ``--compact`` prints one line
-per field with numeric indices and hex integers instead.  Whatever the layout, the text parses
-back to the same module (custom sections aside: they print as ``(@custom ...)`` annotations).
+blocks flat (``block ... end``, the default, ``--flat``) or everything folded as ``wasm2wat
+--fold-exprs`` does (``--fold``): each instruction an S-expression holding the expressions
+that produce its operands, ``(i32.add (local.get 0) (i32.const 2))``, blocks as ``(block
+...)`` and ``(if cond (then ...) (else ...))``; an instruction whose operands the expressions
+before it do not produce exactly, or one without results, stays at its place, so the order is
+the original; the stack effects come from validation, so in an invalid module only blocks
+fold.  ``$names`` come from the name section (unless ``--no-names``) and ``(;N;)`` follows
+each unnamed definition.  ``--compact`` prints one line per field with numeric indices and hex
+integers instead.  Whatever the layout, the text parses back to the same module (custom
+sections aside: they print as ``(@custom ...)`` annotations).
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="-", help="output file (default - : stdout)")
     layout = parser.add_mutually_exclusive_group()
     layout.add_argument("--fold", action="store_true",
-                        help="blocks as folded s-expressions: (block ...), (if (then ...))")
+                        help="folded s-expressions as wasm2wat --fold-exprs writes them: "
+                             "operands inside their instruction, (block ...), (if (then ...))")
     layout.add_argument("--flat", action="store_true",
                         help="blocks as block ... end (the default)")
     layout.add_argument("--compact", action="store_true",

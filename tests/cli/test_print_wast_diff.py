@@ -103,6 +103,18 @@ def test_print_fold_indent_and_no_names() -> None:
     assert refwasm("print", "-", "--fold", "--flat", stdin=data).returncode == 2
 
 
+def test_print_fold_folds_operands_of_a_valid_module_only() -> None:
+    valid = b"(module (func (param i32) (result i32) local.get 0 i32.const 2 i32.mul))"
+    done = refwasm("print", "-", "--fold", stdin=valid)
+    assert done.returncode == 0, done.stderr
+    assert "\n    (i32.mul\n      (local.get 0)\n      (i32.const 2))))\n" in done.stdout.decode()
+    # An invalid module has no stack effects to fold by: it prints, every instruction alone.
+    invalid = b"(module (func (result i32) i64.const 2 i32.eqz))"
+    done = refwasm("print", "-", "--fold", stdin=invalid)
+    assert done.returncode == 0, done.stderr
+    assert "\n    (i64.const 2)\n    (i32.eqz)))\n" in done.stdout.decode()
+
+
 @pytest.mark.skipif(shutil.which("wat2wasm") is None, reason="wat2wasm (wabt) is not on PATH")
 @pytest.mark.parametrize("layout", [[], ["--fold"], ["--indent", "0"]])
 def test_wabt_reads_what_print_writes(layout: list[str], tmp_path: Path) -> None:
