@@ -96,6 +96,7 @@ def _operands(nodes: list[Node], pops: int) -> list[Node] | None:
 
 
 def _bodies(instr: Instr) -> list[tuple[Instr, ...]]:
+    """A block's instruction sequences, in text order (an ``if``'s then, then else)."""
     match instr:
         case Block(_, body) | Loop(_, body) | TryTable(_, _, body):
             return [body]

@@ -9,7 +9,9 @@ calls, typed references, exceptions and GC types; a construct without a text for
 
 A ``Style`` chooses the layout: ``COMPACT`` (one line per field, numeric indices: what tests
 and reproducers embed) or ``wasm2wat``'s (one instruction per line, indented, ``$names`` from
-the name section, ``(;N;)`` index comments, flat or folded blocks).
+the name section, ``(;N;)`` index comments, flat or folded: ``wasm2wat --fold-exprs``'s
+S-expressions, operands inside their instruction as far as the stack effects handed in allow,
+``refwasm.text.fold``).
 """
 
 from __future__ import annotations
@@ -134,8 +136,9 @@ _IMPORT_SPACE = {ExternFunc: "func", ExternTable: "table", ExternMem: "memory",
 @dataclass(frozen=True)
 class Style:
     """A layout.  ``lines``: one instruction, local and field per line, indented by
-    ``indent`` spaces a level (else one line per field); ``fold``: blocks as folded
-    s-expressions ``(block ...)``, ``(if (then ...) (else ...))`` (else ``block ... end``);
+    ``indent`` spaces a level (else one line per field); ``fold``: instructions as folded
+    s-expressions ``(i32.add (local.get 0) (i32.const 1))``, ``(block ...)``, ``(if (then ...)
+    (else ...))`` (else ``block ... end``);
     ``index_comments``: ``(;N;)`` after the keyword of a definition without a name, as
     ``wasm2wat`` writes them."""
 
@@ -569,8 +572,8 @@ class _Seq(NamedTuple):
     labels: int
 
 
-# What ``body_lines`` has left to do: a sequence, or (False, text): a line to print.
-_Todo = _Seq | tuple[bool, str]
+# What ``body_lines`` has left to do: a sequence, or a line to print.
+_Todo = _Seq | str
 
 
 def body_lines(instrs: Expr, depth: int, style: Style) -> list[str]:
@@ -582,7 +585,7 @@ def body_lines(instrs: Expr, depth: int, style: Style) -> list[str]:
     while todo:
         item = todo.pop()
         if not isinstance(item, _Seq):
-            out.append(item[1])
+            out.append(item)
             continue
         seq, pos, d, labels = item
         if pos == len(seq):
@@ -595,10 +598,10 @@ def body_lines(instrs: Expr, depth: int, style: Style) -> list[str]:
             out.append(pad + plain(instr) + _label_comment(instr, labels))
             continue
         out.append(f"{pad}{head}  ;; label = @{labels + 1}")
-        todo.append((False, f"{pad}end"))
+        todo.append(f"{pad}end")
         if isinstance(instr, If):
             if instr.else_:
-                todo += [_Seq(instr.else_, 0, d + 1, labels + 1), (False, f"{pad}else")]
+                todo += [_Seq(instr.else_, 0, d + 1, labels + 1), f"{pad}else"]
             todo.append(_Seq(instr.then, 0, d + 1, labels + 1))
         else:
             todo.append(_Seq(_body_of(instr), 0, d + 1, labels + 1))
