@@ -4,11 +4,16 @@
 
 A binary module (told by its magic bytes) is decoded, a text module parsed.  The module is
 printed as ``wasm2wat`` lays it out: one instruction per line, ``--indent`` spaces a level,
-blocks flat (``block ... end``, the default, ``--flat``) or folded (``--fold``: ``(block ...)``,
-``(if (then ...) (else ...))``; operands stay flat), ``$names`` from the name section (unless
-``--no-names``) and ``(;N;)`` after each unnamed definition.  ``--compact`` prints one line
-per field with numeric indices and hex integers instead.  Whatever the layout, the text parses
-back to the same module (custom sections aside: they print as ``(@custom ...)`` annotations).
+blocks flat (``block ... end``, the default, ``--flat``) or everything folded as ``wasm2wat
+--fold-exprs`` does (``--fold``): each instruction an S-expression holding the expressions
+that produce its operands, ``(i32.add (local.get 0) (i32.const 2))``, blocks as ``(block
+...)`` and ``(if cond (then ...) (else ...))``; an instruction whose operands the expressions
+before it do not produce exactly, or one without results, stays at its place, so the order is
+the original; the stack effects come from validation, so in an invalid module only blocks
+fold.  ``$names`` come from the name section (unless ``--no-names``) and ``(;N;)`` follows
+each unnamed definition.  ``--compact`` prints one line per field with numeric indices and hex
+integers instead.  Whatever the layout, the text parses back to the same module (custom
+sections aside: they print as ``(@custom ...)`` annotations).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 from refwasm.commands.common import (
     EXIT_INVALID,
@@ -29,7 +35,11 @@ from refwasm.commands.common import (
     show_error,
     write_output,
 )
-from refwasm.text.printer import COMPACT, WAT, Style
+from refwasm.features import Features
+from refwasm.text.printer import COMPACT, WAT, Names, Style
+
+if TYPE_CHECKING:
+    from refwasm.syntax.modules import Module
 
 HELP = "print a module (binary or text; - for stdin) in the text format"
 
@@ -39,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="-", help="output file (default - : stdout)")
     layout = parser.add_mutually_exclusive_group()
     layout.add_argument("--fold", action="store_true",
-                        help="blocks as folded s-expressions: (block ...), (if (then ...))")
+                        help="folded s-expressions as wasm2wat --fold-exprs writes them: "
+                             "operands inside their instruction, (block ...), (if (then ...))")
     layout.add_argument("--flat", action="store_true",
                         help="blocks as block ... end (the default)")
     layout.add_argument("--compact", action="store_true",
@@ -58,11 +69,20 @@ def style_of(args: argparse.Namespace) -> Style:
     return dataclasses.replace(WAT, fold=args.fold, indent=args.indent)
 
 
+def module_text(module: Module, features: Features, style: Style,
+                names: Names | None = None) -> str:
+    """The module's text in ``style``; folded, with each instruction's operands folded into
+    it as far as the stack effects validation finds allow (none in an invalid module)."""
+    from refwasm.text import print_module
+    from refwasm.validation.effects import stack_effects
+
+    effects = stack_effects(module, features) if style.fold and style.lines else None
+    return print_module(module, features, style, names, effects)
+
+
 def run(args: argparse.Namespace) -> int:
     from refwasm.binary.names import name_map
     from refwasm.errors import WasmError
-    from refwasm.text import print_module
-
     if args.indent < 0:
         print("refwasm print: --indent must not be negative", file=sys.stderr)
         return EXIT_TROUBLE
@@ -71,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         module = load_module(args.file, data, features)
         names = None if args.no_names or args.compact else name_map(module.customs)
-        text = print_module(module, features, style_of(args), names)
+        text = module_text(module, features, style_of(args), names)
     except NotAModule as e:
         print(f"refwasm print: {e}", file=sys.stderr)
         return EXIT_INVALID

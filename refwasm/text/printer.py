@@ -9,13 +9,15 @@ calls, typed references, exceptions and GC types; a construct without a text for
 
 A ``Style`` chooses the layout: ``COMPACT`` (one line per field, numeric indices: what tests
 and reproducers embed) or ``wasm2wat``'s (one instruction per line, indented, ``$names`` from
-the name section, ``(;N;)`` index comments, flat or folded blocks).
+the name section, ``(;N;)`` index comments, flat or folded: ``wasm2wat --fold-exprs``'s
+S-expressions, operands inside their instruction as far as the stack effects handed in allow,
+``refwasm.text.fold``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -120,6 +122,7 @@ from refwasm.syntax.types import (
     VecType,
 )
 from refwasm.text import mnemonics, typewords
+from refwasm.text.fold import Effect, Node, fold_body
 from refwasm.text.numbers import format_float
 
 _EXPORT_WORD = {
@@ -133,8 +136,9 @@ _IMPORT_SPACE = {ExternFunc: "func", ExternTable: "table", ExternMem: "memory",
 @dataclass(frozen=True)
 class Style:
     """A layout.  ``lines``: one instruction, local and field per line, indented by
-    ``indent`` spaces a level (else one line per field); ``fold``: blocks as folded
-    s-expressions ``(block ...)``, ``(if (then ...) (else ...))`` (else ``block ... end``);
+    ``indent`` spaces a level (else one line per field); ``fold``: instructions as folded
+    s-expressions ``(i32.add (local.get 0) (i32.const 1))``, ``(block ...)``, ``(if (then ...)
+    (else ...))`` (else ``block ... end``);
     ``index_comments``: ``(;N;)`` after the keyword of a definition without a name, as
     ``wasm2wat`` writes them."""
 
@@ -246,14 +250,18 @@ def _identifiers(ids: Ids) -> Iterator[None]:
 
 
 def print_module(m: Module, features: Features = DEFAULT_FEATURES,
-                 style: Style = COMPACT, names: Names | None = None) -> str:
+                 style: Style = COMPACT, names: Names | None = None,
+                 effects: Sequence[Sequence[Effect]] | None = None) -> str:
     """The text of a module, in the binary format's field order, laid out as ``style`` says,
     with identifiers from ``names`` (made valid and unique); the text is read back under
-    ``features`` (``func x*`` element lists mean ``funcref`` in 2.0, ``(ref func)`` in 3.0)."""
+    ``features`` (``func x*`` element lists mean ``funcref`` in 2.0, ``(ref func)`` in 3.0).
+    In the folded layout, ``effects`` (``refwasm.validation.effects.stack_effects``: each
+    defined function's instructions' stack effects) lets operands fold into their instruction
+    (``refwasm.text.fold``); without them only blocks fold."""
     ids = Ids(names, style.index_comments, _sizes(m) if names else None)
     ids.wat = style.lines
     with _identifiers(ids):
-        return _module(m, features, style, ids)
+        return _module(m, features, style, ids, effects)
 
 
 def _sizes(m: Module) -> dict[str, int]:
@@ -274,7 +282,8 @@ def _sizes(m: Module) -> dict[str, int]:
     return sizes
 
 
-def _module(m: Module, features: Features, style: Style, ids: Ids) -> str:
+def _module(m: Module, features: Features, style: Style, ids: Ids,
+            effects: Sequence[Sequence[Effect]] | None) -> str:
     func_list_type = RefType(not features.function_references, AbsHeapType.FUNC)
     pad = " " * style.indent if style.lines else "  "
     lines = ["(module"]
@@ -305,7 +314,8 @@ def _module(m: Module, features: Features, style: Style, ids: Ids) -> str:
     if style.lines:
         type_space = subtypes(m)
         for i, f in enumerate(m.funcs):
-            lines.extend(func_lines(f, counts["func"] + i, type_space, style))
+            lines.extend(func_lines(f, counts["func"] + i, type_space, style,
+                                    effects[i] if effects and i < len(effects) else None))
     else:
         lines.extend(func(f) for f in m.funcs)
     lines.extend(pad + table(t, ids.define("table", counts["table"] + i)).lstrip()
@@ -446,10 +456,12 @@ def func(f: Func) -> str:
     return f"  (func (type {f.typeidx}){local_decl} {expr(f.body)})"
 
 
-def func_lines(f: Func, index: int, space: tuple[SubType, ...], style: Style) -> list[str]:
+def func_lines(f: Func, index: int, space: tuple[SubType, ...], style: Style,
+               effects: Sequence[Effect] | None = None) -> list[str]:
     """``Tfunc_(I)`` in ``wasm2wat``'s layout: the head with the type use (and, for a function
-    type, its parameters with their names and results), then one local and one instruction per
-    line, the closing parenthesis on the last."""
+    type, its parameters with their names and results), then one local and one instruction
+    (or folded expression, given the body's ``effects``) per line, the closing parenthesis on
+    the last."""
     ids = _IDS.get()
     ids.func = index
     try:
@@ -462,7 +474,10 @@ def func_lines(f: Func, index: int, space: tuple[SubType, ...], style: Style) ->
         first = len(ft.params) if isinstance(ft, FuncType) else 0
         locals_ = _decls("local", f.locals, first)
         lines = [head] + ([pad * 2 + locals_.lstrip()] if locals_ else [])
-        lines += body_lines(f.body, 2, style)
+        if style.fold:
+            lines += folded_lines(fold_body(f.body, effects), 2, style.indent)
+        else:
+            lines += body_lines(f.body, 2, style)
         lines[-1] += ")"
         return lines
     finally:
@@ -557,26 +572,20 @@ class _Seq(NamedTuple):
     labels: int
 
 
-# What ``body_lines`` has left to do: a sequence, or (closing?, text): a line to print or the
-# indentation of a folded form's closing parenthesis.
-_Todo = _Seq | tuple[bool, str]
+# What ``body_lines`` has left to do: a sequence, or a line to print.
+_Todo = _Seq | str
 
 
 def body_lines(instrs: Expr, depth: int, style: Style) -> list[str]:
-    """``Tinstr_(I)*``, one instruction per line at ``depth`` levels of ``style.indent``;
+    """``Tinstr_(I)*``, one instruction per line at ``depth`` levels of ``style.indent``,
     blocks flat (``block ... end``, a ``;; label = @N`` comment naming the label depth as
-    ``wasm2wat`` does) or folded (``(block ...)``, ``(if (then ...) (else ...))``).  An explicit
-    stack of work, so that nesting costs no recursion."""
+    ``wasm2wat`` does).  An explicit stack of work, so that nesting costs no recursion."""
     out: list[str] = []
     todo: list[_Todo] = [_Seq(instrs, 0, depth, 0)]
     while todo:
         item = todo.pop()
         if not isinstance(item, _Seq):
-            closing, text = item
-            if closing:
-                _close(out, text)
-            else:
-                out.append(text)
+            out.append(item)
             continue
         seq, pos, d, labels = item
         if pos == len(seq):
@@ -588,29 +597,67 @@ def body_lines(instrs: Expr, depth: int, style: Style) -> list[str]:
         if head is None:
             out.append(pad + plain(instr) + _label_comment(instr, labels))
             continue
-        comment = f"  ;; label = @{labels + 1}"
-        inner = " " * (style.indent * (d + 1))
-        if style.fold:
-            out.append(f"{pad}({head}{comment}")
-            todo.append((True, pad))
-            if isinstance(instr, If):
-                if instr.else_:
-                    todo += [(True, inner), _Seq(instr.else_, 0, d + 2, labels + 1),
-                             (False, f"{inner}(else")]
-                todo += [(True, inner), _Seq(instr.then, 0, d + 2, labels + 1),
-                         (False, f"{inner}(then")]
-            else:
-                todo.append(_Seq(_body_of(instr), 0, d + 1, labels + 1))
-            continue
-        out.append(f"{pad}{head}{comment}")
-        todo.append((False, f"{pad}end"))
+        out.append(f"{pad}{head}  ;; label = @{labels + 1}")
+        todo.append(f"{pad}end")
         if isinstance(instr, If):
             if instr.else_:
-                todo += [_Seq(instr.else_, 0, d + 1, labels + 1), (False, f"{pad}else")]
+                todo += [_Seq(instr.else_, 0, d + 1, labels + 1), f"{pad}else"]
             todo.append(_Seq(instr.then, 0, d + 1, labels + 1))
         else:
             todo.append(_Seq(_body_of(instr), 0, d + 1, labels + 1))
     return out
+
+
+class _Node(NamedTuple):
+    """A folded expression ``folded_lines`` has yet to print, at an indentation depth and a
+    label depth."""
+
+    node: Node
+    depth: int
+    labels: int
+
+
+def folded_lines(nodes: list[Node], depth: int, indent: int) -> list[str]:
+    """``Tfoldedinstr_(I)``: each expression in parentheses on its own line at ``depth``
+    levels of ``indent``, its operands on the lines below one level deeper, as ``wasm2wat
+    --fold-exprs`` writes them; blocks as ``(block ...)``, ``(if cond (then ...) (else ...))``
+    with a ``;; label = @N`` comment.  An explicit stack of work, so that nesting costs no
+    recursion."""
+    out: list[str] = []
+    todo: list[_Node | tuple[bool, str]] = [_Node(n, depth, 0) for n in reversed(nodes)]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, _Node):
+            closing, text = item
+            if closing:
+                _close(out, text)
+            else:
+                out.append(text)
+            continue
+        node, d, labels = item
+        instr = node.instr
+        pad = " " * (indent * d)
+        head = _block_head(instr)
+        todo.append((True, pad))
+        if head is None:
+            out.append(f"{pad}({plain(instr)}{_label_comment(instr, labels)}")
+        else:
+            out.append(f"{pad}({head}  ;; label = @{labels + 1}")
+            inner = " " * (indent * (d + 1))
+            if isinstance(instr, If):
+                for word, body in reversed(list(zip(("then", "else"), node.bodies, strict=True))):
+                    if body or word == "then":
+                        todo += [(True, inner), *_nodes(body, d + 2, labels + 1),
+                                 (False, f"{inner}({word}")]
+            else:
+                todo += _nodes(node.bodies[0], d + 1, labels + 1)
+        todo += _nodes(node.operands, d + 1, labels)
+    return out
+
+
+def _nodes(nodes: list[Node], depth: int, labels: int) -> list[_Node]:
+    """Work items printing ``nodes`` in order (the last popped first)."""
+    return [_Node(n, depth, labels) for n in reversed(nodes)]
 
 
 def _label_comment(instr: Instr, labels: int) -> str:

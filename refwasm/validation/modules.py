@@ -73,14 +73,8 @@ BodyContexts = dict[tuple[int, int], tuple[Context, ResultType]]
 @gc_paused
 def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> None:
     """``valid-module`` (``Module_ok``): raise ``InvalidError`` unless ``module`` is valid."""
-    deftypes = close_types([ty.rectype for ty in module.types])
-    ctx0 = Context(
-        types=subtypes(module), deftypes=deftypes, refs=declared_refs(module), features=features)
-    valid_types(ctx0)
-    imported = import_context(ctx0, module.imports)
     # C: everything; C' (``ctx_const``): what constant expressions may see.
-    ctx = module_context(imported, module)
-    ctx = ctx.with_(tags=imported.tags + tuple(valid_tag(ctx0, tag) for tag in module.tags))
+    ctx, imported = module_contexts(module, features)
     sequential = _sequential_globals(features)
     ctx_const = ctx if sequential else ctx.with_(globals=imported.globals)
     all_globals = tuple(ctx.globals)
@@ -111,6 +105,18 @@ def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> No
         raise InvalidError(MULTIPLE_TABLES)
     if len(ctx.mems) > 1 and not features.multi_memory:
         raise InvalidError(MULTIPLE_MEMORIES)
+
+
+def module_contexts(module: Module, features: Features) -> tuple[Context, Context]:
+    """``valid-module``'s ``C`` (its types checked) and the context of the imports alone."""
+    deftypes = close_types([ty.rectype for ty in module.types])
+    ctx0 = Context(
+        types=subtypes(module), deftypes=deftypes, refs=declared_refs(module), features=features)
+    valid_types(ctx0)
+    imported = import_context(ctx0, module.imports)
+    ctx = module_context(imported, module)
+    ctx = ctx.with_(tags=imported.tags + tuple(valid_tag(ctx0, tag) for tag in module.tags))
+    return ctx, imported
 
 
 def module_context(imported: Context, module: Module) -> Context:

@@ -93,12 +93,26 @@ def test_print_fold_indent_and_no_names() -> None:
     text = done.stdout.decode()
     assert "    (func (;0;) (type 0) (param i32 i32) (result i32)\n" in text
     assert "\n        (block (result i32)  ;; label = @1\n" in text
-    assert "\n                (then\n                    local.get 1)\n" in text
+    # The if's condition folds into it, each instruction in parentheses (wasm2wat --fold-exprs).
+    assert ("\n            (if (result i32)  ;; label = @2\n                (local.get 0)\n"
+            "                (then\n                    (local.get 1))\n") in text
     assert "$" not in text
     assert parse_module(text) == module
     compact = refwasm("print", "-", "--compact", stdin=data).stdout.decode()
     assert "(func (type 0) (local i64) block (result i32)" in compact
     assert refwasm("print", "-", "--fold", "--flat", stdin=data).returncode == 2
+
+
+def test_print_fold_folds_operands_of_a_valid_module_only() -> None:
+    valid = b"(module (func (param i32) (result i32) local.get 0 i32.const 2 i32.mul))"
+    done = refwasm("print", "-", "--fold", stdin=valid)
+    assert done.returncode == 0, done.stderr
+    assert "\n    (i32.mul\n      (local.get 0)\n      (i32.const 2))))\n" in done.stdout.decode()
+    # An invalid module has no stack effects to fold by: it prints, every instruction alone.
+    invalid = b"(module (func (result i32) i64.const 2 i32.eqz))"
+    done = refwasm("print", "-", "--fold", stdin=invalid)
+    assert done.returncode == 0, done.stderr
+    assert "\n    (i64.const 2)\n    (i32.eqz)))\n" in done.stdout.decode()
 
 
 @pytest.mark.skipif(shutil.which("wat2wasm") is None, reason="wat2wasm (wabt) is not on PATH")

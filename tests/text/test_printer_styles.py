@@ -1,6 +1,7 @@
 """``print_module``'s layouts over the official suites: whatever the style (flat or folded,
-any indentation, index comments, ``$names``), ``parse_module(print_module(m)) == m`` for every
-well-formed text module of the 2.0 and 3.0 suites.  The names come from a name map that names
+operands folded into their instructions, any indentation, index comments, ``$names``),
+``parse_module(print_module(m)) == m`` for every well-formed text module of the 2.0 and 3.0
+suites.  The names come from a name map that names
 every index of every space with clashing and invalid characters, so that the printer must make
 them valid and unique identifiers."""
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from text_helpers import file_id, script_of, suite_files, text_modules
 
+from refwasm.commands.print_ import module_text
 from refwasm.errors import MalformedError
 from refwasm.features import Features
 from refwasm.syntax.modules import Module
@@ -20,6 +22,7 @@ from refwasm.syntax.types import ExternFunc, ExternGlobal, ExternMem, ExternTabl
 from refwasm.text import parse_module, print_module
 from refwasm.text.printer import WAT, Style
 from refwasm.text.script_syntax import QuoteModule, TextModule
+from refwasm.validation.effects import stack_effects
 
 STYLES = [WAT, dataclasses.replace(WAT, fold=True), dataclasses.replace(WAT, indent=5),
           dataclasses.replace(WAT, fold=True, indent=0, index_comments=False)]
@@ -68,17 +71,20 @@ def test_names_become_valid_unique_identifiers() -> None:
 @pytest.mark.parametrize("style", STYLES, ids=["flat", "fold", "indent5", "fold-indent0"])
 def test_layouts(style: Style) -> None:
     m = parse_module('(module (func (result i32) (block (result i32) (if (result i32) '
-                     '(i32.const -1) (then (i32.const 1)) (else (loop (br 1 (i32.const 2))))))))')
-    text = print_module(m, style=style)
+                     '(i32.const -1) (then (i32.const 1)) (else (loop (result i32) (br 1 (i32.const 2))))))))')
+    text = module_text(m, Features(), style)
     assert parse_module(text) == m
     pad = " " * style.indent
     if style.fold:
-        assert f"\n{pad * 3}(if (result i32)  ;; label = @2\n{pad * 4}(then" in text
+        # The condition folds into the if, the branch's operand into the br.
+        assert (f"\n{pad * 3}(if (result i32)  ;; label = @2\n{pad * 4}(i32.const -1)\n"
+                f"{pad * 4}(then") in text
+        assert f"(br 1 (;@2;)\n{pad * 7}(i32.const 2))" in text
     else:
         assert f"\n{pad * 3}if (result i32)  ;; label = @2\n" in text
         assert f"\n{pad * 3}else\n" in text and f"\n{pad * 3}end\n" in text
-    assert "i32.const -1\n" in text
-    assert "br 1 (;@2;)" in text  # the if's label, opened at depth 2
+        assert "i32.const -1\n" in text
+        assert "br 1 (;@2;)" in text  # the if's label, opened at depth 2
 
 
 @pytest.mark.skipif(not FILES, reason="official test suite not found")
@@ -102,6 +108,8 @@ def test_every_style_round_trips(version: str, path: Path) -> None:
         except ValueError:
             continue  # no text form in any layout (tag exports)
         names = every_index_named(module)
+        # The folded styles fold operands as far as validation's stack effects allow.
+        effects = stack_effects(module, features)
         for style in STYLES:
-            text = print_module(module, features, style, names)
+            text = print_module(module, features, style, names, effects)
             assert parse_module(text, features) == module, f"line {mod.line}:\n{text}"

@@ -1,0 +1,117 @@
+"""The stack effect of each instruction of a module's function bodies, as validation finds it
+(the typing rules run by the appendix's algorithm, ``algo-valid``): how many operands the
+instruction pops and how many results it pushes.  The folded text layout (``refwasm print
+--fold``) nests the instructions that produce an instruction's operands inside it, so it needs
+these counts for every instruction, ``call_indirect``, ``br_table`` and blocks included.
+
+A ``Validator`` subclass counts the pops and pushes of each typing rule as it runs; the
+validator itself does no extra work for it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from refwasm.errors import UNSUPPORTED_INSTRUCTION, InvalidError
+from refwasm.features import DEFAULT_FEATURES, Features
+from refwasm.syntax.instructions import Expr
+from refwasm.syntax.modules import Func, Module
+from refwasm.syntax.types import FuncType, ResultType
+from refwasm.validation.context import Context
+from refwasm.validation.instructions import _RULES, FUNC, CtrlFrame, Validator
+from refwasm.validation.modules import body_context, module_contexts, validate_module
+from refwasm.validation.types import Operand
+
+
+class StackEffect(NamedTuple):
+    """An instruction's effect on the operand stack: ``pops`` operands (its parameters, and
+    for a block its parameters and an ``if``'s condition), then ``pushes`` results (a block's
+    results), or ``None`` when the instruction never completes normally (``br``, ``return``,
+    ``unreachable``, ``throw``...: the stack is polymorphic after it)."""
+
+    pops: int
+    pushes: int | None
+
+
+class _Recorder(Validator):
+    """A validator that records the ``StackEffect`` of each instruction, in the order it meets
+    them: a body's instructions in order, a block's own after the block (then before else).
+
+    ``depth`` counts the pushes minus the pops of the current rule, including the pops an
+    unreachable frame answers with an unknown type without popping anything, so that the count
+    is the rule's, not the stack's; ``low`` is the lowest ``depth`` reached, minus the pops."""
+
+    __slots__ = ("effects", "depth", "low", "diverges")
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.effects: list[StackEffect] = []
+        self.depth = self.low = 0
+        self.diverges = False
+
+    def pop_val(self) -> Operand:
+        self.depth -= 1
+        self.low = min(self.low, self.depth)
+        return super().pop_val()
+
+    def push_val(self, t: Operand) -> None:
+        self.depth += 1
+        super().push_val(t)
+
+    def push_vals(self, types: ResultType) -> None:
+        self.depth += len(types)
+        super().push_vals(types)
+
+    def unreachable(self) -> None:
+        self.diverges = True
+        super().unreachable()
+
+    def run(self, expr: Expr, results: ResultType) -> None:
+        """``Validator.run``'s loop, recording the effect of each instruction's rule."""
+        self.push_ctrl(FUNC, FuncType((), results), expr)
+        ctrls = self.ctrls
+        while ctrls:
+            frame = ctrls[-1]
+            pos = frame.pos
+            if pos == len(frame.instrs):
+                self.end()
+                continue
+            instr = frame.instrs[pos]
+            frame.pos = pos + 1
+            handler = _RULES.get(type(instr))
+            if handler is None:
+                raise InvalidError(UNSUPPORTED_INSTRUCTION)
+            self.depth = self.low = 0
+            self.diverges = False
+            handler(self, instr)
+            self.effects.append(self._effect(frame))
+
+    def _effect(self, frame: CtrlFrame) -> StackEffect:
+        """The effect of the rule just run in ``frame``: a block opened a frame whose end
+        pushes its results (its parameters, pushed again inside, are no result)."""
+        if self.ctrls[-1] is not frame:
+            return StackEffect(-self.low, len(self.ctrls[-1].end_types))
+        if self.diverges:
+            return StackEffect(-self.low, None)
+        return StackEffect(-self.low, self.depth - self.low)
+
+
+def func_effects(ctx: Context, function: Func) -> list[StackEffect]:
+    """The effects of a function body's instructions, in the order of a walk that visits a
+    block after the instructions before it and before those in it (then before else)."""
+    body_ctx, results = body_context(ctx, function)
+    recorder = _Recorder(body_ctx)
+    recorder.run(function.body, results)
+    return recorder.effects
+
+
+def stack_effects(module: Module, features: Features = DEFAULT_FEATURES
+                  ) -> list[list[StackEffect]] | None:
+    """The effects of the instructions of each function the module defines, or ``None`` when
+    the module is not valid (its instructions have no types to count)."""
+    try:
+        validate_module(module, features)
+        ctx, _ = module_contexts(module, features)
+        return [func_effects(ctx, function) for function in module.funcs]
+    except InvalidError:
+        return None
