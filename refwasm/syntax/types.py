@@ -96,13 +96,15 @@ class RecIdx:
     idx: int
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class DefType:
     """``_DEF rectype n``: the n-th sub type of a closed recursive type (semantic types).
 
     Made by ``refwasm.syntax.deftypes`` from the canonical representative of its group, so
     equality (iso-recursive type equivalence) is the identity of that group and the index:
-    comparing and hashing never walk the graph of groups (``deftypes.py``)."""
+    comparing and hashing never walk the graph of groups (``deftypes.py``).  It holds its
+    group, which keeps the group canonical (and its ``id`` unique) while the ``DefType``
+    lives; the canonical table holds groups weakly."""
 
     rectype: RecType
     idx: int
@@ -202,9 +204,10 @@ class SubType:
     comptype: CompType
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class RecType:
-    """``REC list(subtype)``"""
+    """``REC list(subtype)`` (weakly referable: the canonical table of closed groups holds
+    them weakly, ``refwasm.syntax.deftypes``)"""
 
     subtypes: tuple[SubType, ...]
 
