@@ -52,10 +52,6 @@ from refwasm.syntax.types import (
 # The one live representative of each closed rec group, keyed by its sub types (which refer to
 # earlier groups, never to the group itself, so the key does not keep its value alive).
 _CANON: weakref.WeakValueDictionary[tuple[SubType, ...], RecType] = weakref.WeakValueDictionary()
-# ``$unrolldt`` of a defined type, while the first ``DefType`` object asked about lives.  Its
-# value is made of fresh ``DefType`` objects, never that key, so that the entry of a recursive
-# type does not keep its own key alive (a lookup finds it by equality all the same).
-_UNROLLED: weakref.WeakKeyDictionary[DefType, SubType] = weakref.WeakKeyDictionary()
 
 Subst = Callable[[TypeUse], TypeUse]
 
@@ -103,16 +99,18 @@ def close_types(rectypes: Sequence[RecType]) -> tuple[DefType, ...]:
 
 def unroll(dt: DefType) -> SubType:
     """``$unrolldt``: the sub type a defined type names, its group's ``RecIdx`` replaced by the
-    group's defined types (``$unrollrt``)."""
-    st = _UNROLLED.get(dt)
+    group's defined types (``$unrollrt``).  Memoised in the ``DefType`` object; the group's
+    defined types in it are fresh objects, never ``dt`` itself, so that a recursive type's
+    memo makes no reference cycle."""
+    st = dt.unrolled
     if st is None:
-        group = _deftypes(dt.rectype)  # fresh objects: see ``_UNROLLED``
+        group = _deftypes(dt.rectype)
 
         def unroll_use(use: TypeUse) -> TypeUse:
             return group[use.idx] if isinstance(use, RecIdx) else use
 
         st = subst_subtype(dt.rectype.subtypes[dt.idx], unroll_use)
-        _UNROLLED[dt] = st
+        object.__setattr__(dt, "unrolled", st)  # a memo: the value is a function of the type
     return st
 
 

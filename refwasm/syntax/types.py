@@ -9,7 +9,7 @@ final rec groups holding a function type.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class NumType(enum.Enum):
@@ -96,7 +96,7 @@ class RecIdx:
     idx: int
 
 
-@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class DefType:
     """``_DEF rectype n``: the n-th sub type of a closed recursive type (semantic types).
 
@@ -104,10 +104,12 @@ class DefType:
     equality (iso-recursive type equivalence) is the identity of that group and the index:
     comparing and hashing never walk the graph of groups (``deftypes.py``).  It holds its
     group, which keeps the group canonical (and its ``id`` unique) while the ``DefType``
-    lives; the canonical table holds groups weakly."""
+    lives; the canonical table holds groups weakly.  ``unrolled`` memoises ``$unrolldt``
+    (``deftypes.unroll``), which never refers back to this object."""
 
     rectype: RecType
     idx: int
+    unrolled: SubType | None = field(default=None, init=False, repr=False, compare=False)
 
     def __eq__(self, other: object) -> bool:
         return (
