@@ -289,15 +289,19 @@ def _from_segment(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
     """``Instr_ok/array.new_data``, ``Instr_ok/array.new_elem``, ``Instr_ok/array.init_data``,
     ``Instr_ok/array.init_elem``: an array of a segment's contents, or one (made as in
     ``_array``) with a range overwritten from a segment; then read."""
-    # (array type's position in gc_types, segment index, segment, element size in its units)
-    choices: list[tuple[int, int, SegmentInfo, int]] = []
+    # (array type's position in gc_types, segment index, segment, element size in its units),
+    # from element segments and from data segments (each kind half of the time: arrays of
+    # numbers outnumber those of ``funcref``/``externref``).
+    elems: list[tuple[int, int, SegmentInfo, int]] = []
+    datas: list[tuple[int, int, SegmentInfo, int]] = []
     for k, (_, ct) in enumerate(g.ctx.gc_types):
         storage = ct.field.storage if isinstance(ct, ArrayType) else None
         if isinstance(storage, RefType):
-            choices += [(k, e, seg, 1) for e, seg in enumerate(g.ctx.elems)
-                        if seg.reftype == storage]  # fmt: skip
+            elems += [(k, e, seg, 1) for e, seg in enumerate(g.ctx.elems)
+                      if seg.reftype == storage]  # fmt: skip
         elif storage in _BYTES:
-            choices += [(k, d, seg, _BYTES[storage]) for d, seg in enumerate(g.ctx.datas)]
+            datas += [(k, d, seg, _BYTES[storage]) for d, seg in enumerate(g.ctx.datas)]
+    choices = g.pick([c for c in (elems, datas) if c] or [[]])
     if not choices:
         return False
     k, y, seg, size = g.pick(choices)

@@ -353,11 +353,13 @@ _REF_STORAGE: list[StorageType] = [FUNCREF, EXTERNREF, ANYREF, EQREF, I31REF, ST
                                    ARRAYREF]  # fmt: skip
 
 
-def _field(draw: Draw, refs: Sequence[StorageType], mutable_odds: int = 1) -> FieldType:
+def _field(
+    draw: Draw, refs: Sequence[StorageType], mutable_odds: int = 1, ref_one_in: int = 3
+) -> FieldType:
     """A field type, mutable with odds ``mutable_odds`` to 1: a number or packed type, or one
-    time in three a reference among ``refs``."""
+    time in ``ref_one_in`` a reference among ``refs``."""
     mut = Mut.VAR if draw(st.integers(0, mutable_odds)) > 0 else Mut.CONST
-    storage = _STORAGE if draw(st.integers(0, 2)) > 0 else refs
+    storage = refs if draw(st.integers(1, ref_one_in)) == ref_one_in else _STORAGE
     return FieldType(mut, draw(st.sampled_from(storage)))
 
 
@@ -391,10 +393,10 @@ def _gc_types(
             elif draw(st.booleans()):
                 ct = StructType(tuple(_field(draw, refs) for _ in range(_count(draw, 3))))
             else:
-                # Mostly mutable: set, fill, copy, init need it; a reference element mostly
-                # ``funcref``/``externref``, the element segments' types.
-                elements = refs[:2] if draw(st.booleans()) else refs
-                ct = ArrayType(_field(draw, elements, 3))
+                # Mostly mutable: set, fill, copy, init need it; half of the time of a
+                # reference type, mostly ``funcref``/``externref`` (the element segments').
+                elements = refs[:2] if draw(st.integers(0, 3)) > 0 else refs
+                ct = ArrayType(_field(draw, elements, 3, 2))
             final = draw(st.booleans())
             if isinstance(ct, StructType) and not final:
                 open_structs.append((x, ct))
