@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from refwasm.binary.gc import read_gc
+from refwasm.binary.gc import DATA_INDEXED, read_gc
 from refwasm.binary.opcodes import (
     ABSHEAPTYPES,
     ARRAY_TYPE_CODE,
@@ -953,6 +953,11 @@ class _Decoder:
             mem, memarg = self.memarg()
             return Store(op.static[0], op.static[1], mem, memarg)
 
+        def gc_instr() -> Instr:
+            i = read_gc(r, self.heaptype)
+            self.uses_data_index |= isinstance(i, DATA_INDEXED)
+            return i
+
         def memory_init(op: Op) -> Instr:
             self.uses_data_index = True
             x = u32()
@@ -1041,5 +1046,5 @@ class _Decoder:
             Imm.THROW: lambda op: Throw(u32()),
             Imm.PREFIX_FC: lambda op: self.prefixed(self.fc_dispatch),
             Imm.PREFIX_FD: lambda op: self.prefixed(self.fd_dispatch),
-            Imm.PREFIX_FB: lambda op: read_gc(r, self.heaptype),
+            Imm.PREFIX_FB: lambda op: gc_instr(),
         }

@@ -23,7 +23,7 @@ from refwasm.binary.decode import (
     TAG_SECTION_ID,
     VERSION,
 )
-from refwasm.binary.gc import write_gc, write_rectype
+from refwasm.binary.gc import DATA_INDEXED, write_gc, write_rectype
 from refwasm.binary.leb128 import encode_i, encode_u
 from refwasm.binary.opcodes import (
     ABSHEAPTYPES,
@@ -491,6 +491,7 @@ class _Encoder:
         if writer is None or (isinstance(i, Select) and i.types is None):
             gc = write_gc(i, heaptype)  # 3.0 GC instructions (``0xFB``)
             if gc is not None:
+                self.uses_data_index |= isinstance(i, DATA_INDEXED)
                 return gc
             return _opcode((Imm.PLAIN, i))
         return writer(i)

@@ -74,6 +74,9 @@ _PLAIN: dict[int, Instr] = {
     29: I31Get(Sx.S), 30: I31Get(Sx.U),
 }
 _SX = {0: None, 1: Sx.S, 2: Sx.U}
+# The GC instructions with a data index: like ``memory.init`` and ``data.drop`` they need the
+# data count section (``Bmodule``: ``$dataidx_funcs(func*)`` nonempty needs ``n?``).
+DATA_INDEXED = (ArrayNewData, ArrayInitData)
 GC_CLASSES: frozenset[type] = frozenset(
     {type(i) for i in _PLAIN.values()} | set(_ONE_TYPE.values()) | set(_TWO_INDICES.values())
     | {StructGet, StructSet, ArrayGet, RefTest, RefCast, BrOnCast, BrOnCastFail})  # type: ignore[arg-type]

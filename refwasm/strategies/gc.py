@@ -9,20 +9,33 @@ steps may read back (a null there traps unless traps are disallowed).
 
 Array lengths, indices and bulk lengths are constants up to 8 (in bounds when traps are
 disallowed, a few past the end otherwise), so an allocation in a loop is bounded by the fuel.
+Arrays are also made and filled from segments (``array.new_data``/``array.init_data`` from a
+data segment for a number or packed element type, ``array.new_elem``/``array.init_elem`` from
+an element segment of the element type): the source range is in bounds of a passive segment
+when traps are disallowed (an active or declared one is dropped: only length 0 fits), mostly
+in bounds otherwise.
+
+A field of reference type is written with a null, a scratch local, ``ref.func`` or (``any``,
+``eq`` and ``i31``) a ``ref.i31``, and read as ``ref.is_null`` of it, so that a number is what
+every form leaves.
 """
 
 from __future__ import annotations
 
 from refwasm.binary.opcodes import Imm, Op
-from refwasm.strategies.body import I32, PLAIN_HANDLERS, BodyGen, _handler
+from refwasm.strategies.body import I32, PLAIN_HANDLERS, BodyGen, SegmentInfo, _handler
 from refwasm.syntax.instructions import (
     AnyConvertExtern,
     ArrayCopy,
     ArrayFill,
     ArrayGet,
+    ArrayInitData,
+    ArrayInitElem,
     ArrayLen,
     ArrayNew,
+    ArrayNewData,
     ArrayNewDefault,
+    ArrayNewElem,
     ArrayNewFixed,
     ArraySet,
     BinOp,
@@ -57,6 +70,7 @@ from refwasm.syntax.types import (
     FieldType,
     HeapType,
     Mut,
+    NumType,
     PackType,
     RefType,
     StructType,
@@ -72,6 +86,31 @@ _CAST_HEAPS = (AbsHeapType.ANY, AbsHeapType.EQ, AbsHeapType.I31, AbsHeapType.STR
 def unpack(ft: FieldType) -> ValType:
     """``$unpack(storagetype)``: the value type a field is read and written as."""
     return I32 if isinstance(ft.storage, PackType) else ft.storage
+
+
+_I31_HEAPS = (AbsHeapType.ANY, AbsHeapType.EQ, AbsHeapType.I31)
+
+
+def _value(g: BodyGen, out: list[Instr], ft: FieldType) -> None:
+    """Push a value to store in a field of type ``ft``: a number, or for a reference a null,
+    a local (a scratch local may hold a struct or array), ``ref.func``, or an ``i31``."""
+    t = unpack(ft)
+    if isinstance(t, RefType) and t.heaptype in _I31_HEAPS and g.choose(0, 1) == 1:
+        g.produce(out, I32)
+        out.append(RefI31())
+        return
+    g.produce(out, t)
+
+
+def _read(g: BodyGen, instr: Instr, ft: FieldType, out: list[Instr], stack: list[ValType]) -> None:
+    """Emit a field or element read ``instr``; a reference read is projected by
+    ``ref.is_null`` (GC references stay inside the form)."""
+    t = unpack(ft)
+    if isinstance(t, RefType):
+        out += [instr, RefIsNull()]
+        stack.append(I32)
+        return
+    g.emit(instr, out, stack, (t,))
 
 
 def _sx(g: BodyGen, ft: FieldType) -> Sx | None:
@@ -116,7 +155,7 @@ def _struct_ref(g: BodyGen, out: list[Instr], k: int) -> None:
         out.append(StructNewDefault(y))
         return
     for f in st.fields:
-        g.produce(out, unpack(f))
+        _value(g, out, f)
     out.append(StructNew(y))
 
 
@@ -136,12 +175,12 @@ def _array_ref(g: BodyGen, out: list[Instr], k: int) -> int | None:
         out.append(Const(I32, n))
         out.append(ArrayNewDefault(x))
     elif how == 1:
-        g.produce(out, unpack(array.field))
+        _value(g, out, array.field)
         out.append(Const(I32, n))
         out.append(ArrayNew(x))
     else:
         for _ in range(n):
-            g.produce(out, unpack(array.field))
+            _value(g, out, array.field)
         out.append(ArrayNewFixed(x, n))
     return n
 
@@ -172,11 +211,11 @@ def _struct(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
         s = g.scratch[_ref(x)]
         j = g.pick(mutable)
         out.append(LocalTee(s))
-        g.produce(out, unpack(struct.fields[j]))
+        _value(g, out, struct.fields[j])
         out += [StructSet(x, j), LocalGet(s)]
     i = g.choose(0, len(struct.fields) - 1)
     f = struct.fields[i]
-    g.emit(StructGet(_sx(g, f), x, i), out, stack, (unpack(f),))
+    _read(g, StructGet(_sx(g, f), x, i), f, out, stack)
     return False
 
 
@@ -192,16 +231,18 @@ def _array(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
     length = _array_ref(g, out, k)
     s = g.scratch[_ref(x)]
     write = g.choose(0, 3) if field.mut is Mut.VAR else 0
+    if write == 1 and length == 0 and g.ctx.options.disallow_traps:
+        write = 0  # no index of an empty array is in bounds
     if write:
         out.append(LocalTee(s))
     if write == 1:
         out.append(Const(I32, _index(g, length)))
-        g.produce(out, unpack(field))
+        _value(g, out, field)
         out += [ArraySet(x), LocalGet(s)]
     elif write == 2:
         n = g.choose(0, length if length is not None else MAX_LENGTH)
         out.append(Const(I32, _index(g, length, n)))
-        g.produce(out, unpack(field))
+        _value(g, out, field)
         out += [Const(I32, n), ArrayFill(x), LocalGet(s)]
     elif write == 3:
         out.append(Const(I32, 0))  # the destination index, fixed once the lengths are known
@@ -212,11 +253,73 @@ def _array(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
         out[at_dst] = Const(I32, _index(g, length, n))
         out += [Const(I32, _index(g, src_length, n)), Const(I32, n), ArrayCopy(x, x),
                 LocalGet(s)]  # fmt: skip
-    if g.choose(0, 1) == 0:
+    _array_read(g, out, stack, x, field, length)
+    return False
+
+
+def _array_read(g: BodyGen, out: list[Instr], stack: list[ValType], x: int, field: FieldType,
+                length: int | None) -> None:
+    """``array.len``, or ``array.get`` of one element, of the array on the stack (not of an
+    empty one when traps are disallowed: no index is in bounds)."""
+    if g.choose(0, 1) == 0 or (length == 0 and g.ctx.options.disallow_traps):
         g.emit(ArrayLen(), out, stack, (I32,))
-        return False
+        return
     out.append(Const(I32, _index(g, length)))
-    g.emit(ArrayGet(_sx(g, field), x), out, stack, (unpack(field),))
+    _read(g, ArrayGet(_sx(g, field), x), field, out, stack)
+
+
+_BYTES = {PackType.I8: 1, PackType.I16: 2, I32: 4, NumType.F32: 4, NumType.I64: 8,
+          NumType.F64: 8}  # fmt: skip
+
+
+def _segment_range(g: BodyGen, seg: SegmentInfo, size: int, most: int) -> tuple[int, int]:
+    """A source offset and a count of up to ``most`` elements of ``size`` units for a segment:
+    in bounds of what the segment holds after instantiation (a passive one its contents, an
+    active or declared one nothing) when traps are disallowed or nine times in ten, else a
+    few units past its end (``out of bounds``)."""
+    usable = seg.length if seg.passive else 0
+    if g.ctx.options.disallow_traps or g.choose(0, 9) > 0:
+        n = g.choose(0, min(most, usable // size))
+        return g.choose(0, usable - n * size), n
+    n = g.choose(0, most)
+    return max(usable - n * size, 0) + g.choose(1, 3), n
+
+
+def _from_segment(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
+    """``Instr_ok/array.new_data``, ``Instr_ok/array.new_elem``, ``Instr_ok/array.init_data``,
+    ``Instr_ok/array.init_elem``: an array of a segment's contents, or one (made as in
+    ``_array``) with a range overwritten from a segment; then read."""
+    # (array type's position in gc_types, segment index, segment, element size in its units),
+    # from element segments and from data segments (each kind half of the time: arrays of
+    # numbers outnumber those of ``funcref``/``externref``).
+    elems: list[tuple[int, int, SegmentInfo, int]] = []
+    datas: list[tuple[int, int, SegmentInfo, int]] = []
+    for k, (_, ct) in enumerate(g.ctx.gc_types):
+        storage = ct.field.storage if isinstance(ct, ArrayType) else None
+        if isinstance(storage, RefType):
+            elems += [(k, e, seg, 1) for e, seg in enumerate(g.ctx.elems)
+                      if seg.reftype == storage]  # fmt: skip
+        elif storage in _BYTES:
+            datas += [(k, d, seg, _BYTES[storage]) for d, seg in enumerate(g.ctx.datas)]
+    choices = g.pick([c for c in (elems, datas) if c] or [[]])
+    if not choices:
+        return False
+    k, y, seg, size = g.pick(choices)
+    x, at = g.ctx.gc_types[k]
+    field = at.field if isinstance(at, ArrayType) else FieldType(Mut.CONST, I32)
+    elem = isinstance(field.storage, RefType)
+    if field.mut is Mut.CONST or g.choose(0, 1) == 0:
+        offset, n = _segment_range(g, seg, size, MAX_LENGTH)
+        new = ArrayNewElem(x, y) if elem else ArrayNewData(x, y)
+        out += [Const(I32, offset), Const(I32, n), new]
+        _array_read(g, out, stack, x, field, n)
+        return False
+    length = _array_ref(g, out, k)
+    s = g.scratch[_ref(x)]
+    offset, n = _segment_range(g, seg, size, length if length is not None else MAX_LENGTH)
+    out += [LocalTee(s), Const(I32, _index(g, length, n)), Const(I32, offset), Const(I32, n),
+            ArrayInitElem(x, y) if elem else ArrayInitData(x, y), LocalGet(s)]  # fmt: skip
+    _array_read(g, out, stack, x, field, length)
     return False
 
 
@@ -320,8 +423,9 @@ def _eq(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
     return _ref_eq(g, None, out, stack)
 
 
-# Structs and arrays twice: they cover twelve of the instructions.
-_FORMS = (_struct, _array, _struct, _array, _i31, _test_or_cast, _br_on_cast, _eq)
+# Structs, arrays and arrays from segments twice: they cover sixteen of the instructions.
+_FORMS = (_struct, _array, _from_segment, _struct, _array, _from_segment, _i31, _test_or_cast,
+          _br_on_cast, _eq)  # fmt: skip
 
 
 @_handler(Imm.PREFIX_FB)

@@ -21,6 +21,8 @@ from refwasm.strategies.body import (
 from refwasm.strategies.config import SwarmConfig
 from refwasm.strategies.values import num_bits
 from refwasm.syntax.instructions import (
+    ArrayInitElem,
+    ArrayNewElem,
     BinOp,
     Binop,
     Block,
@@ -47,6 +49,7 @@ from refwasm.syntax.modules import (
     ExternKind,
     Func,
     Global,
+    Import,
     Mem,
     Module,
     Start,
@@ -55,12 +58,18 @@ from refwasm.syntax.modules import (
     Type,
 )
 from refwasm.syntax.types import (
+    ANYREF,
+    ARRAYREF,
+    EQREF,
     EXNREF,
     EXTERNREF,
     FUNCREF,
+    I31REF,
+    STRUCTREF,
     AbsHeapType,
     AddrType,
     ArrayType,
+    ExternTag,
     FieldType,
     FuncType,
     GlobalType,
@@ -180,6 +189,7 @@ def modules(
     max_table_size: int = 16,
     max_memory_pages: int = 4,
     require_maximums: bool = False,
+    import_tags: bool = False,
 ) -> st.SearchStrategy[Module]:
     """Valid Wasm 2.0 modules, and 3.0 ones under a 3.0 configuration (see ``docs/strategies.md``).
 
@@ -193,6 +203,8 @@ def modules(
     ``export_everything``: export every function, table, memory and global.
     ``max_table_size`` / ``max_memory_pages``: bounds of limits and of each grow's delta.
     ``require_maximums``: every table and memory has a maximum.
+    ``import_tags``: under exception handling, the first tags may be imported (module
+    ``"tags"``, names ``"0"``, ``"1"``, ...); the caller supplies a tag of each import's type.
     """
     from refwasm.strategies.config import swarm_configs
 
@@ -203,13 +215,14 @@ def modules(
     @st.composite
     def build(draw: Draw) -> Module:
         cfg = draw(configs)
-        return _module(draw, cfg, options, export_everything, require_maximums)
+        return _module(draw, cfg, options, export_everything, require_maximums, import_tags)
 
     return build()
 
 
 def _module(
-    draw: Draw, cfg: SwarmConfig, opts: Options, export_all: bool, require_max: bool
+    draw: Draw, cfg: SwarmConfig, opts: Options, export_all: bool, require_max: bool,
+    import_tags: bool = False,
 ) -> Module:
     """Draw the index spaces, then the segments and exports, then the bodies."""
     types = [_functype(draw, cfg) for _ in range(_count(draw, cfg.max_types, 1))]
@@ -226,7 +239,7 @@ def _module(
     if cfg.reference_types and cfg.bulk_memory:
         # Declare every function so that bodies may take ``ref.func`` of any of them.
         elems.append(Elem(FUNCREF, tuple((RefFunc(f),) for f in range(nfuncs)), DECLARE))
-    exports = _exports(draw, nfuncs, tables, mems, globals_, opts, export_all)
+    exports = _exports(draw, nfuncs, tables, mems, globals_, opts, export_all, len(tags))
     declared = sorted(_declared(globals_, elems, exports))
     ctx = ModuleContext(
         cfg, opts, types, [types[x] for x in func_typeidx],
@@ -247,9 +260,13 @@ def _module(
     nullary = [f for f, x in enumerate(func_typeidx) if types[x] == FuncType((), ())]
     if nullary and draw(st.integers(0, 7)) == 7:
         start = Start(draw(st.sampled_from(nullary)))
+    # ``Import`` order: imported tags come first in the tag index space.
+    imported = _count(draw, len(tags)) if import_tags else 0
     return Module(
         types=tuple(Type(plain_functype(ft)) for ft in types) + tuple(Type(g) for g in gc_groups),
-        tags=tuple(Tag(TagType(TypeIdx(x))) for x in tags),
+        imports=tuple(Import("tags", str(k), ExternTag(TagType(TypeIdx(x))))
+                      for k, x in enumerate(tags[:imported])),
+        tags=tuple(Tag(TagType(TypeIdx(x))) for x in tags[imported:]),
         globals=tuple(globals_), mems=tuple(Mem(m) for m in mems), tables=tuple(tables),
         funcs=tuple(funcs), datas=tuple(datas), elems=tuple(elems), start=start,
         exports=tuple(exports),
@@ -280,9 +297,12 @@ def _uses_last_elem(funcs: list[Func], last: int) -> bool:
     """Whether a body takes ``ref.func`` or names element segment ``last``."""
     for func in funcs:
         for i in walk(func.body):
-            if isinstance(i, RefFunc) or (isinstance(i, ElemDrop | TableInit) and i.elem == last):
+            if isinstance(i, RefFunc) or (isinstance(i, _ELEM_USES) and i.elem == last):
                 return True
     return False
+
+
+_ELEM_USES = ElemDrop | TableInit | ArrayNewElem | ArrayInitElem
 
 
 def walk(body: Expr) -> Iterator[Instr]:
@@ -326,20 +346,32 @@ def _tags(draw: Draw, cfg: SwarmConfig, types: list[FuncType]) -> list[int]:
     return tags
 
 
-def _field(draw: Draw, mutable_odds: int = 1) -> FieldType:
-    """A field type, mutable with odds ``mutable_odds`` to 1."""
+# Reference field types: nullable (so that every type stays defaultable for ``*.new_default``),
+# of each hierarchy a body can make values of (``funcref`` and ``externref`` also fit the
+# element segments of ``array.new_elem``/``array.init_elem``).
+_REF_STORAGE: list[StorageType] = [FUNCREF, EXTERNREF, ANYREF, EQREF, I31REF, STRUCTREF,
+                                   ARRAYREF]  # fmt: skip
+
+
+def _field(
+    draw: Draw, refs: Sequence[StorageType], mutable_odds: int = 1, ref_one_in: int = 3
+) -> FieldType:
+    """A field type, mutable with odds ``mutable_odds`` to 1: a number or packed type, or one
+    time in ``ref_one_in`` a reference among ``refs``."""
     mut = Mut.VAR if draw(st.integers(0, mutable_odds)) > 0 else Mut.CONST
-    return FieldType(mut, draw(st.sampled_from(_STORAGE)))
+    storage = refs if draw(st.integers(1, ref_one_in)) == ref_one_in else _STORAGE
+    return FieldType(mut, draw(st.sampled_from(storage)))
 
 
 def _gc_types(
     draw: Draw, base: int
 ) -> tuple[list[RecType], list[tuple[int, StructType | ArrayType]], dict[int, list[int]]]:
     """GC: one or two rec groups of up to three struct and array types (fields of every
-    number type and packed ``i8``/``i16``, mutable or not), numbered from ``base``; a struct
-    may be declared ``sub`` of an earlier non-final struct, extending its fields
-    (``Subtype_ok``).  Returns the groups, each type's index and composite type, and each
-    type's declared subtypes."""
+    number type and packed ``i8``/``i16``, or nullable references: abstract ones, or to any
+    type of the same or an earlier group, ``Rectype_ok``; mutable or not), numbered from
+    ``base``; a struct may be declared ``sub`` of an earlier non-final struct, extending its
+    fields (``Subtype_ok``).  Returns the groups, each type's index and composite type, and
+    each type's declared subtypes."""
     groups: list[RecType] = []
     infos: list[tuple[int, StructType | ArrayType]] = []
     subtypes: dict[int, list[int]] = {}
@@ -347,18 +379,24 @@ def _gc_types(
     x = base
     for _ in range(_count(draw, 2, 1)):
         members = []
-        for _ in range(_count(draw, 3, 1)):
+        size = _count(draw, 3, 1)
+        refs = _REF_STORAGE + [RefType(True, TypeIdx(y)) for y in range(base, x + size)]
+        for _ in range(size):
             ct: StructType | ArrayType
             supers: tuple[TypeIdx, ...] = ()
             if open_structs and draw(st.integers(0, 2)) == 0:
                 y, sup = draw(st.sampled_from(open_structs))
-                ct = StructType(sup.fields + tuple(_field(draw) for _ in range(_count(draw, 2))))
+                more = tuple(_field(draw, refs) for _ in range(_count(draw, 2)))
+                ct = StructType(sup.fields + more)
                 supers = (TypeIdx(y),)
                 subtypes[y].append(x)
             elif draw(st.booleans()):
-                ct = StructType(tuple(_field(draw) for _ in range(_count(draw, 3))))
+                ct = StructType(tuple(_field(draw, refs) for _ in range(_count(draw, 3))))
             else:
-                ct = ArrayType(_field(draw, 3))  # mostly mutable: set, fill, copy need it
+                # Mostly mutable: set, fill, copy, init need it; half of the time of a
+                # reference type, mostly ``funcref``/``externref`` (the element segments').
+                elements = refs[:2] if draw(st.integers(0, 3)) > 0 else refs
+                ct = ArrayType(_field(draw, elements, 3, 2))
             final = draw(st.booleans())
             if isinstance(ct, StructType) and not final:
                 open_structs.append((x, ct))
@@ -465,7 +503,8 @@ def _elem_expr(draw: Draw, cfg: SwarmConfig, rt: RefType, nfuncs: int) -> Expr:
 
 
 def _exports(draw: Draw, nfuncs: int, tables: list[Table], mems: list[MemType],
-             globals_: list[Global], opts: Options, export_all: bool) -> list[Export]:  # fmt: skip
+             globals_: list[Global], opts: Options, export_all: bool,
+             ntags: int = 0) -> list[Export]:  # fmt: skip
     def chosen() -> bool:
         return export_all or draw(st.booleans())
 
@@ -484,6 +523,9 @@ def _exports(draw: Draw, nfuncs: int, tables: list[Table], mems: list[MemType],
             exports.append(Export("fuel", ExternIdx(ExternKind.GLOBAL, 0)))
         elif chosen():
             exports.append(Export(f"g{g}", ExternIdx(ExternKind.GLOBAL, g)))
+    for k in range(ntags):
+        if chosen():
+            exports.append(Export(f"e{k}", ExternIdx(ExternKind.TAG, k)))
     return exports
 
 

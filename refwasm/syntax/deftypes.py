@@ -9,14 +9,24 @@ are equal as syntax.
 
 Canonicalisation makes that comparison O(1): every closed group goes through one table
 (``_CANON``, shared by all modules of the process, as the spec's equivalence is global), which
-keeps one representative of each distinct group.  ``DefType`` compares and hashes by the
-identity of its (canonical) group, so hashing a group only hashes its own sub types, never the
-whole graph of groups it refers to: closing a type section is linear in its size (up to the
+keeps one representative of each distinct group *alive*.  ``DefType`` compares and hashes by
+the identity of its (canonical) group, so hashing a group only hashes its own sub types, never
+the whole graph of groups it refers to: closing a type section is linear in its size (up to the
 hashing of each group once).
+
+The table holds its groups weakly: a ``DefType`` holds its group, and a group the defined
+types of earlier groups it refers to, so a group lives exactly as long as some module,
+instance, heap object or value still reaches one of its defined types, and a process that sees
+millions of modules (the oracle, ``refwasm diff``) keeps only the groups in use.  Identity stays
+exact: two equal groups alive at the same time are one object, and a group made again after the
+last one died is a fresh object, which nothing alive can compare with the dead one.  Nothing
+here makes a reference cycle, so a group dies as soon as its last user does, without waiting
+for the cycle collector (which the front ends pause, ``syntax/gcpause.py``).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 
 from refwasm.errors import unknown
@@ -39,23 +49,29 @@ from refwasm.syntax.types import (
     ValType,
 )
 
-# One representative of each closed rec group, and the ``DefType`` of each of its sub types.
-_CANON: dict[RecType, RecType] = {}
-_DEFTYPES: dict[int, tuple[DefType, ...]] = {}
-_UNROLLED: dict[DefType, SubType] = {}
+# The one live representative of each closed rec group, keyed by its sub types (which refer to
+# earlier groups, never to the group itself, so the key does not keep its value alive).
+_CANON: weakref.WeakValueDictionary[tuple[SubType, ...], RecType] = weakref.WeakValueDictionary()
 
 Subst = Callable[[TypeUse], TypeUse]
 
 
 def canonical(rectype: RecType) -> tuple[DefType, ...]:
-    """The ``DefType`` of each sub type of a closed rec group, made from its one canonical
-    representative (``$rolldt``: ``_DEF rectype i`` for each ``i``)."""
-    canon = _CANON.setdefault(rectype, rectype)
-    deftypes = _DEFTYPES.get(id(canon))
-    if deftypes is None:
-        deftypes = tuple(DefType(canon, i) for i in range(len(canon.subtypes)))
-        _DEFTYPES[id(canon)] = deftypes
-    return deftypes
+    """The ``DefType`` of each sub type of a closed rec group, made from its one live
+    canonical representative (``$rolldt``: ``_DEF rectype i`` for each ``i``)."""
+    canon = _CANON.get(rectype.subtypes)
+    if canon is None:
+        canon = _CANON[rectype.subtypes] = rectype
+    return _deftypes(canon)
+
+
+def _deftypes(canon: RecType) -> tuple[DefType, ...]:
+    return tuple(DefType(canon, i) for i in range(len(canon.subtypes)))
+
+
+def canonical_groups() -> int:
+    """How many distinct closed rec groups are alive (the size of the canonical table)."""
+    return len(_CANON)
 
 
 def close_types(rectypes: Sequence[RecType]) -> tuple[DefType, ...]:
@@ -83,16 +99,18 @@ def close_types(rectypes: Sequence[RecType]) -> tuple[DefType, ...]:
 
 def unroll(dt: DefType) -> SubType:
     """``$unrolldt``: the sub type a defined type names, its group's ``RecIdx`` replaced by the
-    group's defined types (``$unrollrt``)."""
-    st = _UNROLLED.get(dt)
+    group's defined types (``$unrollrt``).  Memoised in the ``DefType`` object; the group's
+    defined types in it are fresh objects, never ``dt`` itself, so that a recursive type's
+    memo makes no reference cycle."""
+    st = dt.unrolled
     if st is None:
-        group = canonical(dt.rectype)
+        group = _deftypes(dt.rectype)
 
         def unroll_use(use: TypeUse) -> TypeUse:
             return group[use.idx] if isinstance(use, RecIdx) else use
 
         st = subst_subtype(dt.rectype.subtypes[dt.idx], unroll_use)
-        _UNROLLED[dt] = st
+        object.__setattr__(dt, "unrolled", st)  # a memo: the value is a function of the type
     return st
 
 

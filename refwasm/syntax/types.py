@@ -9,7 +9,7 @@ final rec groups holding a function type.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class NumType(enum.Enum):
@@ -102,10 +102,14 @@ class DefType:
 
     Made by ``refwasm.syntax.deftypes`` from the canonical representative of its group, so
     equality (iso-recursive type equivalence) is the identity of that group and the index:
-    comparing and hashing never walk the graph of groups (``deftypes.py``)."""
+    comparing and hashing never walk the graph of groups (``deftypes.py``).  It holds its
+    group, which keeps the group canonical (and its ``id`` unique) while the ``DefType``
+    lives; the canonical table holds groups weakly.  ``unrolled`` memoises ``$unrolldt``
+    (``deftypes.unroll``), which never refers back to this object."""
 
     rectype: RecType
     idx: int
+    unrolled: SubType | None = field(default=None, init=False, repr=False, compare=False)
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -202,9 +206,10 @@ class SubType:
     comptype: CompType
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class RecType:
-    """``REC list(subtype)``"""
+    """``REC list(subtype)`` (weakly referable: the canonical table of closed groups holds
+    them weakly, ``refwasm.syntax.deftypes``)"""
 
     subtypes: tuple[SubType, ...]
 
