@@ -401,7 +401,8 @@ class _Decoder:
         )
 
     def vec(self, item: Callable[[], Any]) -> list[Any]:
-        """``binary-vec``: a ``u32`` count (bounded by the remaining input), then the items."""
+        """``Blist`` · ``binary-vec``: a ``u32`` count (bounded by the remaining input), then the
+        items."""
         return [item() for _ in range(self.r.length())]
 
     def custom(self, size: int, last_id: int) -> Custom:
@@ -418,8 +419,8 @@ class _Decoder:
         return self.vec(self.type_)
 
     def type_(self) -> Type:
-        """``binary-functype`` (a 2.0 type is a one-element rec group of a final function type;
-        3.0's ``rec``/``sub``/``struct``/``array`` codes go here under ``gc``)."""
+        """``Btype`` · ``binary-functype``: a 2.0 type is a one-element rec group of a final
+        function type (3.0's ``rec``/``sub``/``struct``/``array`` codes go here under ``gc``)."""
         if self.features.gc:
             return self.rectype()
         code = self.r.byte()
@@ -509,7 +510,7 @@ class _Decoder:
         return self.vec(self.r.u32)
 
     def tablesec(self) -> list[Table]:
-        """``binary-tablesec``"""
+        """``Btablesec`` · ``binary-tablesec``"""
         return self.vec(self.table)
 
     def table(self) -> Table:
@@ -561,7 +562,7 @@ class _Decoder:
         return self.r.u32()
 
     def datacountsec(self) -> int:
-        """``binary-datacountsec``"""
+        """``Bdatacntsec`` · ``binary-datacountsec``"""
         return self.r.u32()
 
     def elemsec(self) -> list[Elem]:
@@ -601,8 +602,8 @@ class _Decoder:
         return tuple((RefFunc(x),) for x in self.vec(self.r.u32))
 
     def elemkind(self) -> RefType:
-        """``binary-elemkind``: ``0x00`` is ``funcref`` in 2.0; in 3.0 the function indices
-        are ``(ref func)``, as in encoding 0 (the 3.0 suite's ``elem.wast`` puts such a
+        """``Belemkind`` · ``binary-elemkind``: ``0x00`` is ``funcref`` in 2.0; in 3.0 the function
+        indices are ``(ref func)``, as in encoding 0 (the 3.0 suite's ``elem.wast`` puts such a
         segment into a ``(ref func)`` table)."""
         if self.r.byte() != 0x00:
             raise MalformedError(MALFORMED_ELEMENT_KIND)
@@ -836,8 +837,8 @@ class _Decoder:
         return dispatch
 
     def close(self, frame: _Frame, body: list[Instr]) -> list[Instr]:
-        """``binary-block``, ``binary-loop``, ``binary-if``: finish an open structured
-        instruction and return the enclosing sequence with it appended."""
+        """``Binstr/block`` · ``binary-block``, ``binary-loop``, ``binary-if``: finish an open
+        structured instruction and return the enclosing sequence with it appended."""
         instr: Instr
         if frame.imm is Imm.BLOCK:
             instr = Block(frame.blocktype, tuple(body))
@@ -909,7 +910,7 @@ class _Decoder:
         return self.r.byte()
 
     def _readers(self) -> dict[Imm, Callable[[Op], Instr]]:
-        """One immediate reader per ``Imm`` kind (``binary-instr`` and its sub-rules)."""
+        """``Binstr`` · ``binary-instr``: one immediate reader per ``Imm`` kind."""
         r = self.r
         u32 = r.u32
 

@@ -172,7 +172,7 @@ def _u64(value: int) -> bytes:
 
 
 def _vec(items: list[bytes]) -> bytes:
-    """``binary-vec``"""
+    """``Blist`` · ``binary-vec``"""
     return _u32(len(items)) + b"".join(items)
 
 
@@ -243,7 +243,8 @@ def globaltype(gt: GlobalType) -> bytes:
 
 
 def functype(ty: Type) -> bytes:
-    """``binary-functype`` (only the 2.0 shape: a rec group of one final function type)."""
+    """``Btype`` · ``binary-functype`` (only the 2.0 shape: a rec group of one final function
+    type)."""
     subtypes = ty.rectype.subtypes
     ft = subtypes[0].comptype if len(subtypes) == 1 else None
     if not isinstance(ft, FuncType) or not subtypes[0].final or subtypes[0].supertypes:
@@ -311,7 +312,8 @@ class _Encoder:
         self.writers = self._writers()
 
     def module(self, m: Module) -> bytes:
-        """``binary-module``: header, then the sections in order with customs in place."""
+        """``Bmodule`` · ``binary-module``: header, then the sections in order with customs in
+        place."""
         contents: dict[int, bytes | None] = {
             1: self.nonempty([functype(t) for t in m.types]),
             2: self.nonempty([self.import_(i) for i in m.imports]),
@@ -486,7 +488,7 @@ class _Encoder:
         return bytes(out)
 
     def instr(self, i: Instr) -> bytes:
-        """``binary-instr``: one non-structured instruction."""
+        """``Binstr`` · ``binary-instr``: one non-structured instruction."""
         writer = self.writers.get(type(i))
         if writer is None or (isinstance(i, Select) and i.types is None):
             gc = write_gc(i, heaptype)  # 3.0 GC instructions (``0xFB``)
@@ -585,7 +587,8 @@ class _Encoder:
 
     @staticmethod
     def const(nt: NumType, bits: int) -> bytes:
-        """``binary-instr-numeric`` constants: ``iN`` as signed LEB128, floats as raw bytes."""
+        """``Binstr/num-const`` · ``binary-instr-numeric`` constants: ``iN`` as signed LEB128,
+        floats as raw bytes."""
         if not 0 <= bits < 1 << nt.bits:
             raise EncodeError(f"not a {nt.value} bit pattern: {bits}")
         if nt.is_int:

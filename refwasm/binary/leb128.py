@@ -8,7 +8,8 @@ from __future__ import annotations
 
 
 def encode_u(value: int) -> bytes:
-    """``binary-uint``: the shortest unsigned LEB128 encoding of a non-negative integer."""
+    """``Bu32``, ``Bu64`` (``BuN(N)``) · ``binary-uint``: the shortest unsigned LEB128 encoding of a
+    non-negative integer."""
     out = bytearray()
     while True:
         b = value & 0x7F
@@ -21,7 +22,8 @@ def encode_u(value: int) -> bytes:
 
 
 def encode_s(value: int) -> bytes:
-    """``binary-sint``: the shortest signed LEB128 encoding of an integer."""
+    """``Bs33`` (``BsN(N)``) · ``binary-sint``: the shortest signed LEB128 encoding of an
+    integer."""
     out = bytearray()
     while True:
         b = value & 0x7F
@@ -33,7 +35,7 @@ def encode_s(value: int) -> bytes:
 
 
 def encode_i(value: int, bits: int) -> bytes:
-    """``binary-int``: an ``iN`` bit pattern written as the ``sN`` it reinterprets."""
+    """``BiN(N)`` · ``binary-int``: an ``iN`` bit pattern written as the ``sN`` it reinterprets."""
     value &= (1 << bits) - 1
     if value >> (bits - 1):
         value -= 1 << bits

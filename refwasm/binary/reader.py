@@ -61,8 +61,8 @@ class Reader:
         return self.data[pos : pos + n]
 
     def u(self, bits: int) -> int:
-        """``binary-int``: ``uN`` as unsigned LEB128 of at most ceil(N/7) bytes whose unused
-        bits in the last byte are zero."""
+        """``Bu32``, ``Bu64`` (``BuN(N)``) · ``binary-int``: ``uN`` as unsigned LEB128 of at most
+        ceil(N/7) bytes whose unused bits in the last byte are zero."""
         result = 0
         shift = 0
         remaining = bits
@@ -79,8 +79,8 @@ class Reader:
             remaining -= 7
 
     def s(self, bits: int) -> int:
-        """``binary-int``: ``sN`` as signed LEB128; the unused bits of the last byte must all
-        equal the sign bit."""
+        """``Bs33`` (``BsN(N)``) · ``binary-int``: ``sN`` as signed LEB128; the unused bits of the
+        last byte must all equal the sign bit."""
         pos = self.pos
         if bits >= 7 and pos < len(self.data) and self.data[pos] < 0x80:  # one byte: common
             self.pos = pos + 1
@@ -106,7 +106,7 @@ class Reader:
             remaining -= 7
 
     def u32(self) -> int:
-        """``binary-int``: ``u32``; the fast path is the common one-byte case."""
+        """``Bu32`` · ``binary-int``: ``u32``; the fast path is the common one-byte case."""
         pos = self.pos
         if pos < len(self.data) and self.data[pos] < 0x80:
             self.pos = pos + 1
@@ -114,11 +114,13 @@ class Reader:
         return self.u(32)
 
     def i(self, bits: int) -> int:
-        """``binary-int``: ``iN`` is ``sN`` reinterpreted as its unsigned bit pattern."""
+        """``BiN(N)`` · ``binary-int``: ``iN`` is ``sN`` reinterpreted as its unsigned bit
+        pattern."""
         return self.s(bits) & ((1 << bits) - 1)
 
     def fixed(self, n: int) -> int:
-        """``binary-float``: ``n`` little-endian bytes as an unsigned integer (its bits)."""
+        """``Bf32``, ``Bf64`` (``BfN(N)``) · ``binary-float``: ``n`` little-endian bytes as an
+        unsigned integer (its bits)."""
         return int.from_bytes(self.bytes_(n), "little")
 
     def length(self) -> int:

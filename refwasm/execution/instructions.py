@@ -360,8 +360,12 @@ def exec_elem_drop(m: Machine, elem: ElemInst) -> None:
 
 
 def effective_address(m: Machine, offset: int, n: int, mem: MemInst) -> int:
-    """The ``ea = i + memarg.offset`` of exec-load/exec-store, trapping unless ``ea + n``
-    bytes fit in the memory."""
+    """``Step_read/load-num-oob``, ``Step_read/load-pack-oob``, ``Step_read/vload-oob``,
+    ``Step_read/vload-pack-oob``, ``Step_read/vload-splat-oob``, ``Step_read/vload-zero-oob``,
+    ``Step_read/vload_lane-oob``, ``Step/store-num-oob``, ``Step/store-pack-oob``,
+    ``Step/vstore-oob``, ``Step/vstore_lane-oob`` · ``exec-load``, ``exec-store``: the
+    ``ea = i + memarg.offset`` of a load or store, trapping unless ``ea + n`` bytes fit in the
+    memory."""
     ea: int = m.stack.pop() + offset
     if ea + n > len(mem.data):
         raise TrapError(OUT_OF_BOUNDS_MEMORY_ACCESS)

@@ -94,7 +94,8 @@ from refwasm.validation.types import reftype_sub
 
 
 def externval_type(store: Store, ev: ExternVal) -> ExternType | FuncType:
-    """valid-externval: the external type of an external value (a function's ``FuncType``).
+    """``Externaddr_ok`` · ``valid-externval``: the external type of an external value (a function's
+    ``FuncType``).
 
     An address the store does not hold is the embedder's error.
     """
@@ -122,7 +123,8 @@ def tag_externtype(ft: FuncType) -> ExternTag:
 
 
 def match_limits(actual: Limits, expected: Limits) -> bool:
-    """match-limits: at least the minimum; a maximum, and at most the expected one, if any."""
+    """``Limits_sub`` · ``match-limits``: at least the minimum; a maximum, and at most the expected
+    one, if any."""
     if actual.min < expected.min:
         return False
     if expected.max is None:
@@ -131,8 +133,8 @@ def match_limits(actual: Limits, expected: Limits) -> bool:
 
 
 def match_externtype(actual: ExternType | FuncType, expected: ExternType, module: Module) -> bool:
-    """match-externtype (functions: match-functype, equal types; tables and memories:
-    match-limits and equal element types; globals: equal types)."""
+    """``Externtype_sub`` · ``match-externtype`` (functions: ``match-functype``, equal types;
+    tables and memories: ``match-limits`` and equal element types; globals: equal types)."""
     match expected:
         case ExternFunc(TypeIdx(x)):
             return actual == func_type_at(subtypes(module), x)
@@ -187,7 +189,8 @@ def match_globaltype(actual: GlobalType, expected: GlobalType) -> bool:
 
 
 def execute(m: Machine, moduleinst: ModuleInst, instrs: Expr, arity: int) -> list[Val]:
-    """exec-expr: run instructions in a frame of ``moduleinst``; return its ``arity`` results."""
+    """``Eval_expr`` · ``exec-expr``: run instructions in a frame of ``moduleinst``; return its
+    ``arity`` results."""
     code = flatten(instrs, Context(m.store, moduleinst))
     code.append((exec_return, None))
     height = len(m.stack)

@@ -130,7 +130,8 @@ class Context:
         return deftypes[typeidx] if 0 <= typeidx < len(deftypes) else None
 
     def blocktype_arity(self, bt: BlockType) -> tuple[int, int]:
-        """(parameter count, result count) of a block type (valid-blocktype)."""
+        """``$blocktype_`` · ``valid-blocktype``: (parameter count, result count) of a block
+        type."""
         if bt is None:
             return 0, 0
         if isinstance(bt, TypeIdx):
@@ -378,7 +379,8 @@ def prepare_instr(instr: Instr, ctx: Context) -> Op:
 
 
 def prepare_vector_memory(instr: VLoad | VLoadLane | VStore | VStoreLane, ctx: Context) -> Op:
-    """The vector loads and stores (exec-load, exec-load-extend, -splat, -zero, -lane, store)."""
+    """``Step_read/vload``, ``Step_read/vload_lane``, ``Step/vstore``, ``Step/vstore_lane`` ·
+    ``exec-load``, ``exec-load-extend``: the vector loads and stores (also -splat, -zero, -lane)."""
     mem = ctx.mem(instr.mem)
     offset = instr.memarg.offset
     match instr:

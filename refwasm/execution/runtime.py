@@ -298,8 +298,8 @@ FUNC_NULL = RefNullVal(AbsHeapType.FUNC)
 
 
 def value_has_type(v: Val, t: ValType) -> bool:
-    """valid-val: numbers and vectors are bit patterns of the type's width; references must
-    be null or of the reference type's kind (function or host/extern)."""
+    """``Val_ok`` · ``valid-val``: numbers and vectors are bit patterns of the type's width;
+    references must be null or of the reference type's kind (function or host/extern)."""
     if isinstance(t, NumType | VecType):
         return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < (1 << t.bits)
     if isinstance(v, RefNullVal):
@@ -315,9 +315,9 @@ def value_has_type(v: Val, t: ValType) -> bool:
 
 
 def value_in_store(store: Store, v: Val, t: ValType) -> bool:
-    """valid-val against a store: ``v`` has type ``t`` and any function address it holds is
-    one the store has.  An embedder that passes a reference to a function that does not exist
-    makes an error ("error" in the embedding appendix), caught at the boundary so that no Wasm
+    """``Val_ok`` · ``valid-val`` against a store: ``v`` has type ``t`` and any function address it
+    holds is one the store has.  An embedder that passes a reference to a function that does not
+    exist makes an error ("error" in the embedding appendix), caught at the boundary so that no Wasm
     instruction ever meets such an address."""
     if not value_has_type(v, t):
         return False
@@ -339,7 +339,7 @@ def alloc_func(
     store: Store, functype: FuncType, func: Func, moduleinst: ModuleInst,
     deftype: DefType | None = None,
 ) -> int:
-    """alloc-func"""
+    """``$allocfunc`` · ``alloc-func``"""
     store.funcs.append(WasmFuncInst(functype, moduleinst, func, deftype=deftype))
     return len(store.funcs) - 1
 

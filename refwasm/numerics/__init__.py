@@ -31,7 +31,8 @@ _FLOAT_TYPES = (_F32, _F64)
 
 
 def _unops() -> dict[tuple[NumType, UnOp], Unary]:
-    """``exec-unop`` targets: ``iclz`` ... ``iextendN_s`` and ``fabs`` ... ``fnearest``."""
+    """``$unop_`` · ``exec-unop`` targets: ``iclz`` ... ``iextendN_s`` and ``fabs`` ...
+    ``fnearest``."""
     table: dict[tuple[NumType, UnOp], Unary] = {}
     for nt in _INT_TYPES:
         i = INT_OPS[nt.bits]
@@ -54,7 +55,8 @@ def _unops() -> dict[tuple[NumType, UnOp], Unary]:
 
 
 def _binops() -> dict[tuple[NumType, BinOp], Binary]:
-    """``exec-binop`` targets: ``iadd`` ... ``irotr`` and ``fadd`` ... ``fcopysign``."""
+    """``$binop_`` · ``exec-binop`` targets: ``iadd`` ... ``irotr`` and ``fadd`` ...
+    ``fcopysign``."""
     table: dict[tuple[NumType, BinOp], Binary] = {}
     for nt in _INT_TYPES:
         i = INT_OPS[nt.bits]
@@ -86,12 +88,12 @@ def _binops() -> dict[tuple[NumType, BinOp], Binary]:
 
 
 def _testops() -> dict[tuple[NumType, TestOp], Unary]:
-    """``exec-testop`` targets: ``ieqz``."""
+    """``$testop_`` · ``exec-testop`` targets: ``ieqz``."""
     return {(nt, TestOp.EQZ): INT_OPS[nt.bits].ieqz for nt in _INT_TYPES}
 
 
 def _relops() -> dict[tuple[NumType, RelOp], Binary]:
-    """``exec-relop`` targets: ``ieq`` ... ``ige_s`` and ``feq`` ... ``fge``."""
+    """``$relop_`` · ``exec-relop`` targets: ``ieq`` ... ``ige_s`` and ``feq`` ... ``fge``."""
     table: dict[tuple[NumType, RelOp], Binary] = {}
     for nt in _INT_TYPES:
         i = INT_OPS[nt.bits]
@@ -117,7 +119,7 @@ def _relops() -> dict[tuple[NumType, RelOp], Binary]:
 
 
 def _cvtops() -> dict[tuple[NumType, NumType, CvtOp], Unary]:
-    """``exec-cvtop`` targets, keyed by (result type, operand type, operator)."""
+    """``$cvtop__`` · ``exec-cvtop`` targets, keyed by (result type, operand type, operator)."""
     table: dict[tuple[NumType, NumType, CvtOp], Unary] = {
         (_I64, _I32, CvtOp.EXTEND_U): partial(cv.extend_u, 32, 64),
         (_I64, _I32, CvtOp.EXTEND_S): partial(cv.extend_s, 32, 64),

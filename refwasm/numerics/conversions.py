@@ -39,8 +39,8 @@ def wrap(M: int, N: int, i: int) -> int:
 
 
 def _truncated(M: int, z: int) -> int:
-    """``trunc(z)`` of a float operand, trapping on NaN and infinities (``op-trunc_u`` steps 1-2).
-    """
+    """``$trunc__`` · ``op-trunc_u`` steps 1-2: ``trunc(z)`` of a float operand, trapping on
+    NaN and infinities."""
     ops = float_ops(M)
     magnitude = z & ops.abs_mask
     if magnitude > ops.inf:

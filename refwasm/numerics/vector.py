@@ -498,7 +498,7 @@ def any_true(v1: int) -> int:
 
 
 def vvtestop(op: VVTestOp) -> Callable[[int], int]:
-    """``exec-vvtestop``"""
+    """``Step_pure/vvtestop`` · ``exec-vvtestop``"""
     match op:
         case VVTestOp.ANY_TRUE:
             return any_true

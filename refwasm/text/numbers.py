@@ -120,7 +120,8 @@ def _magnitude(dec: str | None, hexa: str | None, bound: int) -> int:
 
 
 def parse_uint(text: str, bits: int, message: str = CONSTANT_OUT_OF_RANGE) -> int | None:
-    """``text-int`` ``uN``: the value, None if the atom is not an unsigned literal."""
+    """``Tu8``, ``Tu32``, ``Tu64`` (``TuN(N)``) · ``text-int`` ``uN``: the value, None if the atom
+    is not an unsigned literal."""
     value = parse_nat(text)
     if value is not None and value >= 1 << bits:
         raise MalformedError(message)
@@ -128,7 +129,8 @@ def parse_uint(text: str, bits: int, message: str = CONSTANT_OUT_OF_RANGE) -> in
 
 
 def parse_int(text: str, bits: int) -> int | None:
-    """``text-int`` ``iN`` (``uN`` or ``sN``): the unsigned bit pattern, None if no integer."""
+    """``Ti8``, ``Ti16``, ``Ti32``, ``Ti64`` (``TiN(N)``) · ``text-int`` ``iN`` (``uN`` or ``sN``):
+    the unsigned bit pattern, None if no integer."""
     m = INT_RE.fullmatch(text)
     if m is None:
         return None

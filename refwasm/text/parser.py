@@ -184,7 +184,7 @@ def module_from_sexpr(sexpr: SList, features: Features = DEFAULT_FEATURES) -> Mo
 
 
 def module_from_fields(fields: list[SExpr], features: Features = DEFAULT_FEATURES) -> Module:
-    """``text-modulefield``: a list of module fields."""
+    """``Tmodule/abbrev`` · ``text-modulefield``: a list of module fields."""
     return ModuleParser(features).parse(fields)
 
 
@@ -282,7 +282,7 @@ def is_keyword(text: str) -> bool:
 
 
 def parse_u32(item: SExpr | None, message: str = U32_OUT_OF_RANGE) -> int:
-    """``text-int`` ``u32``."""
+    """``Tu32`` · ``text-int`` ``u32``."""
     text = atom_text(item)
     value = parse_nat(text)
     if value is None:
@@ -382,7 +382,9 @@ class ModuleParser:
         return index
 
     def resolve(self, space: str, item: SExpr | None) -> int:
-        """``text-index``: a numeric index or a bound identifier of ``space``."""
+        """``Ttypeidx_(I)``, ``Tfuncidx_(I)``, ``Ttableidx_(I)``, ``Tmemidx_(I)``,
+        ``Tglobalidx_(I)``, ``Ttagidx_(I)``, ``Telemidx_(I)``, ``Tdataidx_(I)`` · ``text-index``:
+        a numeric index or a bound identifier of ``space``."""
         if isinstance(item, Atom) and item.text.startswith("$"):
             index = self.ids[space].get(item.text)
             if index is None:
@@ -424,8 +426,8 @@ class ModuleParser:
         )
 
     def collect_types(self, fields: list[SList]) -> None:
-        """``text-typedef``: explicit types come first in the type index space; all their
-        identifiers are bound first, as a reference type may name a later type."""
+        """``Ttypedef_(I)`` · ``text-typedef``: explicit types come first in the type index space;
+        all their identifiers are bound first, as a reference type may name a later type."""
         if self.features.gc:
             from refwasm.text.gc import collect_types  # 3.0 rec groups and sub types
 
@@ -448,7 +450,8 @@ class ModuleParser:
             self.type_index_of.setdefault(ft, len(self.types) - 1)
 
     def bind_all(self, fields: list[SList]) -> None:
-        """``text-context``: bind the identifiers of every index space, checking import order."""
+        """``$concat_idctxt``, ``Idctxt_ok``, ``$ordered`` · ``text-context``: bind the identifiers
+        of every index space, checking import order."""
         defined: list[str] = []  # kinds of definitions seen, for "import after ..."
         for item in fields:
             head = item.head()
@@ -496,7 +499,7 @@ class ModuleParser:
     # ---- pass 2: fields ----
 
     def field(self, item: SList) -> None:
-        """``text-modulefield``: one field, in the context of all identifiers."""
+        """``Tdecl_(I)`` · ``text-modulefield``: one field, in the context of all identifiers."""
         head = item.head()
         cur = Cursor(item.items, 1)
         match head:
@@ -535,7 +538,7 @@ class ModuleParser:
         self.imports.append(Import(module, name, self.importdesc(desc.head() or "", dcur)))
 
     def importdesc(self, kind: str, cur: Cursor) -> ExternType:
-        """``text-importdesc``: the description after the identifier."""
+        """``Texterntype_(I)`` · ``text-importdesc``: the description after the identifier."""
         desc: ExternType
         if kind == "func":
             use = self.typeuse(cur)
@@ -552,7 +555,9 @@ class ModuleParser:
         return desc
 
     def inline_exports(self, cur: Cursor, kind: ExternKind, index: int) -> None:
-        """``text-func-abbrev`` and kin: ``(export "n")*`` after a definition's identifier."""
+        """``Texportfunc_(I)/abbrev``, ``Texporttable_(I)/abbrev``, ``Texportmemory_(I)/abbrev``,
+        ``Texportglobal_(I)/abbrev``, ``Texporttag_(I)/abbrev`` · ``text-func-abbrev`` and kin:
+        ``(export "n")*`` after a definition's identifier."""
         while is_list(cur.peek(), "export"):
             item = as_list(cur.next())
             ecur = Cursor(item.items, 1)
@@ -874,8 +879,8 @@ class ModuleParser:
         return feature is None or bool(getattr(self.features, feature))
 
     def is_reftype(self, item: SExpr) -> bool:
-        """Whether ``item`` is a ``text-reftype``: a shorthand keyword the features enable,
-        or (typed function references) a ``(ref ...)`` list."""
+        """``Treftype_(I)`` · ``text-reftype``: whether ``item`` is a reference type: a shorthand
+        keyword the features enable, or (typed function references) a ``(ref ...)`` list."""
         if isinstance(item, Atom):
             entry = typewords.REFTYPE_SHORTHANDS.get(item.text)
             return entry is not None and self.enabled(entry[0])
@@ -910,7 +915,8 @@ class ModuleParser:
         raise fail(UNEXPECTED_TOKEN)
 
     def functype(self, cur: Cursor) -> FuncType:
-        """``text-functype``: ``(param ...)* (result ...)*``, ids allowed and ignored."""
+        """``Tcomptype_(I)`` · ``text-functype``: ``(param ...)* (result ...)*``, ids allowed and
+        ignored."""
         params, results, _ = self.signature(cur)
         if is_list(cur.peek(), "param") and self.features == _WASM_1_0:
             raise fail(RESULT_BEFORE_PARAMETER)  # the 1.0 suite's word for type definitions
@@ -918,7 +924,8 @@ class ModuleParser:
         return FuncType(tuple(params), tuple(results))
 
     def signature(self, cur: Cursor) -> tuple[list[ValType], list[ValType], list[str | None]]:
-        """``text-param``* ``text-result``*: the types and the parameter identifiers."""
+        """``Tparam_(I)``, ``Tresult_(I)`` · ``text-param``* ``text-result``*: the types and the
+        parameter identifiers."""
         params: list[ValType] = []
         ids: list[str | None] = []
         results: list[ValType] = []
@@ -941,7 +948,7 @@ class ModuleParser:
         return params, results, ids
 
     def typeuse(self, cur: Cursor) -> TypeUse:
-        """``text-typeuse``: ``(type x)? (param ...)* (result ...)*``."""
+        """``Ttypeuse_(I)`` · ``text-typeuse``: ``(type x)? (param ...)* (result ...)*``."""
         index: int | None = None
         if is_list(cur.peek(), "type"):
             item = as_list(cur.next())
@@ -955,7 +962,8 @@ class ModuleParser:
         return TypeUse(index, params, results, ids, cur.pos > start)
 
     def resolve_typeuse(self, use: TypeUse) -> int:
-        """``text-typeuse-abbrev``: the type index a type use denotes (maybe a new type)."""
+        """``Ttypeuse_(I)/base``, ``Ttypeuse_(I)/abbrev`` · ``text-typeuse-abbrev``: the type index
+        a type use denotes (maybe a new type)."""
         ft = FuncType(tuple(use.params), tuple(use.results))
         if use.index is not None:
             if use.explicit_sig:
@@ -1138,7 +1146,8 @@ class InstrParser:
 
     @staticmethod
     def finish(frame: Frame) -> Instr:
-        """``text-block``, ``text-loop``, ``text-if``: the instruction of a closed frame."""
+        """``Tblockinstr_(I)``, ``Tfoldedinstr_(I)/block`` · ``text-block``, ``text-loop``,
+        ``text-if``: the instruction of a closed frame."""
         body = tuple(frame.body)
         if frame.kind == TRY_TABLE:
             return TryTable(frame.blocktype, frame.catches, body)
@@ -1188,7 +1197,8 @@ class InstrParser:
             raise fail(MISMATCHING_LABEL)
 
     def folded(self, item: SList, tasks: list[Task]) -> None:
-        """``text-foldedinstr``: schedule the parts of a folded instruction."""
+        """``Tinstrs_(I)/folded``, ``Tfoldedinstr_(I)`` · ``text-foldedinstr``: schedule the parts
+        of a folded instruction."""
         keyword = item.head()
         if keyword is None:
             raise unexpected_item(item.items[0]) if item.items else fail(UNEXPECTED_TOKEN)
@@ -1284,7 +1294,7 @@ class InstrParser:
     # ---- plain instructions ----
 
     def plain(self, keyword: str, cur: Cursor) -> Instr:
-        """``text-plaininstr``: a keyword and its immediates."""
+        """``Tplaininstr_(I)`` · ``text-plaininstr``: a keyword and its immediates."""
         feature = mnemonics.FEATURE_OF.get(keyword)
         if feature is not None and not getattr(self.features, feature):
             raise fail(f"{UNKNOWN_OPERATOR} {keyword}")
@@ -1308,7 +1318,8 @@ class InstrParser:
         raise fail(f"{UNKNOWN_OPERATOR} {keyword}")
 
     def index(self, space: str, cur: Cursor) -> int:
-        """``text-index`` of ``space`` (locals are resolved in the function's context)."""
+        """``Tlocalidx_(I)`` · ``text-index`` of ``space``: locals are resolved in the function's
+        context, the other spaces by ``ModuleParser.resolve``."""
         if space == LOCAL:
             item = cur.next()
             if is_id(item):
@@ -1398,12 +1409,12 @@ class InstrParser:
 
 
 def _h_br(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-br``, ``text-br_if``: ``br l``, ``br_if l``."""
+    """``Tplaininstr_(I)/br`` · ``text-br``, ``text-br_if``: ``br l``, ``br_if l``."""
     return Br(p.label(cur)) if keyword == "br" else BrIf(p.label(cur))
 
 
 def _h_br_table(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-br_table``: ``br_table l* l_N``."""
+    """``Tplaininstr_(I)/br`` · ``text-br_table``: ``br_table l* l_N``."""
     labels = [p.label(cur)]
     while isinstance(cur.peek(), Atom) and _is_index_atom(cur.peek()):
         labels.append(p.label(cur))
@@ -1419,13 +1430,13 @@ def _is_memarg_field(item: SExpr | None) -> bool:
 
 
 def _h_call(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-call``: ``call x``."""
+    """``Tplaininstr_(I)/func`` · ``text-call``: ``call x``."""
     return Call(p.index(FUNC, cur))
 
 
 def _h_call_indirect(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-call_indirect``: ``call_indirect x? typeuse`` (table 0 by default); the same
-    for ``return_call_indirect`` (3.0)."""
+    """``Tplaininstr_(I)/func`` · ``text-call_indirect``: ``call_indirect x? typeuse`` (table 0
+    by default); the same for ``return_call_indirect`` (3.0)."""
     table = p.optional_index(TABLE, cur)
     use = p.m.typeuse(cur)
     if any(pid is not None for pid in use.param_ids):
@@ -1454,7 +1465,8 @@ def _h_typed_ref(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
 
 
 def _h_var(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-instr-variable``: ``local.get x`` and kin."""
+    """``Tplaininstr_(I)/local``, ``Tplaininstr_(I)/global`` · ``text-instr-variable``:
+    ``local.get x`` and kin."""
     match keyword:
         case "local.get":
             return LocalGet(p.index(LOCAL, cur))
@@ -1475,7 +1487,8 @@ _TABLE_OPS: dict[str, Callable[[int], Instr]] = {
 
 
 def _h_table(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-instr-table``: table indices default to 0 (``text-table.init`` takes 1 or 2)."""
+    """``Tplaininstr_(I)/table``, ``Tplaininstr_(I)/elem`` · ``text-instr-table``: table
+    indices default to 0 (``text-table.init`` takes 1 or 2)."""
     if keyword in _TABLE_OPS:
         return _TABLE_OPS[keyword](p.optional_index(TABLE, cur) or 0)
     if keyword == "table.copy":
@@ -1525,14 +1538,15 @@ def _memory_init(p: InstrParser, cur: Cursor) -> Instr:
 
 
 def _h_ref(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-ref.null``, ``text-ref.func``."""
+    """``Tplaininstr_(I)/ref`` · ``text-ref.null``, ``text-ref.func``."""
     if keyword == "ref.null":
         return RefNull(p.m.heaptype(cur.next()))
     return RefFunc(p.index(FUNC, cur))
 
 
 def _h_select(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-select``: ``select (result t*)*``, or untyped ``select``."""
+    """``Tplaininstr_(I)/parametric`` · ``text-select``: ``select (result t*)*``, or untyped
+    ``select``."""
     if not is_list(cur.peek(), "result") or not p.features.reference_types:
         return Select(None)  # typed select came with reference types
     types: list[ValType] = []
@@ -1543,7 +1557,7 @@ def _h_select(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
 
 
 def _h_const(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-const``: ``t.const`` and one literal."""
+    """``Tplaininstr_(I)/num-const`` · ``text-const``: ``t.const`` and one literal."""
     nt = _NUMTYPES[keyword[:3]]
     item = cur.next()
     return Const(nt, number(item, nt.value, nt.bits))
@@ -1566,7 +1580,7 @@ _LANE_KIND = {
 
 
 def _h_v128_const(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-instr-vec``: ``v128.const shape lit*``."""
+    """``Tplaininstr_(I)/vec-const`` · ``text-instr-vec``: ``v128.const shape lit*``."""
     shape_item = cur.next()
     shape = _SHAPES.get(atom_text(shape_item))
     if shape is None:
@@ -1594,7 +1608,8 @@ def vector_literal(shape: Shape, cur: Cursor) -> int:
 
 
 def _h_shuffle(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-instr-vec``: ``i8x16.shuffle`` and 16 lane indices."""
+    """``Tplaininstr_(I)/vec-shuffle`` · ``text-instr-vec``: ``i8x16.shuffle`` and 16 lane
+    indices."""
     lanes: list[Atom] = []
     while isinstance(cur.peek(), Atom):
         item = cur.peek()
@@ -1612,7 +1627,8 @@ def _h_shuffle(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
 
 
 def _h_lane(p: InstrParser, keyword: str, cur: Cursor) -> Instr:
-    """``text-instr-vec``: ``shape.extract_lane_sx? laneidx``, ``shape.replace_lane laneidx``."""
+    """``Tplaininstr_(I)/vec-lane`` · ``text-instr-vec``: ``shape.extract_lane_sx? laneidx``,
+    ``shape.replace_lane laneidx``."""
     shape_text, _, op = keyword.partition(".")
     shape = _SHAPES[shape_text]
     lane = p.lane_index(cur.next())

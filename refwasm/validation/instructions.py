@@ -297,7 +297,7 @@ class Validator:
     # -- The main loop -------------------------------------------------------------------------
 
     def run(self, expr: Expr, results: ResultType) -> None:
-        """``valid-expr``: validate ``expr`` as a block producing ``results``."""
+        """``Expr_ok`` · ``valid-expr``: validate ``expr`` as a block producing ``results``."""
         self.push_ctrl(FUNC, FuncType((), results), expr)
         ctrls, rules = self.ctrls, _RULES
         while ctrls:

@@ -120,7 +120,8 @@ def module_contexts(module: Module, features: Features) -> tuple[Context, Contex
 
 
 def module_context(imported: Context, module: Module) -> Context:
-    """``valid-module``'s ``C``: the imports' types, then those of the module's definitions."""
+    """``Module_ok`` · ``valid-module``'s ``C``: the imports' types, then those of the module's
+    definitions."""
     return imported.with_(
         funcs=imported.funcs + tuple(C.functype(imported, f.typeidx) for f in module.funcs),
         func_typeuses=imported.func_typeuses + tuple(TypeIdx(f.typeidx) for f in module.funcs),
@@ -149,7 +150,8 @@ def declared_refs(module: Module) -> frozenset[int]:
 
 
 def import_context(ctx: Context, imports: tuple[Import, ...]) -> Context:
-    """``valid-import`` for each import, and the context extended with their types."""
+    """``Import_ok`` · ``valid-import`` for each import, and the context extended with their
+    types."""
     funcs: list[FuncType] = []
     typeuses: list[TypeUse] = []
     tables: list[TableType] = []
@@ -182,7 +184,8 @@ def valid_tag(ctx: Context, tag: Tag) -> FuncType:
 
 
 def valid_global(ctx: Context, glob: Global) -> None:
-    """``valid-global``: its type is valid and its initializer a constant of that type."""
+    """``Global_ok`` · ``valid-global``: its type is valid and its initializer a constant of that
+    type."""
     valid_globaltype(ctx, glob.globaltype)
     validate_const_expr(ctx, glob.init, glob.globaltype.valtype)
 
@@ -198,13 +201,14 @@ def valid_table(ctx: Context, tab: Table) -> None:
 
 
 def valid_mem(ctx: Context, memory: Mem) -> None:
-    """``valid-mem``"""
+    """``Mem_ok`` · ``valid-mem``"""
     valid_memtype(ctx, memory.memtype)
 
 
 def valid_elem(ctx: Context, segment: Elem) -> None:
-    """``valid-elem`` and ``valid-elemmode``: constant elements of the segment's type; an active
-    segment's table must hold that type and its offset be a constant address."""
+    """``Elem_ok``, ``Elemmode_ok`` · ``valid-elem``, ``valid-elemmode``: constant elements of
+    the segment's type; an active segment's table must hold that type and its offset be a
+    constant address."""
     if ctx.features.reference_types:
         valid_reftype(ctx, segment.reftype)
     for expr in segment.init:
@@ -217,15 +221,16 @@ def valid_elem(ctx: Context, segment: Elem) -> None:
 
 
 def valid_data(ctx: Context, segment: Data) -> None:
-    """``valid-data`` and ``valid-datamode``: an active segment's memory must exist and its
-    offset be a constant address."""
+    """``Data_ok``, ``Datamode_ok`` · ``valid-data``, ``valid-datamode``: an active segment's memory
+    must exist and its offset be a constant address."""
     if isinstance(segment.mode, Active):
         mt = C.mem(ctx, segment.mode.index)
         validate_const_expr(ctx, segment.mode.offset, _addr(mt.addrtype))
 
 
 def valid_func(ctx: Context, function: Func, body_contexts: BodyContexts | None = None) -> None:
-    """``valid-func``: the body has the function's results under its params and locals.
+    """``Func_ok`` · ``valid-func``: the body has the function's results under its params and
+    locals.
 
     ``body_contexts`` keeps the context of each (type, locals) pair met so far, the locals
     by identity (all are alive in the module): functions sharing a declaration (the decoder
@@ -256,14 +261,15 @@ def body_context(ctx: Context, function: Func) -> tuple[Context, ResultType]:
 
 
 def valid_start(ctx: Context, start: Start) -> None:
-    """``valid-start``: the start function has type ``[] -> []``."""
+    """``Start_ok`` · ``valid-start``: the start function has type ``[] -> []``."""
     ft = C.func(ctx, start.func)
     if ft.params or ft.results:
         raise InvalidError(START_FUNCTION)
 
 
 def valid_exports(ctx: Context, exports: tuple[Export, ...]) -> None:
-    """``valid-export`` for each export, and ``valid-module``'s distinct export names."""
+    """``Export_ok``, ``Module_ok`` · ``valid-export`` for each export, and ``valid-module``'s
+    distinct export names."""
     names: set[str] = set()
     for export in exports:
         valid_exportdesc(ctx, export)
@@ -273,7 +279,7 @@ def valid_exports(ctx: Context, exports: tuple[Export, ...]) -> None:
 
 
 def valid_exportdesc(ctx: Context, export: Export) -> None:
-    """``valid-exportdesc``: the exported index must be defined."""
+    """``Externidx_ok`` · ``valid-exportdesc``: the exported index must be defined."""
     index = export.desc.index
     match export.desc.kind:
         case ExternKind.FUNC:

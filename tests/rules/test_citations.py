@@ -58,6 +58,61 @@ def test_every_instruction_handler_and_typing_rule_cites_a_spectec_rule(
     assert no_spectec == ["exec_const"]
 
 
+# The functions that cite a 2.0 label and no SpecTec name, each with the reason SpecTec has no
+# name for what they implement.  A function that implements a SpecTec rule, grammar or definition
+# cites it; only a function SpecTec has nothing for joins this list, with its reason.
+_EMBEDDING = "the embedding appendix is prose only: SpecTec has no embedder interface"
+_NO_SPECTEC_NAME: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            f"refwasm.embedding:{name}"
+            for name in (
+                "store_init module_decode module_parse module_validate module_instantiate "
+                "module_imports module_exports instance_export func_alloc func_type func_invoke "
+                "table_alloc table_type table_read table_write table_size table_grow mem_alloc "
+                "mem_type mem_read mem_write mem_size mem_grow global_alloc global_type "
+                "global_read global_write tag_alloc tag_type exn_alloc exn_tag exn_read"
+            ).split()
+        ],
+        _EMBEDDING,
+    ),
+    "refwasm.execution.instructions:exec_const": "3.0: a constant is a value, it takes no step",
+    # SpecTec's ``hostfunc`` is an opaque syntax (``...``): no rule allocates or runs one.
+    "refwasm.execution.instructions:call_host": "a host function's code is outside SpecTec",
+    "refwasm.execution.runtime:alloc_hostfunc": "a host function's code is outside SpecTec",
+    # ``NAN (m)`` is a case of the syntax ``fNmag``, and syntax is not cited (no rule, grammar
+    # or definition); ``nans_N`` is prose only, SpecTec's float operators being builtins.
+    "refwasm.numerics.floating:FloatOps.is_nan": "the syntax case NAN(m) is no rule",
+    "refwasm.numerics.floating:FloatOps.nans": "nans_N is prose only",
+    "refwasm.numerics.floating:nans": "nans_N is prose only",
+    # The name section is a custom section of the appendix, without a SpecTec grammar.
+    "refwasm.binary.names:read_name_section": "the name section is prose only (appendix)",
+    "refwasm.binary.names:_name_map": "the name section is prose only (appendix)",
+    # SpecTec has these, but ``rules.py`` cannot cite them yet: ``BiN(N)`` has a capital after
+    # its first letter, which ``_GRAMMAR_NAME`` does not read (``BuN(N)``, ``BsN(N)``, ``BfN(N)``
+    # and ``TuN(N)``, ``TiN(N)`` are cited through their instances ``Bu32`` ... ``Ti64``, which
+    # ``BiN(N)`` has none of); and ``Ttoken``, ``Tspace``, ``Tkeyword``, ``Treserved`` are
+    # declared without a type (``grammar Ttoken =``), which ``_GRAMMAR_DECL`` does not read.
+    "refwasm.binary.leb128:encode_i": "BiN(N) is not parsed as a citation",
+    "refwasm.binary.reader:Reader.i": "BiN(N) is not parsed as a citation",
+    "refwasm.text.lexer:read_sexprs": "Ttoken, Tspace are not indexed",
+    "refwasm.text.parser:unexpected_item": "Treserved is not indexed",
+    "refwasm.text.parser:is_keyword": "Tkeyword is not indexed",
+    # Pending: refwasm/text/printer.py is being rewritten on another branch; these two
+    # implement ``Telem_(I)`` and ``Tplaininstr_(I)``.
+    "refwasm.text.printer:elem": "pending the printer's rewrite",
+    "refwasm.text.printer:plain": "pending the printer's rewrite",
+}
+
+
+def test_a_citation_without_a_spectec_name_is_allowed_explicitly(cited: list[Citation]) -> None:
+    """Every function citing only a 2.0 label is in ``_NO_SPECTEC_NAME`` (so the set cannot grow
+    silently), and every function there still cites only a label (so the list cannot rot)."""
+    label_only = {c.where for c in cited if not c.spectec}
+    assert sorted(label_only - _NO_SPECTEC_NAME.keys()) == []
+    assert sorted(_NO_SPECTEC_NAME.keys() - label_only) == []
+
+
 def test_the_citation_format() -> None:
     doc = "``Step_read/block`` · ``exec-block``: enter a label of arity ``m`` (``F.module``)."
     assert parse_citations(doc) == (["Step_read/block"], ["exec-block"])
