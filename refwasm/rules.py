@@ -80,7 +80,8 @@ _SPECTEC_NAME = re.compile(
     r"|Steps?"
     r")$"
 )
-_GRAMMAR_NAME = re.compile(r"^[BT][a-z][a-z0-9]*_?(?:\([^)]*\))?$")
+# ``Binstr``, ``Tplaininstr_(I)``, and the parametrised ``BuN(N)``/``TiN(N)`` families.
+_GRAMMAR_NAME = re.compile(r"^[BT][a-z][a-z0-9]*N?_?(?:\([^)]*\))?$")
 _DEF_NAME = re.compile(r"^\$[A-Za-z_]\w*(?:\([^)]*\))?$")
 _LABEL_PREFIXES = "exec|valid|binary|text|op|syntax|alloc|embed|algo|aux|match|grow"
 _LABEL = re.compile(rf"^(?:{_LABEL_PREFIXES})-[a-z0-9_.\-]*[a-z0-9_]$")
@@ -89,7 +90,9 @@ _BACKQUOTED = re.compile(r"``([^`]+)``")
 
 # SpecTec declarations: ``rule Name/case:``, ``grammar Name(params)/case : ...``, ``def $name``.
 _RULE_DECL = re.compile(r"^rule\s+([A-Za-z_]\w*(?:/[^\s:]+)?)\s*:", re.M)
-_GRAMMAR_DECL = re.compile(r"^grammar\s+([A-Za-z_]\w*(?:\([^)]*\))?(?:/[^\s:]+)?)\s*:", re.M)
+# ``grammar NAME : type =`` or, for the lexical grammars, untyped ``grammar Ttoken =``.
+_GRAMMAR_DECL = re.compile(r"^grammar\s+([A-Za-z_]\w*(?:\([^)]*\))?(?:/[^\s:=]+)?)\s*[:=]",
+                           re.M)
 _DEF_DECL = re.compile(r"^def\s+(\$[A-Za-z_]\w*)", re.M)
 _LABEL_DECL = re.compile(r"^\.\. _([a-z0-9_.\-]+):", re.M)
 

@@ -154,7 +154,8 @@ def _skip_block_comment(text: str, pos: int) -> int:
 
 
 def read_sexprs(text: str) -> list[SExpr]:
-    """Lex ``text`` and group its tokens into S-expressions (``text-token``, ``text-space``)."""
+    """Lex ``text`` and group its tokens into S-expressions (``Ttoken`` · ``text-token``,
+    ``Tspace`` · ``text-space``)."""
     forest, error = read_sexprs_prefix(text)
     if error is not None:
         raise error

@@ -245,7 +245,7 @@ def is_list(item: SExpr | None, *heads: str) -> bool:
 
 def unexpected_item(item: SExpr) -> MalformedError:
     """The error for a token the grammar does not allow here: a token that is no keyword,
-    number or identifier at all is an unknown operator (``text-reserved``), any other token
+    number or identifier at all is an unknown operator (``Treserved`` · ``text-reserved``), any other token
     is unexpected."""
     if isinstance(item, Atom) and not (is_id(item) or is_number(item.text)
                                        or is_keyword(item.text)):
@@ -275,7 +275,7 @@ _TYPEUSE_HEADS = frozenset(("type", "param", "result"))
 
 
 def is_keyword(text: str) -> bool:
-    """Whether ``text`` is a keyword of the text format (``text-keyword``)."""
+    """Whether ``text`` is a keyword of the text format (``Tkeyword`` · ``text-keyword``)."""
     return (text in _STRUCTURAL_KEYWORDS or text in typewords.KEYWORDS or text in mnemonics.PLAIN or text in _HANDLERS
             or text in mnemonics.MEMORY_OPS or text in mnemonics.LANE_MEMORY_OPS
             or text.startswith(("offset=", "align=")))

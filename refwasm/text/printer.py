@@ -511,7 +511,7 @@ def data(d: Data, label: str = "") -> str:
 
 
 def elem(e: Elem, func_list_type: RefType = FUNCREF, label: str = "") -> str:
-    """``text-elem``; a list of plain ``ref.func`` of the type ``func x*`` denotes
+    """``Telem_(I)`` · ``text-elem``; a list of plain ``ref.func`` of the type ``func x*`` denotes
     (``func_list_type``) uses that form, which the 1.0 text format can read too."""
     ids = _IDS.get()
     funcs = [init[0].func for init in e.init if len(init) == 1 and isinstance(init[0], RefFunc)]
@@ -715,7 +715,7 @@ def memarg(ma: MemArg) -> str:
 
 
 def plain(instr: Instr) -> str:
-    """``text-plaininstr``: one instruction without a body."""
+    """``Tplaininstr_(I)`` · ``text-plaininstr``: one instruction without a body."""
     name = mnemonics.PLAIN_NAMES.get(instr)
     if name is not None:
         return name

@@ -108,7 +108,8 @@ def validate_module(module: Module, features: Features = DEFAULT_FEATURES) -> No
 
 
 def module_contexts(module: Module, features: Features) -> tuple[Context, Context]:
-    """``valid-module``'s ``C`` (its types checked) and the context of the imports alone."""
+    """``Module_ok`` · ``valid-module``: its ``C`` (the types checked) and the context of the
+    imports alone."""
     deftypes = close_types([ty.rectype for ty in module.types])
     ctx0 = Context(
         types=subtypes(module), deftypes=deftypes, refs=declared_refs(module), features=features)

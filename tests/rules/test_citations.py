@@ -88,20 +88,6 @@ _NO_SPECTEC_NAME: dict[str, str] = {
     # The name section is a custom section of the appendix, without a SpecTec grammar.
     "refwasm.binary.names:read_name_section": "the name section is prose only (appendix)",
     "refwasm.binary.names:_name_map": "the name section is prose only (appendix)",
-    # SpecTec has these, but ``rules.py`` cannot cite them yet: ``BiN(N)`` has a capital after
-    # its first letter, which ``_GRAMMAR_NAME`` does not read (``BuN(N)``, ``BsN(N)``, ``BfN(N)``
-    # and ``TuN(N)``, ``TiN(N)`` are cited through their instances ``Bu32`` ... ``Ti64``, which
-    # ``BiN(N)`` has none of); and ``Ttoken``, ``Tspace``, ``Tkeyword``, ``Treserved`` are
-    # declared without a type (``grammar Ttoken =``), which ``_GRAMMAR_DECL`` does not read.
-    "refwasm.binary.leb128:encode_i": "BiN(N) is not parsed as a citation",
-    "refwasm.binary.reader:Reader.i": "BiN(N) is not parsed as a citation",
-    "refwasm.text.lexer:read_sexprs": "Ttoken, Tspace are not indexed",
-    "refwasm.text.parser:unexpected_item": "Treserved is not indexed",
-    "refwasm.text.parser:is_keyword": "Tkeyword is not indexed",
-    # Pending: refwasm/text/printer.py is being rewritten on another branch; these two
-    # implement ``Telem_(I)`` and ``Tplaininstr_(I)``.
-    "refwasm.text.printer:elem": "pending the printer's rewrite",
-    "refwasm.text.printer:plain": "pending the printer's rewrite",
 }
 
 
