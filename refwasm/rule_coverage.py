@@ -17,9 +17,13 @@ from the outside and counts their calls by the rule their docstrings cite
   (``exec_binop`` runs ``binop`` and ``relop``) is counted under the rule of the instruction it
   was prepared for: the execution rule whose case is the instruction's typing rule case.
 
-The steps that are the interpreter's loop rather than a handler (entering and leaving labels
-and frames, ``Step/ctxt-*``, a trap or an exception leaving its contexts,
-``Step_read/throw_ref-label``/``-frame``/``-handler-*``) are not counted.
+An exception's propagation (``exceptions.unwind``) is counted through the steps it is made
+of (``PROPAGATION``): leaving labels (``Step_read/throw_ref-label``) and frames (``-frame``),
+and trying a handler's catch clauses in order (``-handler-next`` per clause passed over, then
+``-handler-catch``/``-catch_ref``/``-catch_all``/``-catch_all_ref`` for the one that accepts
+it, or ``-handler-empty`` when none does).  The steps that are the interpreter's loop rather
+than a handler (entering and leaving labels and frames, ``Step/ctxt-*``, a trap leaving its
+contexts) are not counted.
 When the counter is closed, everything is restored; with no counter open nothing is wrapped, so
 the interpreter runs exactly the code it runs without the option (no test, no flag in its loop).
 Counts cover code prepared while the counter is open (the fresh stores of a ``.wast`` run).
@@ -56,6 +60,18 @@ STRUCTURED: tuple[tuple[ModuleType, str], ...] = (
     (ins, "exec_if"),
     (eh, "exec_try_table"),
 )
+
+
+# The steps of an exception's propagation, by module and name (``_wrap_propagation``).
+PROPAGATION: tuple[tuple[ModuleType, str], ...] = (
+    (eh, "leave_labels"),
+    (eh, "leave_frame"),
+    (eh, "catch_target"),
+)
+_HANDLER = "Step_read/throw_ref-handler-"
+# A catch clause's rule by (catches any tag, passes the reference).
+_CATCH_RULES = {(False, False): _HANDLER + "catch", (False, True): _HANDLER + "catch_ref",
+                (True, False): _HANDLER + "catch_all", (True, True): _HANDLER + "catch_all_ref"}
 
 
 def _spectec(fn: Callable[..., Any]) -> tuple[str, ...]:
@@ -114,6 +130,7 @@ class RuleCounter:
         self._outcomes = outcome_rules()
         self._wrap_typing_rules()
         self._wrap_preparation()
+        self._wrap_propagation()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -160,6 +177,39 @@ class RuleCounter:
         for module, name in STRUCTURED:
             handler = getattr(module, name)
             self._replace(module, name, self._counted_step(handler, _steps(handler)))
+
+    def _wrap_propagation(self) -> None:
+        """Count the steps of an exception's propagation (``PROPAGATION``) as ``unwind``
+        takes them: it looks them up in its module at each call."""
+        ok = self.ok
+        leave_labels, leave_frame, catch_target = eh.leave_labels, eh.leave_frame, eh.catch_target
+
+        def labels_counted(f: Any, at: int) -> None:
+            ok["Step_read/throw_ref-label"] += len(f.labels) - at  # one step per label left
+            leave_labels(f, at)
+
+        def frame_counted(m: Any, f: Any) -> None:
+            # The frame's labels go first: those left on it, and the function body's, which the
+            # spec's frame always holds (``FRAME_n{f} (LABEL_n{} instr*)``) and refwasm's keeps
+            # implicit.
+            ok["Step_read/throw_ref-label"] += len(f.labels) + 1
+            ok["Step_read/throw_ref-frame"] += 1
+            leave_frame(m, f)
+
+        def catch_counted(catches: tuple[Any, ...], exn: Any) -> Any:
+            target = catch_target(catches, exn)
+            passed = len(catches) if target is None else next(
+                i for i, c in enumerate(catches) if c is target)
+            ok[_HANDLER + "next"] += passed
+            if target is None:
+                ok[_HANDLER + "empty"] += 1
+            else:
+                ok[_CATCH_RULES[(target.tag is None, target.ref)]] += 1
+            return target
+
+        self._replace(eh, "leave_labels", labels_counted)
+        self._replace(eh, "leave_frame", frame_counted)
+        self._replace(eh, "catch_target", catch_counted)
 
     def _replace(self, module: object, name: str, value: object) -> None:
         """Set ``module.name`` to ``value`` until the counter closes."""
@@ -218,8 +268,10 @@ def typing_universe() -> list[str]:
 
 def execution_universe() -> list[str]:
     """The execution rules the counter can see fire: the citations of the instruction handlers
-    (``handlers()``: those of ``instructions``, ``gc`` and ``exceptions``)."""
-    return sorted({n for _, _, fn in handlers() for n in _steps(fn)})
+    (``handlers()``: those of ``instructions``, ``gc`` and ``exceptions``) and of the steps of
+    an exception's propagation (``PROPAGATION``)."""
+    steps = [getattr(module, name) for module, name in PROPAGATION]
+    return sorted({n for fn in [fn for _, _, fn in handlers()] + steps for n in _steps(fn)})
 
 
 def branches(name: str, spec: rules.SpecIndex, traps: frozenset[str]) -> tuple[bool, bool]:

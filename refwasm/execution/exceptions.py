@@ -125,8 +125,10 @@ def in_force(f: Frame, handler: Handler) -> bool:
 
 def catch_target(catches: tuple[CatchAt, ...], exn: ExnInst) -> CatchAt | None:
     """The first catch clause accepting ``exn`` (``Step_read/throw_ref-handler-catch``,
-    ``-catch_ref``, ``-catch_all``, ``-catch_all_ref``, trying the next clause by
-    ``-handler-next``), or None when none does (``Step_read/throw_ref-handler-empty``)."""
+    ``Step_read/throw_ref-handler-catch_ref``, ``Step_read/throw_ref-handler-catch_all``,
+    ``Step_read/throw_ref-handler-catch_all_ref``, trying the next clause by
+    ``Step_read/throw_ref-handler-next``), or None when none does
+    (``Step_read/throw_ref-handler-empty``)."""
     for c in catches:
         if c.tag is None or c.tag == exn.tag:
             return c
@@ -152,12 +154,18 @@ def unwind(m: Machine, error: ExceptionError) -> None:
             target = catch_target(handler[2], exn)
             if target is None:
                 continue
-            del f.labels[handler[0] :]
+            leave_labels(f, handler[0])
             m.stack.extend(catch_values(exn, target))
             branch(m, target.label)
             return
         leave_frame(m, f)
     raise error
+
+
+def leave_labels(f: Frame, at: int) -> None:
+    """``Step_read/throw_ref-label``: the exception leaves the labels of ``f`` inside the
+    handler that catches it (from index ``at`` on)."""
+    del f.labels[at:]
 
 
 def catch_values(exn: ExnInst, target: CatchAt) -> list[Val]:

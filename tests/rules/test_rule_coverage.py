@@ -143,8 +143,9 @@ def test_a_throw_caught_fires_exactly_its_rules(tmp_path: Path) -> None:
     """Hand-checked against 4.3-execution.instructions.spectec: ``block`` and ``try_table``
     enter their label (``Step_read/block``, ``Step_read/try_table``: it wraps the label in a
     handler), ``throw`` allocates the exception and throws it (``Step/throw``: throwing is its
-    success, not a trap); the constants are values.  What carries the exception to the handler
-    (``throw_ref-label``, ``throw_ref-handler-catch``) is the loop's, not counted."""
+    success, not a trap); the constants are values.  The exception then leaves the
+    ``try_table``'s label (``Step_read/throw_ref-label``) and its handler's first clause catches
+    it (``Step_read/throw_ref-handler-catch``)."""
     data = run_counted(tmp_path, THROW_AND_CATCH, "--spec", "3.0")
     assert fired(data["typing"]) == {
         "Catch_ok": {"valid": 1, "invalid": 0},
@@ -156,6 +157,8 @@ def test_a_throw_caught_fires_exactly_its_rules(tmp_path: Path) -> None:
     assert fired(data["execution"]) == {
         "Step/throw": {"ok": 1, "trap": 0},
         "Step_read/block": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-handler-catch": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-label": {"ok": 1, "trap": 0},
         "Step_read/try_table": {"ok": 1, "trap": 0},
     }
     assert "Step_read/try_table" not in data["never"]["execution_success_branch"]
@@ -183,19 +186,77 @@ def test_throw_ref_counts_its_success_and_its_trap_apart(tmp_path: Path) -> None
     rethrows the caught reference (``Step_read/throw_ref-instrs``, a success);
     ``unreachable`` is never reached.  ``null`` rethrows a null reference
     (``Step_read/throw_ref-null``, whose only case is a trap).  ``exec_throw_ref`` cites both
-    rules; each outcome counts under the rule that has it."""
+    rules; each outcome counts under the rule that has it.  Each exception leaves one
+    ``try_table`` label (``throw_ref-label`` twice); the inner handler's ``catch_all_ref`` and
+    then the outer's ``catch`` accept it."""
     data = run_counted(tmp_path, RETHROW, "--spec", "3.0")
     assert fired(data["execution"]) == {
         "Step/throw": {"ok": 1, "trap": 0},
         "Step_read/block": {"ok": 2, "trap": 0},
         "Step_read/local.get": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-handler-catch": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-handler-catch_all_ref": {"ok": 1, "trap": 0},
         "Step_read/throw_ref-instrs": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-label": {"ok": 2, "trap": 0},
         "Step_read/throw_ref-null": {"ok": 0, "trap": 1},
         "Step_read/try_table": {"ok": 2, "trap": 0},
     }
     never = data["never"]
     assert "Step_read/throw_ref-null" not in never["execution_trap_branch"]
     assert "Step_read/throw_ref-instrs" not in never["execution_success_branch"]
+
+
+ACROSS_A_FRAME = """
+(module
+  (tag $e) (tag $f)
+  (func $thrower (throw $e))
+  (func (export "cross") (result i32)
+    (block $h
+      (try_table (catch $f $h) (catch_all $h) (call $thrower)))
+    (i32.const 1)))
+(assert_return (invoke "cross") (i32.const 1))
+"""
+
+
+def test_an_exception_crossing_a_frame_and_passing_a_clause(tmp_path: Path) -> None:
+    """Hand-checked: the exception leaves ``$thrower``'s body label and frame
+    (``throw_ref-label``, ``throw_ref-frame``), then the ``try_table``'s label (a second
+    ``throw_ref-label``); its handler passes over ``catch $f`` (``throw_ref-handler-next``) and
+    ``catch_all`` takes it (``throw_ref-handler-catch_all``)."""
+    data = run_counted(tmp_path, ACROSS_A_FRAME, "--spec", "3.0")
+    assert fired(data["execution"]) == {
+        "Step/throw": {"ok": 1, "trap": 0},
+        "Step_read/block": {"ok": 1, "trap": 0},
+        "Step_read/call": {"ok": 1, "trap": 0},  # entering the frame is the loop's: uncounted
+        "Step_read/throw_ref-frame": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-handler-catch_all": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-handler-next": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-label": {"ok": 2, "trap": 0},
+        "Step_read/try_table": {"ok": 1, "trap": 0},
+    }
+
+
+UNCAUGHT = """
+(module
+  (tag $e) (tag $f)
+  (func (export "uncaught") (try_table (catch $f 0) (throw $e))))
+(assert_exception (invoke "uncaught"))
+"""
+
+
+def test_an_exception_no_clause_accepts(tmp_path: Path) -> None:
+    """Hand-checked: ``catch $f`` is passed over (``throw_ref-handler-next``), the emptied
+    handler lets the exception go (``throw_ref-handler-empty``), and it leaves the
+    ``try_table``'s label, the function body's, and the frame."""
+    data = run_counted(tmp_path, UNCAUGHT, "--spec", "3.0")
+    assert fired(data["execution"]) == {
+        "Step/throw": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-frame": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-handler-empty": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-handler-next": {"ok": 1, "trap": 0},
+        "Step_read/throw_ref-label": {"ok": 2, "trap": 0},
+        "Step_read/try_table": {"ok": 1, "trap": 0},
+    }
 
 
 # The functions of ``prepare.py`` that lay out code themselves rather than through
