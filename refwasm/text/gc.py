@@ -11,7 +11,7 @@ Imported by ``refwasm.text`` so that its handlers are registered with the parser
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from refwasm.errors import UNEXPECTED_TOKEN
 from refwasm.syntax.instructions import (
@@ -297,10 +297,14 @@ for _kw in ("ref.test", "ref.cast", "br_on_cast", "br_on_cast_fail"):
 
 
 def print_types(rectype: RecType, valtype: Callable[[ValType], str],
-                signature: Callable[[FuncType], str]) -> str:
+                signature: Callable[[FuncType], str], defined: Sequence[str] = ()) -> str:
     """``Trectype_(I)``: a group of one as ``(type (sub final? x* comptype))``, a larger one as
-    ``(rec (type ...)*)``; the full ``sub`` form always, so the round trip is exact."""
-    types = [f"(type {_print_subtype(st, valtype, signature)})" for st in rectype.subtypes]
+    ``(rec (type ...)*)``; a final sub type without supertypes as its composite type alone
+    (``Tsubtype_(I)``'s abbreviation, read back as the same sub type).  ``defined`` holds what
+    follows each ``type`` keyword (an index comment, as ``wasm2wat`` writes)."""
+    marks = list(defined) + [""] * (len(rectype.subtypes) - len(defined))
+    types = [f"(type{mark} {_print_subtype(st, valtype, signature)})"
+             for st, mark in zip(rectype.subtypes, marks, strict=True)]
     if len(types) == 1:
         return types[0]
     return "(rec " + " ".join(types) + ")"
@@ -308,9 +312,12 @@ def print_types(rectype: RecType, valtype: Callable[[ValType], str],
 
 def _print_subtype(st: SubType, valtype: Callable[[ValType], str],
                    signature: Callable[[FuncType], str]) -> str:
+    comptype = _print_comptype(st.comptype, valtype, signature)
+    if st.final and not st.supertypes:
+        return comptype
     final = " final" if st.final else ""
     supers = "".join(f" {_print_use(u)}" for u in st.supertypes)
-    return f"(sub{final}{supers} {_print_comptype(st.comptype, valtype, signature)})"
+    return f"(sub{final}{supers} {comptype})"
 
 
 def _print_use(use: TypeUse) -> str:

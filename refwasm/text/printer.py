@@ -295,9 +295,10 @@ def _module(m: Module, features: Features, style: Style, ids: Ids,
                 subs[0].comptype, FuncType):
             from refwasm.text.gc import print_types  # 3.0 rec groups, sub, struct, array
 
-            lines.append(f"{pad}{print_types(ty.rectype, valtype, signature)}")
             for x in range(typeidx, typeidx + len(subs)):  # printed without names
                 type_names.pop(x, None)
+            marks = [ids.define("type", x) for x in range(typeidx, typeidx + len(subs))]
+            lines.append(f"{pad}{print_types(ty.rectype, valtype, signature, marks)}")
         else:
             lines.append(f"{pad}(type{ids.define('type', typeidx)} "
                          f"(func{signature(subs[0].comptype)}))")

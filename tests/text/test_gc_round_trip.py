@@ -43,3 +43,18 @@ def test_gc_modules_round_trip(path: Path) -> None:
     for m in modules:
         assert parse_module(print_module(m, GC), GC) == m
         assert decode_module(encode_module(m, GC), GC) == m
+
+
+def test_type_definitions_print_as_wasm_tools_does() -> None:
+    """A final sub type without supertypes is its composite type alone (``Tsubtype_(I)``'s
+    abbreviation); any other keeps ``(sub final? x* ...)``; each ``type`` has its index
+    comment.  Expected text written by hand from the grammar."""
+    m = parse_module("""(module
+        (type $s (struct (field i32)))
+        (rec (type $a (sub (struct (field (ref null $b)))))
+             (type $b (sub final $a (struct (field (ref null $b)))))))""", GC)
+    text = print_module(m, GC)
+    assert "(type (;0;) (struct (field i32)))" in text
+    assert ("(rec (type (;1;) (sub (struct (field (ref null 2))))) "
+            "(type (;2;) (sub final 1 (struct (field (ref null 2))))))") in text
+    assert parse_module(text, GC) == m
