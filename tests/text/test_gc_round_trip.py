@@ -14,6 +14,7 @@ from refwasm.features import Features
 from refwasm.syntax.modules import Module
 from refwasm.testsuite import missing_reason, suite_root
 from refwasm.text import parse_module, parse_script, print_module
+from refwasm.text.printer import Style
 from refwasm.text.script_syntax import ModuleCommand, TextModule
 from refwasm.validation import validate_module
 
@@ -53,7 +54,7 @@ def test_type_definitions_print_as_wasm_tools_does() -> None:
         (type $s (struct (field i32)))
         (rec (type $a (sub (struct (field (ref null $b)))))
              (type $b (sub final $a (struct (field (ref null $b)))))))""", GC)
-    text = print_module(m, GC)
+    text = print_module(m, GC, Style(index_comments=True))
     assert "(type (;0;) (struct (field i32)))" in text
     assert ("(rec (type (;1;) (sub (struct (field (ref null 2))))) "
             "(type (;2;) (sub final 1 (struct (field (ref null 2))))))") in text
