@@ -75,6 +75,7 @@ from refwasm.text.parser import (
     fail,
     is_id,
     is_list,
+    located_at,
     parse_u32,
 )
 
@@ -92,25 +93,33 @@ def collect_types(m: ModuleParser, fields: list[SList]) -> None:
     the own group)."""
     groups: list[list[SList]] = []
     for item in fields:
-        if item.head() == "rec":
-            group = [as_list(t) for t in item.items[1:]]
-            if not all(is_list(t, "type") for t in group):
-                raise fail(UNEXPECTED_TOKEN)
-            groups.append(group)
-        elif item.head() == "type":
-            groups.append([item])
+        with located_at(item):
+            if item.head() == "rec":
+                group = [as_list(t) for t in item.items[1:]]
+                if not all(is_list(t, "type") for t in group):
+                    raise fail(UNEXPECTED_TOKEN)
+                groups.append(group)
+            elif item.head() == "type":
+                groups.append([item])
     for group in groups:
         for t in group:
-            m.bind(TYPE, Cursor(t.items, 1).take_id())
+            with located_at(t):
+                m.bind(TYPE, Cursor(t.items, 1).take_id())
     for group in groups:
         start = len(m.functypes)
-        subtypes = tuple(typedef(m, t, start + i) for i, t in enumerate(group))
+        subtypes = tuple(_located_typedef(m, t, start + i) for i, t in enumerate(group))
         m.types.append(Type(RecType(subtypes)))
         for i, st in enumerate(subtypes):
             ft = st.comptype if isinstance(st.comptype, FuncType) else None
             m.functypes.append(ft)
             if ft is not None and len(subtypes) == 1 and st.final and not st.supertypes:
                 m.type_index_of.setdefault(ft, start + i)
+
+
+def _located_typedef(m: ModuleParser, item: SList, x: int) -> SubType:
+    """``typedef``, its errors located at the definition when no token was named."""
+    with located_at(item):
+        return typedef(m, item, x)
 
 
 def typedef(m: ModuleParser, item: SList, x: int) -> SubType:

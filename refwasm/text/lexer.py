@@ -181,6 +181,7 @@ def _read(text: str, top: list[SExpr]) -> None:
     stack: list[SList] = []
     items = top  # the list the next item goes to: the innermost open list's, or ``top``
     annotation_depth = 0  # > 0 while inside ``(@id ...)``: its tokens are dropped
+    annotation_start = 0  # where the outermost open annotation starts
     pos = 0
     match = _TOKEN.match
     # One string object per keyword: a big module repeats a few keywords millions of times,
@@ -201,7 +202,7 @@ def _read(text: str, top: list[SExpr]) -> None:
                 if "a" <= atom[0] <= "z":
                     atom = keywords.setdefault(atom, atom)
                 elif atom == "$":
-                    raise MalformedError(EMPTY_IDENTIFIER)
+                    raise locate(MalformedError(EMPTY_IDENTIFIER), text_pos=m.start(kind))
                 items.append(Atom(atom, m.start(kind)))
         elif kind == "lpar":
             if annotation_depth:
@@ -237,19 +238,20 @@ def _read(text: str, top: list[SExpr]) -> None:
                 if not annotation_depth:
                     items.append(Atom(glued.group(), start))
                 continue
-            name, pos = _quoted_name(text, pos - 1, EMPTY_IDENTIFIER)
+            name, pos = _quoted_name(text, pos - 1, EMPTY_IDENTIFIER, start)
             if not annotation_depth:
                 items.append(Atom("$" + name, start))
         elif kind == "block":
             pos = _skip_block_comment(text, m.start(kind))
         elif kind == "annot":
             if not annotation_depth:
-                _check_annotation_id(text, pos)
+                annotation_start = m.start(kind)
+                _check_annotation_id(text, pos, annotation_start)
             annotation_depth += 1
         else:
             break  # end of input
     if annotation_depth:
-        raise MalformedError(UNCLOSED_ANNOTATION)
+        raise locate(MalformedError(UNCLOSED_ANNOTATION), text_pos=annotation_start)
     if stack:
         raise locate(MalformedError(UNEXPECTED_END), text_pos=stack[-1].start)
 
@@ -258,31 +260,32 @@ _QUOTED = re.compile(rf"{_STRING}(?!{_ATOM_CHAR}|\")")
 _GLUED_TOKEN = re.compile(_GLUED)
 
 
-def _quoted_name(text: str, pos: int, empty: str) -> tuple[str, int]:
+def _quoted_name(text: str, pos: int, empty: str, at: int) -> tuple[str, int]:
     """The name of a quoted identifier ``$"..."`` (3.0 ``Tid``) or annotation id whose string
     starts at ``pos``, and the position after it: a non-empty string of valid UTF-8, else
-    ``empty`` (the message for an empty or unreadable one) or ``malformed UTF-8``."""
+    ``empty`` (the message for an empty or unreadable one) or ``malformed UTF-8``, located at
+    ``at`` (the token's start)."""
     m = _QUOTED.match(text, pos)
     if m is None:
-        raise MalformedError(empty)
+        raise locate(MalformedError(empty), text_pos=at)
     data, error = unescape(text[pos + 1 : m.end() - 1])
     if error == MALFORMED_UTF8:
-        raise MalformedError(MALFORMED_UTF8)
+        raise locate(MalformedError(MALFORMED_UTF8), text_pos=at)
     if error is not None or not data:
-        raise MalformedError(empty)
+        raise locate(MalformedError(empty), text_pos=at)
     try:
         return data.decode("utf-8"), m.end()
     except UnicodeDecodeError:
-        raise MalformedError(MALFORMED_UTF8) from None
+        raise locate(MalformedError(MALFORMED_UTF8), text_pos=at) from None
 
 
-def _check_annotation_id(text: str, pos: int) -> None:
-    """An annotation ``(@id ...)`` needs an id right after ``@``: id characters or a quoted
-    name (``empty annotation id``)."""
+def _check_annotation_id(text: str, pos: int, at: int) -> None:
+    """An annotation ``(@id ...)`` (starting at ``at``) needs an id right after ``@``: id
+    characters or a quoted name (``empty annotation id``)."""
     if text.startswith('"', pos):
-        _quoted_name(text, pos, EMPTY_ANNOTATION_ID)
+        _quoted_name(text, pos, EMPTY_ANNOTATION_ID, at)
     elif not _ANNOT_ID.match(text, pos):
-        raise MalformedError(EMPTY_ANNOTATION_ID)
+        raise locate(MalformedError(EMPTY_ANNOTATION_ID), text_pos=at)
 
 
 _SPACE = re.compile(r"(?:[ \t\n\r]++|;;[^\n\r]*+)*+")

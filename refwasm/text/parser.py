@@ -18,7 +18,8 @@ is bounded only by memory.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from refwasm.errors import (
@@ -253,6 +254,17 @@ def unexpected_item(item: SExpr) -> MalformedError:
     return locate(fail(UNEXPECTED_TOKEN), text_pos=item_pos([item], 0))
 
 
+@contextmanager
+def located_at(item: SList) -> Iterator[None]:
+    """Give a malformed error raised within ``item`` the field's position when no token of
+    it was named (the innermost location wins: ``locate``)."""
+    try:
+        yield
+    except MalformedError as error:
+        locate(error, text_pos=item.start)
+        raise
+
+
 def item_pos(items: list[SExpr], index: int) -> int | None:
     """The source position of ``items[index]`` (for error locations), if there is one."""
     if not 0 <= index < len(items):
@@ -406,11 +418,8 @@ class ModuleParser:
         self.collect_types(lists)
         self.bind_all(lists)
         for item in lists:
-            try:
+            with located_at(item):
                 self.field(item)
-            except MalformedError as error:
-                locate(error, text_pos=item.start)  # the field, when no token was named
-                raise
         return Module(
             types=tuple(self.types),
             imports=tuple(self.imports),
@@ -441,7 +450,8 @@ class ModuleParser:
             cur.take_id()
             definition = cur.next()
             if not is_list(definition, "func"):
-                raise fail(UNEXPECTED_TOKEN)
+                raise unexpected_item(definition) if definition is not None else locate(
+                    fail(UNEXPECTED_TOKEN), text_pos=item.start)
             cur.expect_end()
             definition = as_list(definition)
             ft = self.functype(Cursor(definition.items, 1))
@@ -454,41 +464,46 @@ class ModuleParser:
         of every index space, checking import order."""
         defined: list[str] = []  # kinds of definitions seen, for "import after ..."
         for item in fields:
-            head = item.head()
-            cur = Cursor(item.items, 1)
-            if head == "tag" and not self.features.exceptions:
-                raise fail(f"{UNKNOWN_OPERATOR} tag")
-            if head == "import":
-                cur.pos = 3
-                desc = cur.next()
-                if not isinstance(desc, SList) or desc.head() not in _IMPORT_SPACES:
-                    raise fail(UNEXPECTED_TOKEN)
+            with located_at(item):
+                self.bind_field(item, defined)
+
+    def bind_field(self, item: SList, defined: list[str]) -> None:
+        """Bind the identifiers one field defines (``bind_all``)."""
+        head = item.head()
+        cur = Cursor(item.items, 1)
+        if head == "tag" and not self.features.exceptions:
+            raise fail(f"{UNKNOWN_OPERATOR} tag")
+        if head == "import":
+            cur.pos = 3
+            desc = cur.next()
+            if not isinstance(desc, SList) or desc.head() not in _IMPORT_SPACES:
+                raise fail(UNEXPECTED_TOKEN)
+            self.check_import_order(defined)
+            self.bind(_IMPORT_SPACES[desc.head() or ""], Cursor(desc.items, 1).take_id())
+        elif head in _DEFINITION_SPACES:
+            space = _DEFINITION_SPACES[head]
+            name = cur.take_id()
+            while is_list(cur.peek(), "export"):
+                cur.pos += 1
+            if is_list(cur.peek(), "import"):
                 self.check_import_order(defined)
-                self.bind(_IMPORT_SPACES[desc.head() or ""], Cursor(desc.items, 1).take_id())
-            elif head in _DEFINITION_SPACES:
-                space = _DEFINITION_SPACES[head]
-                name = cur.take_id()
-                while is_list(cur.peek(), "export"):
-                    cur.pos += 1
-                if is_list(cur.peek(), "import"):
-                    self.check_import_order(defined)
-                else:
-                    defined.append(head)
-                self.field_index[id(item)] = self.bind(space, name)
-                # Inline segments take the next element/data index (text-table-abbrev).
-                rest = item.items[cur.pos:]
-                if head == "table" and any(is_list(x, "elem") for x in rest):
-                    self.bind(ELEM, None)
-                if head == "memory" and any(is_list(x, "data") for x in rest):
-                    self.bind(DATA, None)
-            elif head == "elem":
-                # Segment identifiers came with bulk memory; before, ``$x`` named the table.
-                self.bind(ELEM, cur.take_id() if self.features.bulk_memory else None)
-            elif head == "data":
-                self.bind(DATA, cur.take_id() if self.features.bulk_memory else None)
-            elif head not in ("type", "export", "start") and not (
-                    head == "rec" and self.features.gc):
-                raise fail(f"{UNKNOWN_OPERATOR} {head}" if head else UNEXPECTED_TOKEN)
+            else:
+                defined.append(head)
+            self.field_index[id(item)] = self.bind(space, name)
+            # Inline segments take the next element/data index (text-table-abbrev).
+            rest = item.items[cur.pos:]
+            if head == "table" and any(is_list(x, "elem") for x in rest):
+                self.bind(ELEM, None)
+            if head == "memory" and any(is_list(x, "data") for x in rest):
+                self.bind(DATA, None)
+        elif head == "elem":
+            # Segment identifiers came with bulk memory; before, ``$x`` named the table.
+            self.bind(ELEM, cur.take_id() if self.features.bulk_memory else None)
+        elif head == "data":
+            self.bind(DATA, cur.take_id() if self.features.bulk_memory else None)
+        elif head not in ("type", "export", "start") and not (
+                head == "rec" and self.features.gc):
+            raise fail(f"{UNKNOWN_OPERATOR} {head}" if head else UNEXPECTED_TOKEN)
 
     @staticmethod
     def check_import_order(defined: list[str]) -> None:
