@@ -304,11 +304,15 @@ def _from_segment(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
     choices = g.pick([c for c in (elems, datas) if c] or [[]])
     if not choices:
         return False
-    k, y, seg, size = g.pick(choices)
-    x, at = g.ctx.gc_types[k]
-    field = at.field if isinstance(at, ArrayType) else FieldType(Mut.CONST, I32)
+    # ``init`` half of the time, from an array type with mutable elements when there is one
+    # (picking the type first would make ``init`` as rare as mutable arrays).
+    init = g.choose(0, 1) == 1
+    mutable = [c for c in choices if _array_field(g, c[0]).mut is Mut.VAR]
+    k, y, seg, size = g.pick(mutable if init and mutable else choices)
+    x, _ = g.ctx.gc_types[k]
+    field = _array_field(g, k)
     elem = isinstance(field.storage, RefType)
-    if field.mut is Mut.CONST or g.choose(0, 1) == 0:
+    if field.mut is Mut.CONST or not init:
         offset, n = _segment_range(g, seg, size, MAX_LENGTH)
         new = ArrayNewElem(x, y) if elem else ArrayNewData(x, y)
         out += [Const(I32, offset), Const(I32, n), new]
@@ -321,6 +325,12 @@ def _from_segment(g: BodyGen, out: list[Instr], stack: list[ValType]) -> bool:
             ArrayInitElem(x, y) if elem else ArrayInitData(x, y), LocalGet(s)]  # fmt: skip
     _array_read(g, out, stack, x, field, length)
     return False
+
+
+def _array_field(g: BodyGen, k: int) -> FieldType:
+    """The element field of the array type at position ``k`` of ``gc_types``."""
+    at = g.ctx.gc_types[k][1]
+    return at.field if isinstance(at, ArrayType) else FieldType(Mut.CONST, I32)
 
 
 def _any_value(g: BodyGen, out: list[Instr]) -> None:
