@@ -921,6 +921,14 @@ def _br_on_null(g: BodyGen, op: Op, out: list[Instr], stack: list[ValType]) -> b
     fitting = [k for k in range(depth) if g.labels[-1 - k].types
                and isinstance(g.labels[-1 - k].types[-1], RefType)]  # fmt: skip
     if not fitting:
+        # Labels taking a reference are rare: make one, ``(block (result t) (ref null t)
+        # br_on_non_null 0 t)``, so that ``br_on_non_null`` is drawn as often as its kin.
+        t = g.pick([FUNCREF, EXTERNREF])
+        body: list[Instr] = []
+        g.produce(body, t)
+        body.append(BrOnNonNull(0))
+        g.produce(body, t)
+        g.emit(Block(t, tuple(body)), out, stack, (t,))
         return False
     label = g.pick(fitting)
     *carried, rt = g.labels[-1 - label].types
