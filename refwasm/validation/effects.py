@@ -4,21 +4,21 @@ instruction pops and how many results it pushes.  The folded text layout (``refw
 --fold``) nests the instructions that produce an instruction's operands inside it, so it needs
 these counts for every instruction, ``call_indirect``, ``br_table`` and blocks included.
 
-A ``Validator`` subclass counts the pops and pushes of each typing rule as it runs; the
-validator itself does no extra work for it.
+A ``Validator`` subclass counts the pops and pushes of each typing rule as it runs, through
+wrapped rules (``Validator.rules``); the validator itself does no extra work for it.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from refwasm.errors import UNSUPPORTED_INSTRUCTION, InvalidError
+from refwasm.errors import InvalidError
 from refwasm.features import DEFAULT_FEATURES, Features
-from refwasm.syntax.instructions import Expr
 from refwasm.syntax.modules import Func, Module
-from refwasm.syntax.types import FuncType, ResultType
+from refwasm.syntax.types import ResultType
 from refwasm.validation.context import Context
-from refwasm.validation.instructions import _RULES, FUNC, CtrlFrame, Validator
+from refwasm.validation.instructions import CtrlFrame, Validator
 from refwasm.validation.modules import body_context, module_contexts, validate_module
 from refwasm.validation.types import Operand
 
@@ -66,25 +66,20 @@ class _Recorder(Validator):
         self.diverges = True
         super().unreachable()
 
-    def run(self, expr: Expr, results: ResultType) -> None:
-        """``Validator.run``'s loop, recording the effect of each instruction's rule."""
-        self.push_ctrl(FUNC, FuncType((), results), expr)
-        ctrls = self.ctrls
-        while ctrls:
-            frame = ctrls[-1]
-            pos = frame.pos
-            if pos == len(frame.instrs):
-                self.end()
-                continue
-            instr = frame.instrs[pos]
-            frame.pos = pos + 1
-            handler = _RULES.get(type(instr))
-            if handler is None:
-                raise InvalidError(UNSUPPORTED_INSTRUCTION)
+    def rules(self) -> dict[type, Callable[[Validator, Any], None]]:
+        """``Validator.rules``, each recording the effect of the instruction it checks."""
+        return {cls: self._recording(rule) for cls, rule in super().rules().items()}
+
+    def _recording(self, rule: Callable[[Validator, Any], None]
+                   ) -> Callable[[Validator, Any], None]:
+        def record(v: Validator, instr: Any) -> None:
+            frame = self.ctrls[-1]
             self.depth = self.low = 0
             self.diverges = False
-            handler(self, instr)
+            rule(v, instr)
             self.effects.append(self._effect(frame))
+
+        return record
 
     def _effect(self, frame: CtrlFrame) -> StackEffect:
         """The effect of the rule just run in ``frame``: a block opened a frame whose end

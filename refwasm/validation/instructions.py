@@ -299,7 +299,7 @@ class Validator:
     def run(self, expr: Expr, results: ResultType) -> None:
         """``Expr_ok`` · ``valid-expr``: validate ``expr`` as a block producing ``results``."""
         self.push_ctrl(FUNC, FuncType((), results), expr)
-        ctrls, rules = self.ctrls, _RULES
+        ctrls, rules = self.ctrls, self.rules()
         while ctrls:
             frame = ctrls[-1]
             pos = frame.pos
@@ -312,6 +312,11 @@ class Validator:
                 handler(self, instr)
             else:
                 self.end()
+
+    def rules(self) -> dict[type, Callable[[Validator, Any], None]]:
+        """The typing rule of each instruction class, as ``run`` dispatches them (looked up
+        once a run; a subclass may wrap them, ``refwasm.validation.effects``)."""
+        return _RULES
 
     def end(self) -> None:
         """The ``else`` and ``end`` steps of the algorithm: close the innermost frame."""
