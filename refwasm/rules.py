@@ -156,8 +156,8 @@ class SpecIndex:
 
 
 def _families(names: tuple[SpecName, ...]) -> dict[str, list[SpecName]]:
-    """Each citation key that ``cites`` matches to some of ``names``, with those names in order:
-    a name's own key, and, for a rule or grammar, the prefixes ending before a ``/``, or before
+    """Each citation key that denotes some of ``names``, with those names in order: a name's own
+    key, and, for a rule or grammar, its families: the prefixes ending before a ``/``, or before
     a ``-`` after the first ``/`` (``Step_pure/binop`` for ``Step_pure/binop-val``)."""
     found: dict[str, list[SpecName]] = {}
     for n in names:
@@ -170,16 +170,6 @@ def _families(names: tuple[SpecName, ...]) -> dict[str, list[SpecName]]:
         for prefix in dict.fromkeys([key, *(key[:i] for i in cuts)]):
             found.setdefault(prefix, []).append(n)
     return found
-
-
-def cites(citation: str, spec: SpecName) -> bool:
-    """Whether ``citation`` names ``spec`` or the family ``spec`` belongs to."""
-    key, name = normalize(citation), normalize(spec.name)
-    if key == name:
-        return True
-    if spec.kind == "def":
-        return False
-    return name.startswith(key + "/") or ("/" in key and name.startswith(key + "-"))
 
 
 def _chapter_of(file: str, chapters: dict[str, str]) -> str:

@@ -123,33 +123,17 @@ class ScriptRun:
         self._script: Script | None = None  # kept by items(), run by report()
 
     def report(self) -> FileReport:
-        """The file's report (``run_file``: a fresh session, never raises)."""
+        """The file's report (``run_file``: a fresh session, never raises), run as collected
+        when its items were (a file is not parsed twice)."""
         from refwasm.script.limits import DEFAULT_TIMEOUT, resolve_fuel
         from refwasm.script.runner import run_file
 
         if self._report is None:
-            limits: dict[str, Any] = {"fuel": resolve_fuel(None, self.run.engine),
-                                      "timeout": DEFAULT_TIMEOUT}
-            if self._script is None:
-                self._report = run_file(str(self.path), engine=self.run.engine,
-                                        version=self.version, **limits)
-            else:
-                self._report = self._run_parsed(self._script, limits)
+            self._report = run_file(str(self.path), engine=self.run.engine,
+                                    version=self.version, script=self._script,
+                                    fuel=resolve_fuel(None, self.run.engine),
+                                    timeout=DEFAULT_TIMEOUT)
         return self._report
-
-    def _run_parsed(self, script: Script, limits: dict[str, Any]) -> FileReport:
-        """Run the script as collected (a file is not parsed twice), as ``run_file`` does."""
-        from refwasm.engines import engine_named
-        from refwasm.script.runner import run_script
-
-        report = FileReport(str(self.path))
-        try:
-            session = engine_named(self.run.engine, **limits).session(
-                Features.for_version(self.version))
-            run_script(script, session, report, self.version)
-        except Exception as error:  # noqa: BLE001 -- reported on the items, as run_file does
-            report.failures.append(Outcome(0, "script", f"{type(error).__name__}: {error}"))
-        return report
 
     def outcomes(self) -> dict[int, list[tuple[str, Outcome]]]:
         """Each line's outcomes (in command order within a line)."""
@@ -223,7 +207,17 @@ class WastFailure(Exception):
     """A command that failed: ``file:line: command: reason``."""
 
 
-class WastItem(pytest.Item):
+class _ScriptItem(pytest.Item):
+    """What the plugin's items share: a ``WastFailure`` is reported as its text alone."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, WastFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+class WastItem(_ScriptItem):
     """One command of a script."""
 
     def __init__(self, *, line: int, keyword: str, rank: int, script_run: ScriptRun,
@@ -253,17 +247,11 @@ class WastItem(pytest.Item):
         if status == "skipped":
             pytest.skip(outcome.reason)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        if isinstance(excinfo.value, WastFailure):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
-
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, self.line - 1, f"{self.path.name}:{self.line}: {self.keyword}"
 
 
-class WastFileItem(pytest.Item):
+class WastFileItem(_ScriptItem):
     """A whole script on one run: fails listing its failed commands (``file:line: command:
     reason``, the first ``MAX_LISTED``), skips when no command passed and some were skipped."""
 
@@ -282,12 +270,6 @@ class WastFileItem(pytest.Item):
         if report.passed == 0 and report.skipped:
             reasons = Counter(s.reason for s in report.skips).most_common(3)
             pytest.skip(f"{report.summary()}; " + "; ".join(f"{n}x {r}" for r, n in reasons))
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        if isinstance(excinfo.value, WastFailure):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"{self.path.name} ({self.script_run.run.label})"

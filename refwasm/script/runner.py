@@ -400,15 +400,18 @@ def run_script(
 
 def run_file(path: str, *, engine: str = "reference", version: Version | None = None,
              only_line: int | None = None,
-             feature_changes: Sequence[tuple[str, bool]] = (), **limits: Any) -> FileReport:
+             feature_changes: Sequence[tuple[str, bool]] = (), script: Script | None = None,
+             **limits: Any) -> FileReport:
     """Parse and run one ``.wast`` file in a fresh session; never raises.  ``limits``
     (``fuel=``, ``timeout=``) bound each instantiation and call (``engine_named``);
     ``only_line`` runs one command (``ScriptRunner.run``); ``feature_changes`` turns proposals
-    on or off over the edition's set (``--enable-X``: ``("X", True)``)."""
+    on or off over the edition's set (``--enable-X``: ``("X", True)``); ``script``: the file
+    already parsed under that edition (the pytest plugin's, so a file is not parsed twice)."""
     report = FileReport(path)
     start = time.perf_counter()
     try:
-        _run_file(path, engine, version, report, limits, only_line, dict(feature_changes))
+        _run_file(path, engine, version, report, limits, only_line, dict(feature_changes),
+                  script)
     except Skip as skip:
         report.skips.append(Outcome(0, "script", str(skip)))
     except Exception as error:  # noqa: BLE001 -- one bad file never stops the others
@@ -419,29 +422,37 @@ def run_file(path: str, *, engine: str = "reference", version: Version | None = 
 
 def _run_file(path: str, engine_name: str, version: Version | None, report: FileReport,
               limits: dict[str, Any], only_line: int | None = None,
-              feature_changes: dict[str, bool] | None = None) -> None:
+              feature_changes: dict[str, bool] | None = None,
+              script: Script | None = None) -> None:
     from refwasm.engines import engine_named
 
     version = version or version_of(path) or LATEST_IMPLEMENTED
     features = Features.for_version(version)
     if feature_changes:
         features = features.with_(**feature_changes)
+    if script is None:
+        script = _parsed(path, features, report)
+    if script is not None:
+        session = engine_named(engine_name, **limits).session(features)
+        ScriptRunner(session, report, version).run(script, only_line)
+
+
+def _parsed(path: str, features: Features, report: FileReport) -> Script | None:
+    """The script of a file, or ``None`` with the reason added to ``report``."""
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         report.failures.append(Outcome(0, "script", f"cannot read: {error}"))
-        return
+        return None
     try:
         from refwasm.text import parse_script
     except ImportError as missing:
         raise Skip(f"script parser not implemented yet: {missing}") from None
     try:
-        script = parse_script(text, features)
+        return parse_script(text, features)
     except WasmError as error:
         report.failures.append(Outcome(0, "script", f"{error.kind} script: {error.message}"))
-        return
-    session = engine_named(engine_name, **limits).session(features)
-    ScriptRunner(session, report, version).run(script, only_line)
+        return None
 
 
 def collect(paths: Sequence[str]) -> list[str]:
