@@ -62,6 +62,15 @@ def reply_timeout(timeout: float | None | EngineDefault) -> float | None:
     return None if timeout is None else timeout + GRACE
 
 
+def digest_of(reply: dict[str, Any]) -> tuple[int, str]:
+    """A memory's size and SHA-256 from an engine process's reply (``EngineError`` when it
+    lacks either)."""
+    size, sha256 = reply.get("size"), reply.get("sha256")
+    if not isinstance(size, int) or not isinstance(sha256, str):
+        raise EngineError(f"memory: a digest without size or sha256: {reply!r:.120}")
+    return size, sha256
+
+
 class PipeProcess:
     """A child process speaking JSON lines, with a deadline on every reply (``None``: none)."""
 
@@ -368,11 +377,7 @@ class CmdSession:
         if instance.exports.get(name) != "memory":
             return None
         self.held(instance.process, "instance")
-        reply = self.ask(op="memory", instance=instance.handle, name=name, hash=True)
-        size, sha256 = reply.get("size"), reply.get("sha256")
-        if not isinstance(size, int) or not isinstance(sha256, str):
-            raise EngineError(f"memory: a digest without size or sha256: {reply!r:.120}")
-        return size, sha256
+        return digest_of(self.ask(op="memory", instance=instance.handle, name=name, hash=True))
 
     def run_exports(self, data: bytes) -> dict[str, Any]:
         """The engine's ``run_exports`` reply for a module (``EngineError`` for an error)."""

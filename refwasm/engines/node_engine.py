@@ -37,7 +37,7 @@ from refwasm.engines.bitexact import (
     global_trampoline,
     to_carriers,
 )
-from refwasm.engines.cmd_engine import PipeProcess, reply_timeout
+from refwasm.engines.cmd_engine import PipeProcess, digest_of, reply_timeout
 from refwasm.engines.recording import Event, FuncImport
 from refwasm.execution.values import RefFuncAddr, RefHostAddr, RefNullVal, Val
 from refwasm.features import Features
@@ -342,10 +342,7 @@ class NodeSession:
             reply = self._ask(op="digest", memory=found.handle)
         except EngineError:
             return None
-        size, sha256 = reply.get("size"), reply.get("sha256")
-        if not isinstance(size, int) or not isinstance(sha256, str):
-            raise EngineError(f"node: a digest without size or sha256: {reply!r:.120}")
-        return size, sha256
+        return digest_of(reply)
 
 
 def _carry(arg: Value, t: ValType) -> list[tuple[str, Any]]:
