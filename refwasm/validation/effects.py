@@ -10,6 +10,7 @@ wrapped rules (``Validator.rules``); the validator itself does no extra work for
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -68,18 +69,7 @@ class _Recorder(Validator):
 
     def rules(self) -> dict[type, Callable[[Validator, Any], None]]:
         """``Validator.rules``, each recording the effect of the instruction it checks."""
-        return {cls: self._recording(rule) for cls, rule in super().rules().items()}
-
-    def _recording(self, rule: Callable[[Validator, Any], None]
-                   ) -> Callable[[Validator, Any], None]:
-        def record(v: Validator, instr: Any) -> None:
-            frame = self.ctrls[-1]
-            self.depth = self.low = 0
-            self.diverges = False
-            rule(v, instr)
-            self.effects.append(self._effect(frame))
-
-        return record
+        return {cls: _recording(rule) for cls, rule in super().rules().items()}
 
     def _effect(self, frame: CtrlFrame) -> StackEffect:
         """The effect of the rule just run in ``frame``: a block opened a frame whose end
@@ -89,6 +79,22 @@ class _Recorder(Validator):
         if self.diverges:
             return StackEffect(-self.low, None)
         return StackEffect(-self.low, self.depth - self.low)
+
+
+@functools.cache
+def _recording(rule: Callable[[Validator, Any], None]) -> Callable[[Validator, Any], None]:
+    """``rule``, recording the effect of the instruction it checks in the ``_Recorder`` that
+    runs it (made once a rule, not once a function body)."""
+    def record(v: Validator, instr: Any) -> None:
+        if not isinstance(v, _Recorder):
+            raise TypeError("a recording rule runs in a _Recorder")
+        frame = v.ctrls[-1]
+        v.depth = v.low = 0
+        v.diverges = False
+        rule(v, instr)
+        v.effects.append(v._effect(frame))
+
+    return record
 
 
 def func_effects(ctx: Context, function: Func) -> list[StackEffect]:
